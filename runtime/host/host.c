@@ -1,0 +1,148 @@
+/* Who hosts the runtime: the kernel's worker installs a CnbHost; a plain
+ * program has none, so results are printed and nothing is interrupted. */
+#include "cnb/host.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const CnbHost *current_host;
+
+void cnb_set_host(const CnbHost *host)
+{
+    current_host = host;
+}
+
+const CnbHost *cnb_host(void)
+{
+    return current_host;
+}
+
+bool cnb_in_notebook(void)
+{
+    return current_host && current_host->in_notebook;
+}
+
+/* Without a host, the text/plain form is all a terminal can show. */
+static void print_plain(const CnbBundle *bundle)
+{
+    size_t size = 0;
+    const char *text = bundle_find(bundle, "text/plain", &size);
+    if (text) {
+        fwrite(text, 1, size, stdout);
+        if (size == 0 || text[size - 1] != '\n')
+            fputc('\n', stdout);
+    }
+}
+
+void cnb_publish(CnbPublishKind kind, const CnbBundle *bundle, const char *display_id)
+{
+    if (!bundle)
+        return;
+    if (current_host && current_host->publish)
+        current_host->publish(kind, bundle, display_id);
+    else
+        print_plain(bundle);
+}
+
+void cnb_check_interrupt(void)
+{
+    if (current_host && current_host->check_interrupt)
+        current_host->check_interrupt();
+}
+
+void cnb_show_bundle(CnbBundle *bundle)
+{
+    cnb_publish(CNB_PUBLISH_RESULT, bundle, NULL);
+    bundle_free(bundle);
+}
+
+static CnbBundle *plain(const char *text)
+{
+    CnbBundle *bundle = bundle_new();
+    if (bundle && bundle_add_text(bundle, "text/plain", text) != 0) {
+        bundle_free(bundle);
+        return NULL;
+    }
+    return bundle;
+}
+
+CnbBundle *cnb_repr_long(long long value)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%lld", value);
+    return plain(text);
+}
+
+CnbBundle *cnb_repr_ulong(unsigned long long value)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%llu", value);
+    return plain(text);
+}
+
+CnbBundle *cnb_repr_double(double value)
+{
+    /* Shortest form that reads back as the same double, like Python's repr. */
+    char text[40];
+    for (int precision = 1; precision <= 17; precision++) {
+        snprintf(text, sizeof text, "%.*g", precision, value);
+        if (strtod(text, NULL) == value)
+            break;
+    }
+    return plain(text);
+}
+
+CnbBundle *cnb_repr_bool(bool value)
+{
+    return plain(value ? "true" : "false");
+}
+
+CnbBundle *cnb_repr_char(char value)
+{
+    char text[16];
+    if (value >= 32 && value < 127)
+        snprintf(text, sizeof text, "'%c' (%d)", value, value);
+    else
+        snprintf(text, sizeof text, "%d", value);
+    return plain(text);
+}
+
+CnbBundle *cnb_repr_string(const char *value)
+{
+    if (!value)
+        return plain("NULL");
+    size_t length = strlen(value);
+    char *quoted = malloc(2 * length + 3);
+    if (!quoted)
+        return NULL;
+    char *out = quoted;
+    *out++ = '"';
+    for (const char *in = value; *in; in++) {
+        if (*in == '"' || *in == '\\') {
+            *out++ = '\\';
+            *out++ = *in;
+        } else if (*in == '\n') {
+            *out++ = '\\';
+            *out++ = 'n';
+        } else {
+            *out++ = *in;
+        }
+    }
+    *out++ = '"';
+    *out = '\0';
+    CnbBundle *bundle = plain(quoted);
+    free(quoted);
+    return bundle;
+}
+
+CnbBundle *cnb_repr_pointer(const void *value)
+{
+    char text[32];
+    if (value)
+        snprintf(text, sizeof text, "(void *) 0x%" PRIxPTR, (uintptr_t)value);
+    else
+        snprintf(text, sizeof text, "NULL");
+    return plain(text);
+}

@@ -1,0 +1,108 @@
+/* Datasets, transforms, splits and dataloaders. */
+#ifndef CNB_DATA_H
+#define CNB_DATA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "cnb/tensor.h"
+
+typedef struct Transform Transform;
+typedef struct Dataset Dataset;
+typedef struct DataLoader DataLoader;
+
+/* ---- transforms (applied per item, in order) ---- */
+/* Raw images are floats 0..255 of shape [1, H, W]; to_tensor scales to [0, 1]. */
+Transform *to_tensor(void);
+Transform *normalize(float mean, float std);
+/* Rotation by a uniform angle in [-degrees, degrees], nearest, fill 0,
+ * about the centre, as torchvision's RandomRotation. */
+Transform *random_rotation(float degrees);
+#define compose(...) compose_list((Transform *[]){__VA_ARGS__, NULL})
+Transform *compose_list(Transform *const *transforms);
+/* Applies the transform to one image in place. */
+int transform_apply(const Transform *transform, Tensor *image);
+void transform_free(Transform *transform);
+
+/* ---- MNIST and Fashion-MNIST ---- */
+typedef struct DatasetOptions {
+    bool train;               /* training (60k) or test (10k) images */
+    bool download;            /* look in installed packages, then the official mirrors */
+    Transform *transform;     /* NULL: raw 0..255 values */
+    int _unused;
+} DatasetOptions;
+
+#define mnist(root, ...) mnist_open((root), (DatasetOptions){._unused = 0, __VA_ARGS__})
+#define fashion_mnist(root, ...) fashion_mnist_open((root), (DatasetOptions){._unused = 0, __VA_ARGS__})
+Dataset *mnist_open(const char *root, DatasetOptions options);
+Dataset *fashion_mnist_open(const char *root, DatasetOptions options);
+/* "T-Shirt", "Trouser", ... "Ankle Boot" */
+extern const char *const FASHION_MNIST_CLASSES[10];
+extern const char *const MNIST_CLASSES[10];
+
+/* ---- any dataset ---- */
+size_t dataset_len(const Dataset *dataset);
+/* Shape of one item, e.g. {1, 28, 28}; returns ndim. */
+int dataset_item_shape(const Dataset *dataset, int shape[CNB_MAX_DIMS]);
+/* Item i after the dataset's transform: image into a new tensor, label out. */
+Tensor *dataset_get(const Dataset *dataset, size_t index, int *label);
+/* Class names, or NULL if the dataset has none. */
+const char *const *dataset_classes(const Dataset *dataset);
+int dataset_num_classes(const Dataset *dataset);
+/* Replaces the transform (the dataset takes ownership). */
+void dataset_set_transform(Dataset *dataset, Transform *transform);
+/* Mean and standard deviation of every pixel of every item (after the transform). */
+int dataset_mean_std(const Dataset *dataset, double *mean, double *std);
+void dataset_free(Dataset *dataset);
+
+/* A dataset of your own (the lesson's recap of a custom Dataset). */
+typedef struct CustomDatasetOptions {
+    size_t (*len)(void *user_data);
+    /* Fill image (already shaped as .shape) and *label for item index; 0 on success. */
+    int (*get_item)(void *user_data, size_t index, Tensor *image, int *label);
+    void *user_data;
+    int shape[CNB_MAX_DIMS];  /* shape of one item, e.g. {1, 28, 28} */
+    Transform *transform;
+    const char *const *classes;
+    int num_classes;
+} CustomDatasetOptions;
+#define custom_dataset(...) custom_dataset_new((CustomDatasetOptions){__VA_ARGS__})
+Dataset *custom_dataset_new(CustomDatasetOptions options);
+
+/* random_split(ds, 5000, 5000): new datasets viewing disjoint random subsets,
+ * as torch.utils.data.random_split with the default generator.  Returns a
+ * NULL-terminated array (free it with free(); the parts with dataset_free). */
+#define random_split(dataset, ...) random_split_lengths((dataset), (size_t[]){__VA_ARGS__}, \
+        sizeof((size_t[]){__VA_ARGS__}) / sizeof(size_t))
+Dataset **random_split_lengths(Dataset *dataset, const size_t *lengths, size_t count);
+
+/* ---- dataloader ---- */
+typedef struct DataLoaderOptions {
+    int batch_size;           /* default 1, as PyTorch */
+    bool shuffle;
+    bool drop_last;
+    int _unused;
+} DataLoaderOptions;
+#define dataloader(dataset, ...) dataloader_new((dataset), (DataLoaderOptions){._unused = 0, __VA_ARGS__})
+DataLoader *dataloader_new(Dataset *dataset, DataLoaderOptions options);
+
+/* One batch: data [B, 1, 28, 28], target [B] (class indices as floats).
+ * The tensors belong to the loader and stay valid until the next call. */
+typedef struct Batch {
+    Tensor *data;
+    Tensor *target;
+    int size;                 /* B: batch_size, or fewer for the last batch */
+    int index;                /* 0, 1, 2, ... within the epoch */
+} Batch;
+
+/* Fills batch with the next batch of the epoch and returns true; at the end
+ * of the epoch returns false and rewinds (reshuffling for the next epoch).
+ * Batches are prepared in a background thread while the current one trains.
+ *     Batch batch;
+ *     while (next_batch(train_loader, &batch)) { ... }                      */
+bool next_batch(DataLoader *loader, Batch *batch);
+void dataloader_reset(DataLoader *loader);
+size_t dataloader_len(const DataLoader *loader);     /* number of batches */
+Dataset *dataloader_dataset(const DataLoader *loader);
+void dataloader_free(DataLoader *loader);
+
+#endif

@@ -1,0 +1,53 @@
+/* Tensors: float32, up to 4 dimensions, on a device.
+ *
+ * Class labels are stored as whole numbers in float tensors (exact up to
+ * 2^24), so one element type serves images, activations and targets. */
+#ifndef CNB_TENSOR_H
+#define CNB_TENSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define CNB_MAX_DIMS 4
+
+typedef enum Device { CPU = 0, CUDA = 1 } Device;
+
+bool cuda_available(void);
+const char *device_name(Device device);      /* "cpu", "cuda" */
+
+typedef struct Tensor Tensor;
+
+/* tensor(2, 3) makes a 2x3 tensor of zeros on the CPU. */
+#define tensor(...) tensor_new((int[]){__VA_ARGS__}, \
+                               (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)))
+Tensor *tensor_new(const int *shape, int ndim);
+Tensor *tensor_from_data(const float *data, const int *shape, int ndim);
+Tensor *tensor_clone(const Tensor *t);
+void tensor_free(Tensor *t);
+
+int tensor_ndim(const Tensor *t);
+int tensor_dim(const Tensor *t, int axis);   /* negative axis counts from the end */
+size_t tensor_numel(const Tensor *t);
+Device tensor_device(const Tensor *t);
+/* Host pointer to the elements (row-major).  For a CUDA tensor, the data is
+ * copied to the host first and the pointer stays valid until the next call. */
+float *tensor_data(Tensor *t);
+const float *tensor_cdata(const Tensor *t);
+
+/* Moves the tensor to a device in place; returns it for chaining. */
+Tensor *tensor_to(Tensor *t, Device device);
+
+float tensor_item(const Tensor *t);           /* value of a one-element tensor */
+float tensor_get(const Tensor *t, int i0, ...); /* t[i0][i1]... */
+double tensor_mean(const Tensor *t);
+double tensor_std(const Tensor *t);           /* unbiased, as torch.std */
+double tensor_sum(const Tensor *t);
+float tensor_max(const Tensor *t);
+float tensor_min(const Tensor *t);
+
+/* Readable printing, like PyTorch: tensor([[0.1000, ...]]) with shape. */
+void tensor_print(const Tensor *t);
+void tensor_fprint(FILE *out, const Tensor *t);
+
+#endif

@@ -1,0 +1,1 @@
+"""Shared pytest set-up for cnb's Python tests (protocol, notebook, browser)."""
