@@ -1,0 +1,72 @@
+/* The interpreter: what the protocol front asks of the code side.
+ *
+ * The front (kernel/front) owns ZeroMQ and the Jupyter protocol; the
+ * interpreter (kernel/cells) owns the cell compiler and the worker process
+ * that runs cells.  This header is the whole contract between them, as
+ * xeus's interpreter interface is.
+ *
+ * Threads: interpreter_execute blocks until the cell is done and calls the
+ * sink from the calling thread.  interpreter_interrupt, interpreter_complete,
+ * interpreter_inspect and interpreter_is_complete may be called from other
+ * threads while a cell runs (they never wait for the cell). */
+#ifndef CNB_KERNEL_INTERPRETER_H
+#define CNB_KERNEL_INTERPRETER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct Interpreter Interpreter;
+
+/* Where a running cell's output goes (the front turns these into iopub
+ * and stdin messages). */
+typedef struct ExecuteSink {
+    void *context;
+    /* name is "stdout" or "stderr"; text is UTF-8, never split inside a character. */
+    void (*stream)(void *context, const char *name, const char *text, size_t size);
+    /* data: MIME type -> value as the protocol wants it (binary types base64).
+     * update: update_display_data (display_id is then set). */
+    void (*display)(void *context, json_t *data, json_t *metadata,
+                    const char *display_id, bool update);
+    void (*clear_output)(void *context, bool wait);
+    /* Asks the frontend for a line of input; returns a malloc'd string, or
+     * NULL when stdin is not allowed or the request was abandoned. */
+    char *(*input)(void *context, const char *prompt, bool password);
+} ExecuteSink;
+
+typedef enum ExecuteStatus { EXECUTE_OK, EXECUTE_ERROR, EXECUTE_ABORTED } ExecuteStatus;
+
+typedef struct ExecuteOutcome {
+    ExecuteStatus status;
+    json_t *result_data;       /* execute_result data, or NULL if none */
+    json_t *result_metadata;   /* execute_result metadata, or NULL */
+    char *ename, *evalue;      /* on EXECUTE_ERROR: e.g. "CompileError", "SIGSEGV", "KeyboardInterrupt" */
+    json_t *traceback;         /* on EXECUTE_ERROR: array of strings */
+} ExecuteOutcome;
+
+/* Starts the worker.  work_dir: a private directory for this kernel's
+ * generated files (created; removed by interpreter_free). */
+Interpreter *interpreter_new(const char *work_dir);
+void interpreter_free(Interpreter *interp);
+
+/* Runs one cell.  Returns 0 when the outcome was filled in (also for errors
+ * in the cell), -1 only if the interpreter itself failed. */
+int interpreter_execute(Interpreter *interp, const char *code, int execution_count,
+                        bool silent, bool allow_stdin, const ExecuteSink *sink,
+                        ExecuteOutcome *outcome);
+void execute_outcome_clear(ExecuteOutcome *outcome);
+
+/* Asks the running cell to stop (both interrupt modes end up here). */
+void interpreter_interrupt(Interpreter *interp);
+
+/* complete_reply / inspect_reply content (without "status"); new references. */
+json_t *interpreter_complete(Interpreter *interp, const char *code, int cursor_pos);
+json_t *interpreter_inspect(Interpreter *interp, const char *code, int cursor_pos,
+                            int detail_level);
+/* "complete", "incomplete" (with *indent set to a malloc'd string) or "invalid". */
+const char *interpreter_is_complete(const char *code, char **indent);
+
+/* The worker process: `cnb-kernel --worker ...` lands here from main(). */
+int worker_main(int argc, char **argv);
+
+#endif
