@@ -35,6 +35,10 @@ Device tensor_device(const Tensor *t);
 float *tensor_data(Tensor *t);
 const float *tensor_cdata(const Tensor *t);
 
+/* Gives the tensor a new shape with the same number of elements (in place). */
+int tensor_reshape(Tensor *t, const int *shape, int ndim);
+void tensor_fill(Tensor *t, float value);
+
 /* Moves the tensor to a device in place; returns it for chaining. */
 Tensor *tensor_to(Tensor *t, Device device);
 

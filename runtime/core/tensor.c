@@ -1,0 +1,261 @@
+/* Tensors: creation, shape, element access.  Every tensor lives on the CPU
+ * today; device_data and tensor_to (device.c) are the seam for CUDA. */
+#include "core/tensor_impl.h"
+#include "cnb/error.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Tensors larger than this are surely a mistake (shape typo), not a model. */
+#define CNB_TENSOR_MAX_ELEMENTS ((size_t)1 << 34)
+
+int tensor_check_shape(const char *function, const int *shape, int ndim, size_t *numel)
+{
+    if (ndim < 0 || ndim > CNB_MAX_DIMS)
+        return cnb_error(function, "%d dimensions; a tensor has 0 to %d", ndim, CNB_MAX_DIMS);
+    if (ndim > 0 && !shape)
+        return cnb_error(function, "shape is NULL");
+    size_t n = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0)
+            return cnb_error(function, "dimension %d has negative size %d", i, shape[i]);
+        n *= (size_t)shape[i];
+        if (n > CNB_TENSOR_MAX_ELEMENTS)
+            return cnb_error(function, "shape too large (more than 2^34 elements)");
+    }
+    *numel = n;
+    return 0;
+}
+
+static float *block_alloc(size_t count)
+{
+    size_t bytes = count * sizeof(float);
+    bytes = (bytes + CNB_TENSOR_ALIGN - 1) / CNB_TENSOR_ALIGN * CNB_TENSOR_ALIGN;
+    if (bytes == 0)
+        bytes = CNB_TENSOR_ALIGN;
+    return aligned_alloc(CNB_TENSOR_ALIGN, bytes);
+}
+
+Tensor *tensor_empty(void)
+{
+    Tensor *t = calloc(1, sizeof *t);
+    if (!t)
+        cnb_error("tensor_new", "out of memory");
+    return t;
+}
+
+static void set_shape(Tensor *t, const int *shape, int ndim, size_t numel)
+{
+    t->ndim = ndim;
+    for (int i = 0; i < CNB_MAX_DIMS; i++)
+        t->shape[i] = i < ndim ? shape[i] : 1;
+    t->numel = numel;
+}
+
+int tensor_resize(Tensor *t, const int *shape, int ndim)
+{
+    size_t numel;
+    if (!t)
+        return cnb_error("tensor_resize", "tensor is NULL");
+    if (tensor_check_shape("tensor_resize", shape, ndim, &numel) < 0)
+        return -1;
+    if (numel > t->capacity || (t->capacity == 0 && t->data)) {
+        /* A view being resized gets its own block: never write into a base. */
+        float *block = block_alloc(numel);
+        if (!block)
+            return cnb_error("tensor_resize", "out of memory for %zu floats", numel);
+        if (t->capacity)
+            free(t->data);
+        t->data = block;
+        t->capacity = numel ? numel : 1;
+    } else if (!t->data) {
+        t->data = block_alloc(numel);
+        if (!t->data)
+            return cnb_error("tensor_resize", "out of memory for %zu floats", numel);
+        t->capacity = numel ? numel : 1;
+    }
+    set_shape(t, shape, ndim, numel);
+    return 0;
+}
+
+void tensor_view_of(Tensor *view, const Tensor *base, const int *shape, int ndim)
+{
+    if (view->capacity)
+        free(view->data);
+    view->capacity = 0;
+    view->data = base->data;
+    view->device = base->device;
+    set_shape(view, shape, ndim, base->numel);
+}
+
+Tensor *tensor_new(const int *shape, int ndim)
+{
+    size_t numel;
+    if (tensor_check_shape("tensor_new", shape, ndim, &numel) < 0)
+        return NULL;
+    Tensor *t = tensor_empty();
+    if (!t)
+        return NULL;
+    t->data = block_alloc(numel);
+    if (!t->data) {
+        free(t);
+        cnb_error("tensor_new", "out of memory for %zu floats", numel);
+        return NULL;
+    }
+    memset(t->data, 0, numel * sizeof(float));
+    t->capacity = numel ? numel : 1;
+    set_shape(t, shape, ndim, numel);
+    return t;
+}
+
+Tensor *tensor_from_data(const float *data, const int *shape, int ndim)
+{
+    if (!data) {
+        cnb_error("tensor_from_data", "data is NULL");
+        return NULL;
+    }
+    Tensor *t = tensor_new(shape, ndim);
+    if (t && t->numel)
+        memcpy(t->data, data, t->numel * sizeof(float));
+    return t;
+}
+
+Tensor *tensor_clone(const Tensor *t)
+{
+    if (!t) {
+        cnb_error("tensor_clone", "tensor is NULL");
+        return NULL;
+    }
+    Tensor *copy = tensor_from_data(tensor_cdata(t), t->shape, t->ndim);
+    if (copy && t->device != CPU)
+        tensor_to(copy, t->device);
+    return copy;
+}
+
+void tensor_free(Tensor *t)
+{
+    if (!t)
+        return;
+    if (t->capacity)
+        free(t->data);
+    free(t);
+}
+
+int tensor_ndim(const Tensor *t)
+{
+    if (!t)
+        return cnb_error("tensor_ndim", "tensor is NULL");
+    return t->ndim;
+}
+
+int tensor_dim(const Tensor *t, int axis)
+{
+    if (!t)
+        return cnb_error("tensor_dim", "tensor is NULL");
+    int a = axis < 0 ? axis + t->ndim : axis;
+    if (a < 0 || a >= t->ndim)
+        return cnb_error("tensor_dim", "axis %d out of range for a %d-dimensional tensor",
+                         axis, t->ndim);
+    return t->shape[a];
+}
+
+size_t tensor_numel(const Tensor *t)
+{
+    return t ? t->numel : 0;
+}
+
+bool tensor_same_shape(const Tensor *a, const Tensor *b)
+{
+    if (a->ndim != b->ndim)
+        return false;
+    for (int i = 0; i < a->ndim; i++)
+        if (a->shape[i] != b->shape[i])
+            return false;
+    return true;
+}
+
+float *tensor_data(Tensor *t)
+{
+    if (!t) {
+        cnb_error("tensor_data", "tensor is NULL");
+        return NULL;
+    }
+    return t->data;
+}
+
+const float *tensor_cdata(const Tensor *t)
+{
+    if (!t) {
+        cnb_error("tensor_cdata", "tensor is NULL");
+        return NULL;
+    }
+    return t->data;
+}
+
+int tensor_reshape(Tensor *t, const int *shape, int ndim)
+{
+    size_t numel;
+    if (!t)
+        return cnb_error("tensor_reshape", "tensor is NULL");
+    if (tensor_check_shape("tensor_reshape", shape, ndim, &numel) < 0)
+        return -1;
+    if (numel != t->numel)
+        return cnb_error("tensor_reshape", "cannot reshape %zu elements into %zu", t->numel, numel);
+    set_shape(t, shape, ndim, numel);
+    return 0;
+}
+
+void tensor_fill(Tensor *t, float value)
+{
+    if (!t) {
+        cnb_error("tensor_fill", "tensor is NULL");
+        return;
+    }
+    for (size_t i = 0; i < t->numel; i++)
+        t->data[i] = value;
+}
+
+float tensor_item(const Tensor *t)
+{
+    if (!t) {
+        cnb_error("tensor_item", "tensor is NULL");
+        return NAN;
+    }
+    if (t->numel != 1) {
+        cnb_error("tensor_item", "tensor has %zu elements; item() needs exactly one", t->numel);
+        return NAN;
+    }
+    return tensor_cdata(t)[0];
+}
+
+float tensor_get(const Tensor *t, int i0, ...)
+{
+    if (!t) {
+        cnb_error("tensor_get", "tensor is NULL");
+        return NAN;
+    }
+    if (t->ndim == 0)
+        return tensor_cdata(t)[0];
+    va_list args;
+    va_start(args, i0);
+    size_t offset = 0;
+    int index = i0;
+    for (int axis = 0; axis < t->ndim; axis++) {
+        if (axis > 0)
+            index = va_arg(args, int);
+        if (index < 0)
+            index += t->shape[axis];
+        if (index < 0 || index >= t->shape[axis]) {
+            va_end(args);
+            cnb_error("tensor_get", "index out of range in dimension %d (size %d)",
+                      axis, t->shape[axis]);
+            return NAN;
+        }
+        offset = offset * (size_t)t->shape[axis] + (size_t)index;
+    }
+    va_end(args);
+    return tensor_cdata(t)[offset];
+}

@@ -1,0 +1,49 @@
+/* The Tensor struct, shared by the runtime's own modules (core, nn, data
+ * may use the public accessors instead).  Not installed: users see an
+ * opaque type.
+ *
+ * Storage is one contiguous, 64-byte aligned block of float32 in row-major
+ * order.  A tensor either owns its block (capacity > 0) or is a view of
+ * another tensor's block (flatten, fused layers): views never free. */
+#ifndef CNB_CORE_TENSOR_IMPL_H
+#define CNB_CORE_TENSOR_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "cnb/tensor.h"
+
+/* What produced a tensor, so that loss_backward can find its way back. */
+typedef enum TensorOrigin {
+    TENSOR_ORIGIN_NONE = 0,
+    TENSOR_ORIGIN_MODEL,          /* origin: the Model whose forward made it */
+    TENSOR_ORIGIN_LOSS            /* origin: the Loss whose forward made it */
+} TensorOrigin;
+
+struct Tensor {
+    float *data;                  /* host copy (the only copy on the CPU) */
+    size_t numel;
+    size_t capacity;              /* floats allocated; 0 for a view */
+    int shape[CNB_MAX_DIMS];
+    int ndim;
+    Device device;
+    void *device_data;            /* backend memory when device != CPU */
+    TensorOrigin origin_kind;
+    void *origin;
+};
+
+/* Alignment of every owned block: a cache line, also what AVX-512 wants. */
+#define CNB_TENSOR_ALIGN 64
+
+/* Product of the dimensions; 0 with an error when a shape is invalid. */
+int tensor_check_shape(const char *function, const int *shape, int ndim, size_t *numel);
+/* Gives t the new shape, growing its block only when needed, so a reused
+ * tensor allocates nothing once it has seen its largest shape.  The
+ * contents are unspecified afterwards.  0, or -1 with a message. */
+int tensor_resize(Tensor *t, const int *shape, int ndim);
+/* Makes view share base's block under a new shape (same element count). */
+void tensor_view_of(Tensor *view, const Tensor *base, const int *shape, int ndim);
+/* A tensor struct with no block yet (a view, or to be resized later). */
+Tensor *tensor_empty(void);
+bool tensor_same_shape(const Tensor *a, const Tensor *b);
+
+#endif
