@@ -1,0 +1,19 @@
+/* The bodies of the front's threads (one file each), started by kernel.c. */
+#ifndef CNB_FRONT_THREADS_H
+#define CNB_FRONT_THREADS_H
+
+#include "kernel.h"
+
+void *heartbeat_thread(void *kernel);
+void *iopub_thread(void *kernel);
+void *control_thread(void *kernel);
+void *signal_thread(void *kernel);
+/* Runs on the calling (main) thread until the context shuts down. */
+void shell_loop(Kernel *kernel);
+
+/* SIGINT / SIGTERM handlers that wake signal_thread through kernel->signal_pipe. */
+int signals_install(Kernel *kernel);
+/* Ends signal_thread. */
+void signals_quit(Kernel *kernel);
+
+#endif
