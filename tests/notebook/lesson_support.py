@@ -1,0 +1,105 @@
+"""What the notebook tests share: where things are, how outputs are read.
+
+The tests run against the build tree: JUPYTER_PATH (set by tests/Makefile.am)
+holds a kernelspec named "cnb" that starts the freshly built kernel.
+"""
+import base64
+import os
+import re
+import shutil
+import socket
+import struct
+
+SRCDIR = os.environ.get("CNB_SRCDIR") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILDDIR = os.environ.get("CNB_BUILDDIR") or SRCDIR
+PYTHON3 = os.environ.get("PYTHON3") or "/usr/bin/python3"
+KERNEL_NAME = "cnb"
+
+NOTEBOOK_DE = os.path.join(SRCDIR, "notebooks", "lektion-klassifikation.ipynb")
+NOTEBOOK_EN = os.path.join(SRCDIR, "notebooks", "lesson-classification.ipynb")
+
+# Screenshots, executed notebooks and HTML: kept in the build tree so that CI
+# can collect them; CNB_ARTIFACTS_DIR overrides.
+ARTIFACTS = os.environ.get("CNB_ARTIFACTS_DIR") or os.path.join(BUILDDIR, "tests", "artifacts")
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def artifacts_dir(*parts):
+    path = os.path.join(ARTIFACTS, *parts)
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def run_dir(name):
+    """A working folder in the build tree for one notebook run.  The data the
+    notebook copies under data/ is kept between runs (it is only copied once);
+    everything else is removed."""
+    path = os.path.join(BUILDDIR, "tests", name)
+    os.makedirs(path, exist_ok=True)
+    for entry in os.listdir(path):
+        if entry != "data":
+            full = os.path.join(path, entry)
+            if os.path.isdir(full):
+                shutil.rmtree(full)
+            else:
+                os.remove(full)
+    return path
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def source(cell):
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def code_cells(nb):
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def text_of(cell, name=None):
+    """All stream text of a cell (stdout and stderr, or only the one named)."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out["output_type"] == "stream" and (name is None or out["name"] == name):
+            text = out["text"]
+            parts.append("".join(text) if isinstance(text, list) else text)
+    return "".join(parts)
+
+
+def all_text(nb, name=None):
+    return "\n".join(text_of(c, name) for c in code_cells(nb))
+
+
+def pngs_of(cell):
+    """The decoded image/png outputs of a cell."""
+    found = []
+    for out in cell.get("outputs", []):
+        data = out.get("data", {})
+        if "image/png" in data:
+            b64 = data["image/png"]
+            b64 = "".join(b64) if isinstance(b64, list) else b64
+            found.append(base64.b64decode(b64))
+    return found
+
+
+def png_size(png):
+    """(width, height) from the IHDR chunk; raises if it is not a PNG."""
+    if not png.startswith(PNG_SIGNATURE) or png[12:16] != b"IHDR":
+        raise ValueError("not a PNG")
+    return struct.unpack(">II", png[16:24])
+
+
+def cells_calling(nb, name):
+    return [c for c in code_cells(nb) if re.search(r"\b%s\s*\(" % re.escape(name), source(c))]
+
+
+def accuracies(text, label):
+    """Every 'label: 97.92%' in text, as floats, in order."""
+    return [float(x) for x in re.findall(re.escape(label) + r":\s*([0-9]+(?:\.[0-9]+)?)%", text)]
