@@ -1,0 +1,65 @@
+/* The cell splitter: cuts a cell into top-level items and says what each
+ * one is, so that declarations go to file scope (and persist) while
+ * statements run, in order, inside the cell's function.
+ *
+ * Example: `Model *m = sequential(flatten());` is a VARIABLE named m with
+ * specifiers "Model", declarator "*m" and initializer "sequential(...)":
+ * the cell source defines a global `Model *m` and assigns it in the cell's
+ * function. */
+#ifndef CNB_CELLS_CELL_SPLITTER_H
+#define CNB_CELLS_CELL_SPLITTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The name a non-constant initializer is evaluated into before it is copied
+ * to the global (see cell_source.c). */
+#define CELL_INIT_NAME "cnb_init_"
+
+typedef enum CellItemKind {
+    ITEM_INCLUDE,       /* #include: persists */
+    ITEM_DEFINE,        /* #define or #undef: persists, keyed by the macro name */
+    ITEM_DIRECTIVE,     /* any other directive (#pragma, #if): this cell only */
+    ITEM_TYPE,          /* struct/union/enum definition or typedef: persists */
+    ITEM_VARIABLE,      /* one global variable */
+    ITEM_FUNCTION,      /* a function definition */
+    ITEM_PROTOTYPE,     /* a function declaration */
+    ITEM_EXTERN,        /* `extern T x;`: a reference, persists as written */
+    ITEM_FILE_SCOPE,    /* other file-scope code (_Static_assert, `struct S;`): this cell only */
+    ITEM_STATEMENT,     /* runs in the cell function */
+    ITEM_EXPRESSION     /* the trailing expression without ';' (its value is shown) */
+} CellItemKind;
+
+typedef struct CellItem {
+    CellItemKind kind;
+    int line;               /* 1-based cell line of the item's first token */
+    size_t start, end;      /* byte range in the cell */
+    char *text;             /* the item as code (storage classes removed where it matters) */
+    char *name;             /* VARIABLE, FUNCTION, PROTOTYPE, EXTERN, DEFINE */
+    char **keys;            /* TYPE: the names it declares: "struct S", "T", "RED" */
+    size_t key_count;
+    char *specifiers;       /* VARIABLE, FUNCTION, PROTOTYPE: without static/extern/inline */
+    char *declarator;       /* VARIABLE, FUNCTION, PROTOTYPE */
+    char *extern_declarator;/* VARIABLE: declarator for later cells ([] sized when known) */
+    char *definition;       /* VARIABLE: specifiers + declarator as defined (const dropped
+                               when the initializer is copied in at run time) */
+    char *initializer;      /* VARIABLE: initializer text, or NULL */
+    char *init_declaration; /* VARIABLE: `T CELL_INIT_NAME = initializer` */
+    bool static_init;       /* VARIABLE: the initializer stays on the definition */
+    char *comment;          /* comment right before the item, or NULL */
+} CellItem;
+
+typedef struct CellPlan {
+    CellItem *items;
+    size_t count;
+} CellPlan;
+
+/* Answers whether an identifier names a type (typedef) in the current state. */
+typedef bool (*TypeNamePredicate)(const char *name, void *context);
+
+/* Splits code; returns 0, or -1 when out of memory. */
+int cell_split(const char *code, TypeNamePredicate is_type, void *context, CellPlan *plan);
+void cell_plan_free(CellPlan *plan);
+const char *cell_item_kind_name(CellItemKind kind);
+
+#endif

@@ -1,0 +1,145 @@
+/* Unit tests of the cell splitter: what goes to file scope, what runs. */
+#include "tap.h"
+#include "cells/cell_splitter.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool user_types(const char *name, void *context)
+{
+    (void)context;
+    return strcmp(name, "Model") == 0 || strcmp(name, "Point") == 0;
+}
+
+static CellPlan plan;
+
+static void split(const char *code)
+{
+    cell_plan_free(&plan);
+    if (cell_split(code, user_types, NULL, &plan) != 0)
+        printf("# cell_split failed\n");
+}
+
+/* "kind:name" of each item, joined by spaces. */
+static const char *shape(void)
+{
+    static char buffer[1024];
+    buffer[0] = '\0';
+    for (size_t i = 0; i < plan.count; i++) {
+        const CellItem *item = &plan.items[i];
+        char part[128];
+        snprintf(part, sizeof part, "%s%s%s%s", i ? " " : "", cell_item_kind_name(item->kind),
+                 item->name ? ":" : "", item->name ? item->name : "");
+        strncat(buffer, part, sizeof buffer - strlen(buffer) - 1);
+    }
+    return buffer;
+}
+
+static bool has_key(const CellItem *item, const char *key)
+{
+    for (size_t i = 0; i < item->key_count; i++)
+        if (strcmp(item->keys[i], key) == 0)
+            return true;
+    return false;
+}
+
+int main(void)
+{
+    split("int x = 1;\nprintf(\"%d\\n\", x);\n");
+    is_str(shape(), "variable:x statement", "declaration then statement");
+    is_str(plan.items[0].initializer, "1", "initializer text");
+    is_int(plan.items[1].line, 2, "statement line");
+
+    split("Model *m = sequential(flatten(), relu());");
+    is_str(shape(), "variable:m", "non-constant initializer is a variable");
+    is_str(plan.items[0].specifiers, "Model", "specifiers");
+    is_str(plan.items[0].declarator, "*m", "declarator");
+    ok(strstr(plan.items[0].init_declaration, "*" CELL_INIT_NAME " =") != NULL,
+       "init declaration renames the variable: %s", plan.items[0].init_declaration);
+
+    split("Unknown *u = make();\nfoo(1);");
+    is_str(shape(), "variable:u statement", "unknown type name recognized by shape");
+
+    split("a * b");
+    is_str(shape(), "expression", "trailing product is an expression");
+
+    split("int f(int a) {\n  if (a) { return 1; }\n  return 2;\n}\nf(3)");
+    is_str(shape(), "function:f expression", "function definition and trailing call");
+    is_str(plan.items[0].declarator, "f(int a)", "function declarator");
+    is_int(plan.items[1].line, 5, "trailing expression line");
+
+    split("static inline int g(void) { return 4; }");
+    is_str(shape(), "function:g", "static inline function");
+    ok(strstr(plan.items[0].text, "static") == NULL && strstr(plan.items[0].text, "inline") == NULL,
+       "storage classes removed: %s", plan.items[0].text);
+
+    split("struct P { int x, y; };\ntypedef struct P P2;\nenum Color { RED, GREEN = 3, BLUE };");
+    is_str(shape(), "type type type", "struct, typedef, enum");
+    ok(has_key(&plan.items[0], "struct P"), "struct key");
+    ok(has_key(&plan.items[1], "P2"), "typedef key");
+    ok(has_key(&plan.items[2], "enum Color") && has_key(&plan.items[2], "RED") &&
+       has_key(&plan.items[2], "GREEN") && has_key(&plan.items[2], "BLUE"), "enum keys");
+
+    split("typedef struct Node { int v; struct Node *next; } Node;");
+    is_str(shape(), "type", "typedef of a struct definition");
+    ok(has_key(&plan.items[0], "struct Node") && has_key(&plan.items[0], "Node"), "both keys");
+
+    split("struct Q { int a; } q = { 1 }, *qp;");
+    is_str(shape(), "type variable:q variable:qp", "struct definition with variables");
+    is_str(plan.items[1].specifiers, " struct Q ", "variables refer to the tag");
+
+    split("#include <math.h>\n#define N 10\n#undef M\n#pragma once\nint a[N];");
+    is_str(shape(), "include define:N define:M directive variable:a", "directives");
+
+    split("for (int i = 0; i < 3; i++) {\n  printf(\"{\");\n}\nint y = 2;");
+    is_str(shape(), "statement variable:y", "for loop with braces in a string");
+
+    split("if (x) { a(); } else { b(); }\nif (y) c(); else d();\nz = 1;");
+    is_str(shape(), "statement statement statement", "if/else chains stay one statement");
+
+    split("do { x++; } while (x < 3);\nwhile (0) {}\n{ int local = 1; }");
+    is_str(shape(), "statement statement statement", "do-while, while, block");
+
+    split("/* a { brace */ int c = '}'; // and } here\nchar *s = \"}{\";");
+    is_str(shape(), "variable:c variable:s", "braces in comments, chars and strings");
+
+    split("/** Adds one. */\nint inc(int v) { return v + 1; }");
+    ok(plan.count == 1 && plan.items[0].comment && strstr(plan.items[0].comment, "Adds one"),
+       "doc comment attached");
+
+    split("int sq(int);\nextern int errno_like;\ndouble (*fp)(double) = sqrt;");
+    is_str(shape(), "prototype:sq extern:errno_like variable:fp", "prototype, extern, function pointer");
+
+    split("int v[] = {1, 2, 3};\nconst int k = compute();");
+    is_str(shape(), "variable:v variable:k", "array and const");
+    ok(plan.items[0].static_init, "unsized array keeps its initializer");
+    is_str(plan.items[0].extern_declarator, "v[3]", "unsized array gets its size for later cells");
+    ok(!plan.items[1].static_init && strstr(plan.items[1].definition, "const") == NULL,
+       "const copied-in global defined without const: %s", plan.items[1].definition);
+
+    split("Point p\n");
+    is_str(shape(), "variable:p", "trailing declaration without semicolon");
+
+    split("x = 5;\nx");
+    is_str(shape(), "statement expression", "assignment is a statement");
+
+    split("unsigned long long big = 1ULL << 40, small;");
+    is_str(shape(), "variable:big variable:small", "multiple declarators");
+
+    split("_Static_assert(1, \"yes\");\nstruct Fwd;");
+    is_str(shape(), "file-scope file-scope", "static assert and forward declaration");
+
+    split("int twice(int v)\n{\n#ifdef DOUBLE\n  return 2 * v;\n#else\n  return v + v;\n#endif\n}\ntwice(2)");
+    is_str(shape(), "function:twice expression", "directives inside a function body stay in it");
+
+    split("label: x++;\nreturn;");
+    is_str(shape(), "statement statement", "labels and return are statements");
+
+    split("");
+    is_int((long long)plan.count, 0, "empty cell");
+    split("// only a comment\n");
+    is_int((long long)plan.count, 0, "comment-only cell");
+
+    cell_plan_free(&plan);
+    return tap_done();
+}
