@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "cnb/tensor.h"
 
 typedef struct Transform Transform;
@@ -17,10 +18,17 @@ Transform *normalize(float mean, float std);
 /* Rotation by a uniform angle in [-degrees, degrees], nearest, fill 0,
  * about the centre, as torchvision's RandomRotation. */
 Transform *random_rotation(float degrees);
-#define compose(...) compose_list((Transform *[]){__VA_ARGS__, NULL})
-Transform *compose_list(Transform *const *transforms);
-/* Applies the transform to one image in place. */
+/* compose(random_rotation(10), to_tensor(), normalize(0.1307, 0.3081)).
+ * compose takes the transforms over (a NULL among them, from a failed
+ * constructor, makes it fail with a message). */
+#define compose(...) compose_array((Transform *[]){__VA_ARGS__}, \
+        sizeof((Transform *[]){__VA_ARGS__}) / sizeof(Transform *))
+Transform *compose_array(Transform *const *transforms, size_t count);
+Transform *compose_list(Transform *const *transforms);    /* NULL-terminated */
+/* Applies the transform to one image (on the cpu) in place; 0 or -1. */
 int transform_apply(const Transform *transform, Tensor *image);
+/* A dataset or compose given a transform owns it; free only the ones you
+ * kept.  One transform may be given to several datasets. */
 void transform_free(Transform *transform);
 
 /* ---- MNIST and Fashion-MNIST ---- */
@@ -52,6 +60,11 @@ int dataset_num_classes(const Dataset *dataset);
 void dataset_set_transform(Dataset *dataset, Transform *transform);
 /* Mean and standard deviation of every pixel of every item (after the transform). */
 int dataset_mean_std(const Dataset *dataset, double *mean, double *std);
+/* Prints the dataset as torchvision does (kind, size, split, transform). */
+void dataset_print(const Dataset *dataset);
+void dataset_fprint(FILE *out, const Dataset *dataset);
+/* Datasets are reference-counted: subsets and dataloaders keep theirs
+ * alive, so they may be freed in any order. */
 void dataset_free(Dataset *dataset);
 
 /* A dataset of your own (the lesson's recap of a custom Dataset). */

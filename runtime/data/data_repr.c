@@ -1,0 +1,80 @@
+/* How datasets and dataloaders show themselves: as torchvision prints a
+ * dataset, so the notebook's output reads like the lesson's. */
+#include "data/dataset_impl.h"
+
+#include <stdlib.h>
+
+#include "cnb/host.h"
+#include "data/transform_impl.h"
+
+void dataset_fprint(FILE *out, const Dataset *d)
+{
+    if (!d) {
+        fprintf(out, "NULL (no dataset)\n");
+        return;
+    }
+    fprintf(out, "Dataset %s\n    Number of datapoints: %zu\n", d->ops->kind, dataset_len(d));
+    if (d->ops->describe)
+        d->ops->describe(d, out);
+    const Transform *t = dataset_transform(d);
+    if (t) {
+        fprintf(out, "    StandardTransform\nTransform: ");
+        transform_write(out, t, 0);
+        fprintf(out, "\n");
+    }
+}
+
+void dataset_print(const Dataset *d)
+{
+    dataset_fprint(stdout, d);
+    fflush(stdout);
+}
+
+static CnbBundle *text_bundle(char *text)
+{
+    CnbBundle *bundle = text ? bundle_new() : NULL;
+    if (bundle && bundle_add_text(bundle, "text/plain", text) != 0) {
+        bundle_free(bundle);
+        bundle = NULL;
+    }
+    free(text);
+    return bundle;
+}
+
+/* Without the final newline: the notebook adds its own. */
+static char *trimmed(char *text, size_t size)
+{
+    if (text && size > 0 && text[size - 1] == '\n')
+        text[size - 1] = '\0';
+    return text;
+}
+
+CnbBundle *cnb_repr_dataset(const Dataset *d)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    if (!out)
+        return NULL;
+    dataset_fprint(out, d);
+    fclose(out);
+    return text_bundle(trimmed(text, size));
+}
+
+CnbBundle *cnb_repr_dataloader(const DataLoader *l)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    if (!out)
+        return NULL;
+    if (!l) {
+        fprintf(out, "NULL (no dataloader)\n");
+    } else {
+        fprintf(out, "DataLoader: %zu batches of ", dataloader_len(l));
+        dataloader_fprint_options(out, l);
+        dataset_fprint(out, dataloader_dataset(l));
+    }
+    fclose(out);
+    return text_bundle(trimmed(text, size));
+}

@@ -1,0 +1,345 @@
+/* The dataloader: batches of a dataset in PyTorch's order, the next batch
+ * prepared on a background thread while the current one trains.
+ *
+ * Order, as torch 1.13's DataLoader (num_workers=0) with the same seed:
+ * each epoch draws the iterator's base seed from the default generator;
+ * with shuffle, RandomSampler then draws a seed, seeds a generator of its
+ * own with it and takes randperm(n) from that; each item's random transform
+ * numbers are drawn from the default generator, item by item.  The draws
+ * happen here, in the caller's thread, in that order; the worker thread only
+ * copies and transforms.  (The numbers for batch b+1 are drawn when batch b
+ * is handed out, i.e. before b's training step rather than after it: the
+ * streams match PyTorch's as long as the training step draws nothing, as in
+ * the lesson.) */
+#include "data/dataset_impl.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cnb/error.h"
+#include "cnb/host.h"
+#include "cnb/random.h"
+#include "data/transform_impl.h"
+
+/* One batch in the making: two slots for full batches (the one the caller
+ * holds and the one being prepared), a third for a last, smaller batch. */
+typedef struct Slot {
+    Tensor *data, *target;
+    int size;                   /* items the tensors hold */
+    float *params;              /* size x param_count drawn random numbers */
+    int param_count;            /* per item, as params was sized for */
+    size_t batch;               /* which batch of the epoch is (being) prepared */
+    int rc;
+    bool ready;
+} Slot;
+
+struct DataLoader {
+    Dataset *dataset;
+    int batch_size;
+    bool shuffle, drop_last;
+    /* This epoch: the transform is held, so replacing the dataset's
+     * transform mid-epoch cannot pull it from under the worker. */
+    Transform *transform;
+    int param_count;            /* random numbers one item's transform draws */
+    size_t n, num_batches, last_size;
+    int64_t *order;
+    size_t capacity;            /* of order */
+    bool in_epoch;
+    size_t next;                /* the batch the next call hands out */
+    Slot slots[3];
+    /* The worker thread (started on first use, for thread-safe datasets). */
+    bool threaded, thread_started, quit;
+    Slot *job;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake, done;
+};
+
+static size_t batches_for(size_t n, int batch_size, bool drop_last)
+{
+    return drop_last ? n / (size_t)batch_size : (n + (size_t)batch_size - 1) / (size_t)batch_size;
+}
+
+static Slot *slot_for(DataLoader *l, size_t batch)
+{
+    if (batch + 1 == l->num_batches && l->last_size != (size_t)l->batch_size)
+        return &l->slots[2];
+    return &l->slots[batch % 2];
+}
+
+static void slot_release(Slot *s)
+{
+    tensor_free(s->data);
+    tensor_free(s->target);
+    free(s->params);
+    memset(s, 0, sizeof *s);
+}
+
+/* Gives the slot tensors for size items on the cpu (a caller may have moved
+ * the last batch it got to another device). */
+static int slot_prepare(DataLoader *l, Slot *s, int size)
+{
+    if (s->data && s->size == size && s->param_count == l->param_count) {
+        if (tensor_device(s->data) != CPU)
+            tensor_to(s->data, CPU);
+        if (tensor_device(s->target) != CPU)
+            tensor_to(s->target, CPU);
+        return 0;
+    }
+    slot_release(s);
+    const Dataset *d = l->dataset;
+    int shape[CNB_MAX_DIMS] = {size};
+    for (int i = 0; i < d->ndim; i++)
+        shape[i + 1] = d->shape[i];
+    s->data = tensor_new(shape, d->ndim + 1);
+    s->target = tensor_new((int[]){size}, 1);
+    s->params = malloc(sizeof *s->params * (size_t)(l->param_count ? l->param_count * size : 1));
+    s->size = size;
+    s->param_count = l->param_count;
+    if (!s->data || !s->target || !s->params) {
+        slot_release(s);
+        return cnb_error("next_batch", "out of memory for a batch of %d", size);
+    }
+    return 0;
+}
+
+/* The work itself: gather and transform the items of one batch. */
+static void slot_fill(DataLoader *l, Slot *s)
+{
+    const Dataset *d = l->dataset;
+    float *data = tensor_data(s->data), *target = tensor_data(s->target);
+    const int64_t *order = l->order + s->batch * (size_t)l->batch_size;
+    s->rc = 0;
+    for (int i = 0; i < s->size && s->rc == 0; i++) {
+        int label = 0;
+        s->rc = dataset_fill(d, (size_t)order[i], data + (size_t)i * d->item_numel, &label,
+                             l->transform, s->params + (size_t)i * l->param_count);
+        target[i] = (float)label;
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    DataLoader *l = arg;
+    pthread_mutex_lock(&l->lock);
+    for (;;) {
+        while (!l->job && !l->quit)
+            pthread_cond_wait(&l->wake, &l->lock);
+        if (!l->job)
+            break;
+        Slot *s = l->job;
+        pthread_mutex_unlock(&l->lock);
+        slot_fill(l, s);
+        pthread_mutex_lock(&l->lock);
+        s->ready = true;
+        l->job = NULL;
+        pthread_cond_broadcast(&l->done);
+    }
+    pthread_mutex_unlock(&l->lock);
+    return NULL;
+}
+
+/* Draws batch's random numbers here and has it prepared: on the worker if
+ * there is one, else right away. */
+static int post(DataLoader *l, size_t batch)
+{
+    Slot *s = slot_for(l, batch);
+    size_t start = batch * (size_t)l->batch_size;
+    int size = (int)(l->n - start < (size_t)l->batch_size ? l->n - start : (size_t)l->batch_size);
+    if (slot_prepare(l, s, size) != 0)
+        return -1;
+    for (int i = 0; i < size && l->param_count; i++)
+        transform_draw(l->transform, s->params + (size_t)i * l->param_count);
+    s->batch = batch;
+    s->ready = false;
+    if (!l->threaded) {
+        slot_fill(l, s);
+        s->ready = true;
+        return 0;
+    }
+    if (!l->thread_started) {
+        if (pthread_create(&l->thread, NULL, worker_main, l) != 0) {
+            l->threaded = false;        /* no thread: work in the caller's */
+            slot_fill(l, s);
+            s->ready = true;
+            return 0;
+        }
+        l->thread_started = true;
+    }
+    pthread_mutex_lock(&l->lock);
+    l->job = s;
+    pthread_cond_signal(&l->wake);
+    pthread_mutex_unlock(&l->lock);
+    return 0;
+}
+
+static void wait_ready(DataLoader *l, Slot *s)
+{
+    if (!l->thread_started)
+        return;
+    pthread_mutex_lock(&l->lock);
+    while (!s->ready && l->job)
+        pthread_cond_wait(&l->done, &l->lock);
+    pthread_mutex_unlock(&l->lock);
+}
+
+/* Waits for work in flight (before the order or the slots change). */
+static void settle(DataLoader *l)
+{
+    if (!l->thread_started)
+        return;
+    pthread_mutex_lock(&l->lock);
+    while (l->job)
+        pthread_cond_wait(&l->done, &l->lock);
+    pthread_mutex_unlock(&l->lock);
+}
+
+/* The epoch's order and its first batch, with PyTorch's draws. */
+static int start_epoch(DataLoader *l)
+{
+    settle(l);
+    l->n = dataset_len(l->dataset);
+    l->num_batches = batches_for(l->n, l->batch_size, l->drop_last);
+    l->last_size = l->n % (size_t)l->batch_size ? l->n % (size_t)l->batch_size
+                                                : (size_t)l->batch_size;
+    if (l->n > l->capacity) {
+        int64_t *order = realloc(l->order, sizeof *order * l->n);
+        if (!order)
+            return cnb_error("next_batch", "out of memory for %zu indices", l->n);
+        l->order = order;
+        l->capacity = l->n;
+    }
+    Transform *held = l->transform;
+    l->transform = transform_take((Transform *)dataset_transform(l->dataset));
+    transform_release(held);
+    l->param_count = transform_param_count(l->transform);
+    (void)random_int64();       /* _BaseDataLoaderIter's _base_seed */
+    if (l->shuffle) {
+        Generator *g = generator_new((uint64_t)random_int64());
+        if (!g)
+            return cnb_error("next_batch", "cannot make the shuffling generator");
+        generator_permutation(g, l->order, (int64_t)l->n);
+        generator_free(g);
+    } else {
+        for (size_t i = 0; i < l->n; i++)
+            l->order[i] = (int64_t)i;
+    }
+    l->in_epoch = true;
+    l->next = 0;
+    return l->num_batches > 0 ? post(l, 0) : 0;
+}
+
+bool next_batch(DataLoader *l, Batch *batch)
+{
+    if (!l || !batch) {
+        cnb_error("next_batch", "%s is NULL", l ? "batch" : "dataloader");
+        return false;
+    }
+    cnb_check_interrupt();      /* between batches: the state is whole here */
+    memset(batch, 0, sizeof *batch);
+    if (!l->in_epoch && start_epoch(l) != 0)
+        return false;
+    if (l->next >= l->num_batches) {
+        l->in_epoch = false;    /* the end: the next call starts a new epoch */
+        return false;
+    }
+    size_t b = l->next;
+    Slot *s = slot_for(l, b);
+    wait_ready(l, s);
+    if (s->rc != 0) {
+        l->in_epoch = false;
+        return false;
+    }
+    l->next = b + 1;
+    if (l->next < l->num_batches && post(l, l->next) != 0) {
+        l->in_epoch = false;
+        return false;
+    }
+    batch->data = s->data;
+    batch->target = s->target;
+    batch->size = s->size;
+    batch->index = (int)b;
+    return true;
+}
+
+void dataloader_reset(DataLoader *l)
+{
+    if (!l)
+        return;
+    settle(l);
+    l->in_epoch = false;
+    l->next = 0;
+}
+
+size_t dataloader_len(const DataLoader *l)
+{
+    if (!l) {
+        cnb_error("dataloader_len", "dataloader is NULL");
+        return 0;
+    }
+    return batches_for(dataset_len(l->dataset), l->batch_size, l->drop_last);
+}
+
+void dataloader_fprint_options(FILE *out, const DataLoader *l)
+{
+    fprintf(out, "batch_size=%d, shuffle=%s, drop_last=%s\n", l->batch_size,
+            l->shuffle ? "true" : "false", l->drop_last ? "true" : "false");
+}
+
+Dataset *dataloader_dataset(const DataLoader *l)
+{
+    return l ? l->dataset : NULL;
+}
+
+DataLoader *dataloader_new(Dataset *dataset, DataLoaderOptions options)
+{
+    if (!dataset) {
+        cnb_error("dataloader", "dataset is NULL");
+        return NULL;
+    }
+    if (options.batch_size < 0) {
+        cnb_error("dataloader", "batch_size must be positive (got %d)", options.batch_size);
+        return NULL;
+    }
+    if (dataset->ndim + 1 > CNB_MAX_DIMS) {
+        cnb_error("dataloader", "items of %d dimensions do not fit a batch tensor", dataset->ndim);
+        return NULL;
+    }
+    DataLoader *l = calloc(1, sizeof *l);
+    if (!l) {
+        cnb_error("dataloader", "out of memory");
+        return NULL;
+    }
+    l->dataset = dataset_ref(dataset);
+    l->batch_size = options.batch_size ? options.batch_size : 1;
+    l->shuffle = options.shuffle;
+    l->drop_last = options.drop_last;
+    l->threaded = dataset->thread_safe;
+    pthread_mutex_init(&l->lock, NULL);
+    pthread_cond_init(&l->wake, NULL);
+    pthread_cond_init(&l->done, NULL);
+    return l;
+}
+
+void dataloader_free(DataLoader *l)
+{
+    if (!l)
+        return;
+    if (l->thread_started) {
+        pthread_mutex_lock(&l->lock);
+        l->quit = true;         /* the worker finishes a batch in flight first */
+        pthread_cond_signal(&l->wake);
+        pthread_mutex_unlock(&l->lock);
+        pthread_join(l->thread, NULL);
+    }
+    for (int i = 0; i < 3; i++)
+        slot_release(&l->slots[i]);
+    pthread_mutex_destroy(&l->lock);
+    pthread_cond_destroy(&l->wake);
+    pthread_cond_destroy(&l->done);
+    free(l->order);
+    transform_release(l->transform);
+    dataset_free(l->dataset);
+    free(l);
+}

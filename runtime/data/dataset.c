@@ -1,0 +1,169 @@
+/* What every dataset does, whatever its items come from. */
+#include "data/dataset_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cnb/error.h"
+#include "data/transform_impl.h"
+
+void dataset_init(Dataset *d, const DatasetOps *ops, const int *shape, int ndim)
+{
+    d->ops = ops;
+    d->refs = 1;
+    d->ndim = ndim;
+    d->item_numel = 1;
+    for (int i = 0; i < ndim; i++) {
+        d->shape[i] = shape[i];
+        d->item_numel *= (size_t)shape[i];
+    }
+}
+
+Dataset *dataset_ref(Dataset *d)
+{
+    if (d)
+        d->refs++;
+    return d;
+}
+
+void dataset_free(Dataset *d)
+{
+    if (!d || --d->refs > 0)
+        return;
+    transform_release(d->transform);
+    Dataset *parent = d->parent;
+    d->ops->destroy(d);
+    dataset_free(parent);
+}
+
+size_t dataset_len(const Dataset *d)
+{
+    if (!d) {
+        cnb_error("dataset_len", "dataset is NULL");
+        return 0;
+    }
+    return d->ops->len(d);
+}
+
+int dataset_item_shape(const Dataset *d, int shape[CNB_MAX_DIMS])
+{
+    if (!d)
+        return cnb_error("dataset_item_shape", "dataset is NULL");
+    for (int i = 0; i < d->ndim; i++)
+        shape[i] = d->shape[i];
+    return d->ndim;
+}
+
+const char *const *dataset_classes(const Dataset *d)
+{
+    return d ? d->classes : NULL;
+}
+
+int dataset_num_classes(const Dataset *d)
+{
+    return d ? d->num_classes : 0;
+}
+
+const Transform *dataset_transform(const Dataset *d)
+{
+    for (; d; d = d->parent)
+        if (d->transform)
+            return d->transform;
+    return NULL;
+}
+
+void dataset_set_transform(Dataset *d, Transform *transform)
+{
+    if (!d) {
+        cnb_error("dataset_set_transform", "dataset is NULL");
+        transform_release(transform);
+        return;
+    }
+    Transform *old = d->transform;
+    d->transform = transform_take(transform);
+    transform_release(old);
+}
+
+int dataset_fill(const Dataset *d, size_t index, float *out, int *label,
+                 const Transform *transform, const float *params)
+{
+    int dummy;
+    if (d->ops->get_raw(d, index, out, label ? label : &dummy) != 0)
+        return -1;
+    transform_apply_drawn(transform, out, d->shape, d->ndim, params);
+    return 0;
+}
+
+/* Draws the transform's random numbers (if any) and fills one item. */
+static int draw_and_fill(const Dataset *d, size_t index, float *out, int *label)
+{
+    const Transform *t = dataset_transform(d);
+    int count = transform_param_count(t);
+    float small[16];
+    float *params = count <= 16 ? small : malloc(sizeof *params * (size_t)count);
+    if (!params)
+        return cnb_error("dataset_get", "out of memory");
+    transform_draw(t, params);
+    int rc = dataset_fill(d, index, out, label, t, params);
+    if (params != small)
+        free(params);
+    return rc;
+}
+
+Tensor *dataset_get(const Dataset *d, size_t index, int *label)
+{
+    if (!d) {
+        cnb_error("dataset_get", "dataset is NULL");
+        return NULL;
+    }
+    size_t n = d->ops->len(d);
+    if (index >= n) {
+        cnb_error("dataset_get", "index %zu is out of range: the dataset has %zu items", index, n);
+        return NULL;
+    }
+    Tensor *image = tensor_new(d->shape, d->ndim);
+    if (!image)
+        return NULL;
+    if (draw_and_fill(d, index, tensor_data(image), label) != 0) {
+        tensor_free(image);
+        return NULL;
+    }
+    return image;
+}
+
+int dataset_mean_std(const Dataset *d, double *mean, double *std)
+{
+    if (!d)
+        return cnb_error("dataset_mean_std", "dataset is NULL");
+    size_t n = d->ops->len(d), per_item = d->item_numel;
+    if (n == 0)
+        return cnb_error("dataset_mean_std", "the dataset is empty");
+    float *item = malloc(sizeof *item * per_item);
+    if (!item)
+        return cnb_error("dataset_mean_std", "out of memory");
+    /* Sums per item in double, then over items: exact enough for 47 M values. */
+    double sum = 0, sum_squares = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (draw_and_fill(d, i, item, NULL) != 0) {
+            free(item);
+            return -1;
+        }
+        double s = 0, q = 0;
+        for (size_t j = 0; j < per_item; j++) {
+            s += item[j];
+            q += (double)item[j] * item[j];
+        }
+        sum += s;
+        sum_squares += q;
+    }
+    free(item);
+    double count = (double)n * (double)per_item;
+    double m = sum / count;
+    double variance = count > 1 ? (sum_squares - sum * m) / (count - 1) : 0;   /* unbiased, as torch.std */
+    if (mean)
+        *mean = m;
+    if (std)
+        *std = sqrt(variance > 0 ? variance : 0);
+    return 0;
+}

@@ -1,0 +1,52 @@
+/* The generic Dataset: a small vtable (length, raw item, free) plus what
+ * every dataset has (item shape, transform, class names).  MNIST, subsets
+ * and the user's own datasets fill in the vtable. */
+#ifndef CNB_DATA_DATASET_IMPL_H
+#define CNB_DATA_DATASET_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "cnb/data.h"
+
+typedef struct DatasetOps {
+    const char *kind;           /* "MNIST", "Subset", ... (for printing) */
+    size_t (*len)(const Dataset *dataset);
+    /* Item index before any transform: item_numel floats into out, and the
+     * label.  0, or -1 with a cnb error. */
+    int (*get_raw)(const Dataset *dataset, size_t index, float *out, int *label);
+    /* The dataset's own lines of print(dataset), e.g. "Split: Train". */
+    void (*describe)(const Dataset *dataset, FILE *out);
+    void (*destroy)(Dataset *dataset);
+} DatasetOps;
+
+struct Dataset {
+    const DatasetOps *ops;
+    int refs;                   /* subsets and dataloaders hold their dataset */
+    int ndim;
+    int shape[CNB_MAX_DIMS];
+    size_t item_numel;
+    Transform *transform;       /* NULL: none (a subset then uses its parent's) */
+    const char *const *classes;
+    int num_classes;
+    /* get_raw may run on the dataloader's thread (it calls no user code). */
+    bool thread_safe;
+    Dataset *parent;            /* subsets: the dataset viewed */
+};
+
+/* Fills the common fields; the dataset starts with one reference. */
+void dataset_init(Dataset *dataset, const DatasetOps *ops, const int *shape, int ndim);
+Dataset *dataset_ref(Dataset *dataset);
+/* The transform items get: the dataset's own, else its parent's. */
+const Transform *dataset_transform(const Dataset *dataset);
+/* Item index, through transform with already drawn random params, into out. */
+int dataset_fill(const Dataset *dataset, size_t index, float *out, int *label,
+                 const Transform *transform, const float *params);
+
+/* "batch_size=64, shuffle=true, drop_last=false" and a newline. */
+void dataloader_fprint_options(FILE *out, const DataLoader *loader);
+
+/* A view of indices[0..count) of parent (copied). */
+Dataset *subset_new(Dataset *parent, const int64_t *indices, size_t count);
+
+#endif

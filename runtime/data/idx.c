@@ -1,0 +1,161 @@
+/* IDX files, the format of MNIST and Fashion-MNIST: a 4-byte magic (two zero
+ * bytes, the element type, the number of dimensions), one big-endian uint32
+ * per dimension, then the elements.  zlib's gz* functions read gzip and plain
+ * files alike, so a .gz and its extracted twin go through the same code. */
+#include "data/idx.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "cnb/error.h"
+
+#define IDX_TYPE_UBYTE 0x08
+/* Far above any dataset of this kind: a header announcing more is corrupt. */
+#define IDX_MAX_BYTES ((size_t)1 << 31)
+#define IDX_CHUNK (64u << 20)
+
+/* What zlib says is wrong, in words for the error message. */
+static const char *gz_problem(gzFile file, char *text, size_t size)
+{
+    int code;
+    const char *error = gzerror(file, &code);
+    if (code == Z_BUF_ERROR)
+        snprintf(text, size, "truncated: the gzip stream ends early");
+    else if (code == Z_DATA_ERROR)
+        snprintf(text, size, "corrupt gzip data (%s)", error);
+    else if (code == Z_ERRNO)
+        snprintf(text, size, "read error (%s)", strerror(errno));
+    else if (code != Z_OK)
+        snprintf(text, size, "%s", error);
+    else
+        return NULL;
+    return text;
+}
+
+/* Reads up to size bytes; returns how many, or -1 if zlib reports an error
+ * (a corrupt or truncated gzip stream) with problem filled in. */
+static long long read_fully(gzFile file, void *buffer, size_t size, char problem[200])
+{
+    size_t done = 0;
+    while (done < size) {
+        size_t want = size - done < IDX_CHUNK ? size - done : IDX_CHUNK;
+        int got = gzread(file, (char *)buffer + done, (unsigned)want);
+        if (got <= 0)
+            break;
+        done += (size_t)got;
+    }
+    /* A stream cut short shows as Z_BUF_ERROR next to a short count. */
+    if (gz_problem(file, problem, 200))
+        return -1;
+    return (long long)done;
+}
+
+static int check_header(const char *function, const char *path, const uint8_t magic[4],
+                        int ndim)
+{
+    if (magic[0] != 0 || magic[1] != 0)
+        return cnb_error(function, "%s: bad magic number 0x%02x%02x%02x%02x: not an IDX file",
+                         path, magic[0], magic[1], magic[2], magic[3]);
+    if (magic[2] != IDX_TYPE_UBYTE)
+        return cnb_error(function, "%s: element type 0x%02x is not unsigned byte (0x08)",
+                         path, magic[2]);
+    if (magic[3] != ndim)
+        return cnb_error(function, "%s: wrong dimensions: %d, expected %d (%s)", path,
+                         magic[3], ndim, ndim == 1 ? "a label file" : "an image file");
+    return 0;
+}
+
+/* Reads the dimensions and works out the size of the data. */
+static int read_dims(const char *function, const char *path, gzFile file, IdxArray *out,
+                     size_t *bytes)
+{
+    uint8_t raw[IDX_MAX_DIMS * 4];
+    char message[200];
+    long long got = read_fully(file, raw, (size_t)out->ndim * 4, message);
+    if (got < 0)
+        return cnb_error(function, "%s: %s", path, message);
+    if (got < out->ndim * 4)
+        return cnb_error(function, "%s: truncated: the header ends after %lld bytes", path,
+                         got + 4);
+    size_t total = 1;
+    for (int i = 0; i < out->ndim; i++) {
+        const uint8_t *b = raw + 4 * i;
+        out->dims[i] = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        if (out->dims[i] == 0)
+            return cnb_error(function, "%s: wrong dimensions: dimension %d is 0", path, i);
+        if (__builtin_mul_overflow(total, (size_t)out->dims[i], &total) || total > IDX_MAX_BYTES)
+            return cnb_error(function, "%s: wrong dimensions: the header announces more than "
+                             "%zu bytes (corrupt header?)", path, IDX_MAX_BYTES);
+    }
+    out->item_size = total / out->dims[0];
+    *bytes = total;
+    return 0;
+}
+
+static int read_body(const char *function, const char *path, gzFile file, IdxArray *out,
+                     size_t bytes)
+{
+    out->data = malloc(bytes);
+    if (!out->data)
+        return cnb_error(function, "%s: out of memory for %zu bytes", path, bytes);
+    char message[200];
+    long long got = read_fully(file, out->data, bytes, message);
+    if (got < 0)
+        return cnb_error(function, "%s: %s", path, message);
+    if ((size_t)got < bytes)
+        return cnb_error(function, "%s: truncated: %lld of %zu data bytes (%u items announced)",
+                         path, got, bytes, out->dims[0]);
+    /* Reading one byte more checks the gzip trailer (CRC and length) too. */
+    uint8_t extra[256];
+    got = read_fully(file, extra, sizeof extra, message);
+    if (got < 0)
+        return cnb_error(function, "%s: %s", path, message);
+    if (got > 0)
+        return cnb_error(function, "%s: more data than the header announces (%zu bytes)",
+                         path, bytes);
+    return 0;
+}
+
+int idx_load(const char *function, const char *path, int ndim, IdxArray *out)
+{
+    memset(out, 0, sizeof *out);
+    if (ndim < 1 || ndim > IDX_MAX_DIMS)
+        return cnb_error(function, "%s: unsupported number of dimensions %d", path, ndim);
+    out->ndim = ndim;
+    gzFile file = gzopen(path, "rb");
+    if (!file)
+        return cnb_error(function, "%s: %s", path,
+                         errno == ENOENT ? "file not found" : strerror(errno ? errno : ENOMEM));
+    gzbuffer(file, 1u << 18);
+    uint8_t magic[4];
+    char message[200];
+    long long got = read_fully(file, magic, 4, message);
+    size_t bytes = 0;
+    int rc;
+    if (got < 0)
+        rc = cnb_error(function, "%s: %s", path, message);
+    else if (got < 4)
+        rc = cnb_error(function, "%s: truncated: %lld bytes, too short for an IDX header",
+                       path, got);
+    else
+        rc = check_header(function, path, magic, ndim);
+    if (rc == 0)
+        rc = read_dims(function, path, file, out, &bytes);
+    if (rc == 0)
+        rc = read_body(function, path, file, out, bytes);
+    gzclose(file);
+    if (rc != 0)
+        idx_free(out);
+    return rc;
+}
+
+void idx_free(IdxArray *array)
+{
+    if (!array)
+        return;
+    free(array->data);
+    array->data = NULL;
+}

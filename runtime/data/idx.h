@@ -1,0 +1,25 @@
+/* IDX files (the MNIST format), raw or gzip-compressed. */
+#ifndef CNB_DATA_IDX_H
+#define CNB_DATA_IDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define IDX_MAX_DIMS 4
+
+/* An IDX array of unsigned bytes: dims[0] items of dims[1] x dims[2] ... */
+typedef struct IdxArray {
+    uint8_t *data;
+    int ndim;
+    uint32_t dims[IDX_MAX_DIMS];
+    size_t item_size;           /* product of dims[1..] */
+} IdxArray;
+
+/* Reads path (gzip or not: detected from the content) and checks that it is
+ * an unsigned-byte IDX array with ndim dimensions.  Returns 0, or -1 with a
+ * cnb error naming the file and what is wrong; function is the name the error
+ * is reported under. */
+int idx_load(const char *function, const char *path, int ndim, IdxArray *out);
+void idx_free(IdxArray *array);
+
+#endif

@@ -1,0 +1,145 @@
+/* Rotation exactly as torchvision 0.14's RandomRotation does it on a PIL
+ * image: F.rotate -> PIL Image.rotate(angle, NEAREST, expand=False,
+ * center=None, fillcolor=0).  PIL builds the inverse affine matrix in Python
+ * (cos/sin rounded to 15 decimals), then samples in 16.16 fixed point
+ * (Geometry.c, affine_fixed), stepping the source position by adding the
+ * matrix terms pixel by pixel.  Doing the same arithmetic here gives the same
+ * pixels, which the tests check against torchvision. */
+#include "data/transform_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Python's round(x, 15): correctly rounded to 15 decimals.  glibc's printf
+ * rounds the exact binary value too, and strtod reads it back exactly. */
+static double round15(double x)
+{
+    char text[64];
+    snprintf(text, sizeof text, "%.15f", x);
+    return strtod(text, NULL);
+}
+
+/* Python's float modulo: the result has the sign of the divisor. */
+static double python_mod(double x, double m)
+{
+    double r = fmod(x, m);
+    if (r != 0 && (r < 0) != (m < 0))
+        r += m;
+    return r;
+}
+
+/* PIL's FLOOR macro. */
+static int pil_floor(double x)
+{
+    return x < 0.0 ? (int)floor(x) : (int)x;
+}
+
+/* The inverse map (output pixel -> source position) that Image.rotate hands
+ * to Image.transform(AFFINE). */
+static void rotation_matrix(double angle, int width, int height, double a[6])
+{
+    double cx = width / 2.0, cy = height / 2.0;
+    double r = -(angle * (M_PI / 180.0));   /* -math.radians(angle) */
+    a[0] = round15(cos(r));
+    a[1] = round15(sin(r));
+    a[2] = 0.0;
+    a[3] = round15(-sin(r));
+    a[4] = round15(cos(r));
+    a[5] = 0.0;
+    double tx = a[0] * -cx + a[1] * -cy + a[2];
+    double ty = a[3] * -cx + a[4] * -cy + a[5];
+    a[2] = tx + cx;
+    a[5] = ty + cy;
+}
+
+static int fits_fixed(const double a[6], int x, int y)
+{
+    return fabs(x * a[0] + y * a[1] + a[2]) < 32768.0 &&
+           fabs(x * a[3] + y * a[4] + a[5]) < 32768.0;
+}
+
+/* Geometry.c's affine_fixed: nearest neighbour in 16.16 fixed point. */
+static void affine_fixed(const float *in, float *out, int height, int width, const double a[6])
+{
+    int a0 = pil_floor(a[0] * 65536.0 + 0.5), a1 = pil_floor(a[1] * 65536.0 + 0.5);
+    int a3 = pil_floor(a[3] * 65536.0 + 0.5), a4 = pil_floor(a[4] * 65536.0 + 0.5);
+    int a2 = pil_floor((a[2] + a[1] * 0.5 + a[0] * 0.5) * 65536.0 + 0.5);
+    int a5 = pil_floor((a[5] + a[4] * 0.5 + a[3] * 0.5) * 65536.0 + 0.5);
+    for (int y = 0; y < height; y++) {
+        int xx = a2, yy = a5;
+        for (int x = 0; x < width; x++) {
+            int xin = xx >> 16, yin = yy >> 16;   /* arithmetic shift: floor */
+            if (xin >= 0 && xin < width && yin >= 0 && yin < height)
+                out[y * width + x] = in[yin * width + xin];
+            xx += a0;
+            yy += a3;
+        }
+        a2 += a1;
+        a5 += a4;
+    }
+}
+
+/* Geometry.c's floating-point loop, for images too large for 16.16. */
+static void affine_float(const float *in, float *out, int height, int width, const double a[6])
+{
+    double xo = a[2] + a[1] * 0.5 + a[0] * 0.5;
+    double yo = a[5] + a[4] * 0.5 + a[3] * 0.5;
+    for (int y = 0; y < height; y++) {
+        double xx = xo, yy = yo;
+        for (int x = 0; x < width; x++) {
+            int xin = xx < 0.0 ? -1 : (int)xx, yin = yy < 0.0 ? -1 : (int)yy;
+            if (xin >= 0 && xin < width && yin >= 0 && yin < height)
+                out[y * width + x] = in[yin * width + xin];
+            xx += a[0];
+            yy += a[3];
+        }
+        xo += a[1];
+        yo += a[4];
+    }
+}
+
+/* Image.rotate's shortcuts for multiples of 90 degrees (transpose). */
+static int rotate_exact(const float *in, float *out, int height, int width, double angle)
+{
+    if (angle == 0) {
+        memcpy(out, in, sizeof *in * (size_t)height * width);
+        return 1;
+    }
+    if (angle == 180) {
+        for (int i = 0, n = height * width; i < n; i++)
+            out[i] = in[n - 1 - i];
+        return 1;
+    }
+    if ((angle == 90 || angle == 270) && width == height) {
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+                out[y * width + x] = angle == 90 ? in[x * width + (width - 1 - y)]
+                                                 : in[(height - 1 - x) * width + y];
+        return 1;
+    }
+    return 0;
+}
+
+void rotate_nearest(const float *in, float *out, int channels, int height, int width,
+                    double angle)
+{
+    angle = python_mod(angle, 360.0);
+    size_t plane = (size_t)height * width;
+    double a[6];
+    rotation_matrix(angle, width, height, a);
+    int fixed = fits_fixed(a, 0, 0) && fits_fixed(a, width, height) &&
+                fits_fixed(a, 0, height) && fits_fixed(a, width, 0);
+    for (int c = 0; c < channels; c++) {
+        const float *src = in + c * plane;
+        float *dst = out + c * plane;
+        if (rotate_exact(src, dst, height, width, angle))
+            continue;
+        memset(dst, 0, sizeof *dst * plane);   /* fill 0 where no source pixel lands */
+        if (fixed)
+            affine_fixed(src, dst, height, width, a);
+        else
+            affine_float(src, dst, height, width, a);
+    }
+}

@@ -1,0 +1,51 @@
+/* Transforms inside the runtime: the random draws are separated from the
+ * pixel work, so the dataloader draws in the caller's thread (in PyTorch's
+ * order, from the default generator) and transforms in its own thread. */
+#ifndef CNB_DATA_TRANSFORM_IMPL_H
+#define CNB_DATA_TRANSFORM_IMPL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "cnb/data.h"
+
+typedef enum TransformKind {
+    TRANSFORM_TO_TENSOR,
+    TRANSFORM_NORMALIZE,
+    TRANSFORM_ROTATION,
+    TRANSFORM_COMPOSE
+} TransformKind;
+
+struct Transform {
+    TransformKind kind;
+    /* A new transform is "floating": the first dataset or compose that takes
+     * it owns it; each further one adds a reference (so one transform may
+     * serve the test and the validation set). */
+    int refs;
+    bool floating;
+    float mean, std;            /* normalize */
+    float degrees;              /* random_rotation */
+    Transform **parts;          /* compose */
+    int count;
+};
+
+/* Takes ownership of a floating transform, or adds a reference. */
+Transform *transform_take(Transform *transform);
+/* Drops one reference (transform_free does the same). */
+void transform_release(Transform *transform);
+
+/* How many random numbers one application draws, and drawing them. */
+int transform_param_count(const Transform *transform);
+void transform_draw(const Transform *transform, float *params);
+/* Applies the transform to one item of the given shape with drawn params. */
+void transform_apply_drawn(const Transform *transform, float *data, const int *shape, int ndim,
+                           const float *params);
+
+/* PIL's Image.rotate(angle) with NEAREST, fill 0, about the centre, on
+ * every channel of a [C, H, W] (or [H, W]) float image. */
+void rotate_nearest(const float *in, float *out, int channels, int height, int width,
+                    double angle);
+
+/* The transform as torchvision prints it: "Compose(\n    ToTensor()\n ...)". */
+void transform_write(FILE *out, const Transform *transform, int indent);
+
+#endif

@@ -1,0 +1,250 @@
+/* Transforms: to_tensor, normalize, random_rotation and compose, applied to
+ * one image in place.  Each does the float32 arithmetic torchvision does, so
+ * the values are the same bit for bit. */
+#include "data/transform_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cnb/error.h"
+#include "cnb/random.h"
+
+static Transform *transform_alloc(const char *function, TransformKind kind)
+{
+    Transform *t = calloc(1, sizeof *t);
+    if (!t) {
+        cnb_error(function, "out of memory");
+        return NULL;
+    }
+    t->kind = kind;
+    t->refs = 1;
+    t->floating = true;
+    return t;
+}
+
+Transform *to_tensor(void)
+{
+    return transform_alloc("to_tensor", TRANSFORM_TO_TENSOR);
+}
+
+Transform *normalize(float mean, float std)
+{
+    if (!(std > 0) && !(std < 0)) {
+        cnb_error("normalize", "std must not be 0 (got %g)", std);
+        return NULL;
+    }
+    Transform *t = transform_alloc("normalize", TRANSFORM_NORMALIZE);
+    if (t) {
+        t->mean = mean;
+        t->std = std;
+    }
+    return t;
+}
+
+Transform *random_rotation(float degrees)
+{
+    if (!(degrees >= 0)) {
+        cnb_error("random_rotation", "degrees must be a positive number (got %g)", degrees);
+        return NULL;
+    }
+    Transform *t = transform_alloc("random_rotation", TRANSFORM_ROTATION);
+    if (t)
+        t->degrees = degrees;
+    return t;
+}
+
+/* The compose() macro passes the count, so a NULL left by a failed
+ * constructor is caught here instead of silently shortening the pipeline. */
+Transform *compose_array(Transform *const *transforms, size_t count)
+{
+    bool missing = !transforms || count == 0;
+    for (size_t i = 0; !missing && i < count; i++)
+        if (!transforms[i]) {
+            cnb_error("compose", "transform %zu of %zu is NULL (did its constructor fail?)",
+                      i + 1, count);
+            missing = true;
+        }
+    Transform *t = missing ? NULL : transform_alloc("compose", TRANSFORM_COMPOSE);
+    if (t && !(t->parts = calloc(count, sizeof *t->parts))) {
+        cnb_error("compose", "out of memory");
+        free(t);
+        t = NULL;
+    }
+    if (!t) {
+        if (!transforms || count == 0)
+            cnb_error("compose", "no transforms given");
+        for (size_t i = 0; transforms && i < count; i++)   /* they were handed over */
+            transform_release(transforms[i]);
+        return NULL;
+    }
+    for (size_t i = 0; i < count; i++)
+        t->parts[i] = transform_take(transforms[i]);
+    t->count = (int)count;
+    return t;
+}
+
+Transform *compose_list(Transform *const *transforms)
+{
+    size_t count = 0;
+    while (transforms && transforms[count])
+        count++;
+    return compose_array(transforms, count);
+}
+
+Transform *transform_take(Transform *t)
+{
+    if (!t)
+        return NULL;
+    if (t->floating)
+        t->floating = false;
+    else
+        t->refs++;
+    return t;
+}
+
+void transform_release(Transform *t)
+{
+    if (!t || --t->refs > 0)
+        return;
+    for (int i = 0; i < t->count; i++)
+        transform_release(t->parts[i]);
+    free(t->parts);
+    free(t);
+}
+
+void transform_free(Transform *t)
+{
+    transform_release(t);
+}
+
+int transform_param_count(const Transform *t)
+{
+    if (!t)
+        return 0;
+    if (t->kind == TRANSFORM_ROTATION)
+        return 1;
+    int count = 0;
+    for (int i = 0; i < t->count; i++)
+        count += transform_param_count(t->parts[i]);
+    return count;
+}
+
+/* RandomRotation.get_params: float(torch.empty(1).uniform_(-d, d).item()). */
+void transform_draw(const Transform *t, float *params)
+{
+    if (!t)
+        return;
+    if (t->kind == TRANSFORM_ROTATION) {
+        params[0] = random_uniform(-t->degrees, t->degrees);
+        return;
+    }
+    for (int i = 0; i < t->count; i++) {
+        transform_draw(t->parts[i], params);
+        params += transform_param_count(t->parts[i]);
+    }
+}
+
+static size_t numel_of(const int *shape, int ndim)
+{
+    size_t n = 1;
+    for (int i = 0; i < ndim; i++)
+        n *= (size_t)shape[i];
+    return n;
+}
+
+static void rotate_in_place(float *data, const int *shape, int ndim, float angle)
+{
+    int height = ndim >= 2 ? shape[ndim - 2] : 1, width = shape[ndim - 1];
+    int channels = (int)(numel_of(shape, ndim) / ((size_t)height * width));
+    size_t n = numel_of(shape, ndim);
+    float small[4096];
+    float *copy = n <= 4096 ? small : malloc(n * sizeof *copy);
+    if (!copy)
+        return;
+    memcpy(copy, data, n * sizeof *copy);
+    rotate_nearest(copy, data, channels, height, width, angle);
+    if (copy != small)
+        free(copy);
+}
+
+void transform_apply_drawn(const Transform *t, float *data, const int *shape, int ndim,
+                           const float *params)
+{
+    if (!t)
+        return;
+    size_t n = numel_of(shape, ndim);
+    switch (t->kind) {
+    case TRANSFORM_TO_TENSOR:       /* img.float().div(255) */
+        for (size_t i = 0; i < n; i++)
+            data[i] = data[i] / 255.0f;
+        break;
+    case TRANSFORM_NORMALIZE: {     /* tensor.sub_(mean).div_(std) */
+        float mean = t->mean, std = t->std;
+        for (size_t i = 0; i < n; i++)
+            data[i] = (data[i] - mean) / std;
+        break;
+    }
+    case TRANSFORM_ROTATION:
+        rotate_in_place(data, shape, ndim, params[0]);
+        break;
+    case TRANSFORM_COMPOSE:
+        for (int i = 0; i < t->count; i++) {
+            transform_apply_drawn(t->parts[i], data, shape, ndim, params);
+            params += transform_param_count(t->parts[i]);
+        }
+        break;
+    }
+}
+
+int transform_apply(const Transform *t, Tensor *image)
+{
+    if (!t)
+        return cnb_error("transform_apply", "transform is NULL");
+    if (!image)
+        return cnb_error("transform_apply", "image is NULL");
+    if (tensor_device(image) != CPU)
+        return cnb_error("transform_apply", "the image must be on the cpu (it is on %s)",
+                         device_name(tensor_device(image)));
+    int ndim = tensor_ndim(image), shape[CNB_MAX_DIMS];
+    for (int i = 0; i < ndim; i++)
+        shape[i] = tensor_dim(image, i);
+    int count = transform_param_count(t);
+    float params_small[16];
+    float *params = count <= 16 ? params_small : malloc(sizeof *params * (size_t)count);
+    if (!params)
+        return cnb_error("transform_apply", "out of memory");
+    transform_draw(t, params);
+    transform_apply_drawn(t, tensor_data(image), shape, ndim, params);
+    if (params != params_small)
+        free(params);
+    return 0;
+}
+
+void transform_write(FILE *out, const Transform *t, int indent)
+{
+    if (!t) {
+        fprintf(out, "None");
+        return;
+    }
+    switch (t->kind) {
+    case TRANSFORM_TO_TENSOR:
+        fprintf(out, "ToTensor()");
+        break;
+    case TRANSFORM_NORMALIZE:
+        fprintf(out, "Normalize(mean=%g, std=%g)", t->mean, t->std);
+        break;
+    case TRANSFORM_ROTATION:
+        fprintf(out, "RandomRotation(degrees=[%g, %g], interpolation=nearest, expand=False, "
+                "fill=0)", -(double)t->degrees, (double)t->degrees);
+        break;
+    case TRANSFORM_COMPOSE:
+        fprintf(out, "Compose(");
+        for (int i = 0; i < t->count; i++) {
+            fprintf(out, "\n%*s", indent + 4, "");
+            transform_write(out, t->parts[i], indent + 4);
+        }
+        fprintf(out, "\n%*s)", indent, "");
+        break;
+    }
+}
