@@ -4,15 +4,18 @@
 #define CNB_PLOT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "cnb/tensor.h"
 #include "cnb/data.h"
 
 typedef struct ShowImagesOptions {
     const Tensor *target;             /* labels for the titles, or NULL */
     const char *const *class_names;   /* titles from names instead of numbers */
+    int num_classes;                  /* entries in class_names (0: trust the labels) */
     const char *const *titles;        /* explicit titles, one per image */
-    int count;                        /* how many images (default: all, at most 32) */
-    int columns;                      /* default: count (one row) */
+    int count;                        /* how many images (default: all, at most 32;
+                                         show_dataset: 6) */
+    int columns;                      /* default: one row of up to 10 */
     const char *title;                /* over the whole figure */
     int _unused;
 } ShowImagesOptions;
@@ -24,8 +27,22 @@ int show_images_with(const Tensor *images, ShowImagesOptions options);
 int show_dataset_with(const Dataset *dataset, ShowImagesOptions options);
 
 /* An annotated heatmap as seaborn's heatmap(cm, annot=True, fmt='d', cmap='Blues'):
- * ground truth on y, prediction on x. */
-int show_confusion_matrix(const Tensor *matrix, const char *const *class_names, const char *title);
+ * ground truth on y, prediction on x, a colour bar on the right.
+ *     show_confusion_matrix(cm, FASHION_MNIST_CLASSES, "Konfusionsmatrix");
+ *     show_confusion_matrix(cm, NULL, NULL, .xlabel = "Predicted", .ylabel = "True");
+ * class_names: one per row (NULL: 0, 1, 2, ...); title NULL or "": none.
+ * Counts are written as whole numbers; a matrix with fractions (normalised
+ * rows) is written with two decimals. */
+typedef struct ConfusionMatrixOptions {
+    const char *const *class_names;
+    const char *title;
+    const char *xlabel;               /* default "Vorhergesagte Klasse"; "" for none */
+    const char *ylabel;               /* default "Tatsächliche Klasse"; "" for none */
+    int _unused;
+} ConfusionMatrixOptions;
+#define show_confusion_matrix(matrix, names, heading, ...) show_confusion_matrix_with((matrix), \
+    (ConfusionMatrixOptions){.class_names = (names), .title = (heading), ._unused = 0, __VA_ARGS__})
+int show_confusion_matrix_with(const Tensor *matrix, ConfusionMatrixOptions options);
 
 /* Line charts, e.g. loss per epoch for training and validation. */
 typedef struct Series { const char *label; const double *y; int count; } Series;
@@ -37,14 +54,22 @@ typedef struct PlotOptions {
 #define plot_lines(series, nseries, ...) plot_lines_with((series), (nseries), (PlotOptions){._unused = 0, __VA_ARGS__})
 int plot_lines_with(const Series *series, int nseries, PlotOptions options);
 
-/* One display that updates in place: bar, step, rate, remaining time.  In
- * plain text (nbconvert, consoles) it prints a line now and then instead. */
+/* One display that updates in place: bar, step/total, rate, remaining time
+ * (at most 5 refreshes a second), with a text/plain form in the same bundle
+ * for nbconvert and consoles.  Without a notebook it prints a line to stderr
+ * every few seconds and at the end.  total 0: unknown, counts only.
+ *     Progress *p = progress_new("Epoche 1", dataloader_len(loader));
+ *     while (next_batch(loader, &batch)) { ...; progress_update(p, batch.index + 1, NULL); }
+ *     progress_finish(p, "fertig");            // shows the final state, frees p */
 typedef struct Progress Progress;
 Progress *progress_new(const char *label, long total);
+/* done: steps finished so far; message: shown after the numbers, or NULL. */
 void progress_update(Progress *progress, long done, const char *message);
 void progress_finish(Progress *progress, const char *message);
 
-/* Encodes a Cairo-free 8-bit grayscale or RGB image as PNG (for display_png). */
+/* Encodes 8-bit RGB (3 bytes a pixel) or grayscale (1 byte) pixels, row by
+ * row, as PNG for display_png; the result is malloc'd, NULL on failure. */
 unsigned char *png_encode_rgb(const unsigned char *rgb, int width, int height, size_t *size);
+unsigned char *png_encode_gray(const unsigned char *gray, int width, int height, size_t *size);
 
 #endif
