@@ -16,7 +16,8 @@
 typedef enum TensorOrigin {
     TENSOR_ORIGIN_NONE = 0,
     TENSOR_ORIGIN_MODEL,          /* origin: the Model whose forward made it */
-    TENSOR_ORIGIN_LOSS            /* origin: the Loss whose forward made it */
+    TENSOR_ORIGIN_LOSS,           /* origin: the Loss whose forward made it */
+    TENSOR_ORIGIN_NO_GRAD         /* made by a model without keeping a graph */
 } TensorOrigin;
 
 struct Tensor {

@@ -1,0 +1,19 @@
+/* The compute environment of the CPU backend: denormals flushed to zero
+ * while runtime kernels run, and OpenBLAS threads chosen per GEMM size. */
+#ifndef CNB_CORE_COMPUTE_H
+#define CNB_CORE_COMPUTE_H
+
+/* Sets FTZ and DAZ in this thread's MXCSR and returns the previous state:
+ * denormal activations (tiny gradients late in training) are 10-100x slower
+ * on x86 and change nothing a float32 model can see.  The user's own code
+ * keeps IEEE behaviour because every entry point restores the state. */
+unsigned compute_enter(void);
+void compute_leave(unsigned saved);
+
+/* C = alpha * op(A) op(B) + beta * C, row-major, float32, via OpenBLAS;
+ * small products run on one thread (threads cost more than they save
+ * below a few MFLOP), large ones on all the cores OpenBLAS found. */
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+          const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
+
+#endif

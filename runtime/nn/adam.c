@@ -1,0 +1,59 @@
+/* Adam as torch.optim.Adam (not AdamW): L2 weight decay added to the
+ * gradient, bias-corrected moments, the same order of float operations as
+ * torch's single-tensor implementation:
+ *     g += wd * p;  m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
+ *     p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+ * The scalars are computed in double, as Python does, then used as floats. */
+#include "nn/optimizer_impl.h"
+#include "cnb/error.h"
+
+#include <math.h>
+
+Optimizer *adam_new(Model *model, AdamOptions o)
+{
+    if (o.lr == 0)
+        o.lr = 0.001;
+    if (o.beta1 == 0)             /* 0 means "default" for every field */
+        o.beta1 = 0.9;
+    if (o.beta2 == 0)
+        o.beta2 = 0.999;
+    if (o.eps == 0)
+        o.eps = 1e-8;
+    if (!(o.lr > 0) || !(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1) ||
+        !(o.eps >= 0) || !(o.weight_decay >= 0))
+        return cnb_error("adam", "invalid options: lr %g, betas (%g, %g), eps %g, "
+                         "weight_decay %g", o.lr, o.beta1, o.beta2, o.eps, o.weight_decay),
+               NULL;
+    Optimizer *opt = optimizer_alloc("adam", OPTIMIZER_ADAM, model, 2);
+    if (opt)
+        opt->adam = o;
+    return opt;
+}
+
+static void adam_update(const AdamOptions *o, float *p, const float *grad, float *m, float *v,
+                        size_t n, float step_size, float bc2_sqrt)
+{
+    const float b1 = (float)o->beta1, b2 = (float)o->beta2;
+    const float one_b1 = (float)(1.0 - o->beta1), one_b2 = (float)(1.0 - o->beta2);
+    const float eps = (float)o->eps, wd = (float)o->weight_decay;
+    for (size_t i = 0; i < n; i++) {
+        float g = wd != 0.0f ? grad[i] + wd * p[i] : grad[i];
+        m[i] = m[i] * b1 + one_b1 * g;
+        v[i] = v[i] * b2 + one_b2 * g * g;
+        float denom = sqrtf(v[i]) / bc2_sqrt + eps;
+        p[i] -= step_size * (m[i] / denom);
+    }
+}
+
+void adam_step(Optimizer *opt)
+{
+    const AdamOptions *o = &opt->adam;
+    double t = (double)opt->step;
+    double bc1 = 1.0 - pow(o->beta1, t), bc2 = 1.0 - pow(o->beta2, t);
+    float step_size = (float)(o->lr / bc1);
+    float bc2_sqrt = (float)sqrt(bc2);
+    Model *model = opt->model;
+    for (int p = 0; p < model->param_count; p++)
+        adam_update(o, model->params[p]->data, model->param_grads[p]->data, opt->state1[p],
+                    opt->state2[p], model->params[p]->numel, step_size, bc2_sqrt);
+}

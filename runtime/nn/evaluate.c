@@ -1,0 +1,110 @@
+/* evaluate() and confusion_matrix(): whole passes over a loader without
+ * gradients (model_predict), polling the kernel's interrupt between batches. */
+#include "cnb/train.h"
+#include "cnb/host.h"
+#include "core/tensor_impl.h"
+#include "cnb/error.h"
+
+#include <math.h>
+
+Evaluation evaluate(Model *model, DataLoader *loader, Loss *loss)
+{
+    Evaluation result = { .loss = NAN, .accuracy = NAN };
+    if (!model || !loader) {
+        cnb_error("evaluate", "%s is NULL", model ? "loader" : "model");
+        return result;
+    }
+    /* kept for the thread's lifetime: an interrupt may leave this function
+     * at any batch, and must not leak a loss each time */
+    static _Thread_local Loss *default_loss;
+    if (!loss && !default_loss)
+        default_loss = cross_entropy_loss();
+    Loss *criterion = loss ? loss : default_loss;
+    if (!criterion)
+        return result;
+    model_eval(model);
+    dataloader_reset(loader);
+    double loss_total = 0.0;
+    Batch batch;
+    while (next_batch(loader, &batch)) {
+        Tensor *output = model_predict(model, batch.data);
+        Tensor *value = output ? loss_forward(criterion, output, batch.target) : NULL;
+        int correct = value ? count_correct(output, batch.target) : -1;
+        if (correct < 0) {
+            dataloader_reset(loader);
+            return result;
+        }
+        loss_total += (double)tensor_item(value) * batch.size;
+        result.correct += correct;
+        result.total += batch.size;
+        cnb_check_interrupt();
+    }
+    if (result.total > 0) {
+        result.loss = loss_total / result.total;
+        result.accuracy = 100.0 * result.correct / result.total;
+    }
+    return result;
+}
+
+Tensor *confusion_matrix_new(int num_classes)
+{
+    if (num_classes < 1 || num_classes > 100000) {
+        cnb_error("confusion_matrix_new", "%d classes", num_classes);
+        return NULL;
+    }
+    return tensor_new((int[]){num_classes, num_classes}, 2);
+}
+
+void confusion_matrix_add(Tensor *matrix, const Tensor *output, const Tensor *target)
+{
+    if (!matrix || matrix->ndim != 2 || matrix->shape[0] != matrix->shape[1]) {
+        cnb_error("confusion_matrix_add", "matrix must be a square tensor from "
+                  "confusion_matrix_new");
+        return;
+    }
+    if (!output || output->ndim != 2 || !target || target->numel != (size_t)output->shape[0]) {
+        cnb_error("confusion_matrix_add", "need output [batch, classes] and one target per row");
+        return;
+    }
+    int classes = matrix->shape[0], rows = output->shape[0], width = output->shape[1];
+    const float *x = tensor_cdata(output), *t = tensor_cdata(target);
+    float *counts = tensor_data(matrix);
+    for (int r = 0; r < rows; r++) {
+        int truth = (int)t[r], best = 0;
+        const float *row = x + (size_t)r * (size_t)width;
+        for (int c = 1; c < width; c++)
+            if (row[c] > row[best])
+                best = c;
+        if (truth < 0 || truth >= classes || best >= classes) {
+            cnb_error("confusion_matrix_add", "class %d outside the %d x %d matrix",
+                      truth < 0 || truth >= classes ? truth : best, classes, classes);
+            return;
+        }
+        counts[(size_t)truth * (size_t)classes + (size_t)best] += 1.0f;
+    }
+}
+
+Tensor *confusion_matrix(Model *model, DataLoader *loader, int num_classes)
+{
+    if (!model || !loader) {
+        cnb_error("confusion_matrix", "%s is NULL", model ? "loader" : "model");
+        return NULL;
+    }
+    Tensor *matrix = confusion_matrix_new(num_classes);
+    if (!matrix)
+        return NULL;
+    model_eval(model);
+    dataloader_reset(loader);
+    Batch batch;
+    while (next_batch(loader, &batch)) {
+        Tensor *output = model_predict(model, batch.data);
+        if (!output) {
+            dataloader_reset(loader);
+            tensor_free(matrix);
+            return NULL;
+        }
+        confusion_matrix_add(matrix, output, batch.target);
+        cnb_check_interrupt();
+    }
+    return matrix;
+}

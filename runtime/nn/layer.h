@@ -1,0 +1,71 @@
+/* Layers inside libcnb: the struct behind the opaque Layer, and the
+ * operations a Sequential model calls on it.  Not installed.
+ *
+ * Buffers belong to the model (see model_impl.h); a layer only computes.
+ * Elementwise layers (relu, sigmoid, tanh, dropout) and flatten work in
+ * place: their output shares the block of their input when the input is a
+ * model-owned buffer, and their backward rewrites the incoming gradient in
+ * place, so a whole MLP needs one activation and one gradient buffer per
+ * linear layer and nothing else. */
+#ifndef CNB_NN_LAYER_H
+#define CNB_NN_LAYER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "cnb/nn.h"
+#include "core/tensor_impl.h"
+
+typedef enum LayerKind {
+    LAYER_FLATTEN, LAYER_LINEAR, LAYER_RELU, LAYER_SIGMOID, LAYER_TANH, LAYER_DROPOUT
+} LayerKind;
+
+/* Activations a linear layer can apply itself, in the same pass as its
+ * bias, when it is followed by one (the activation layer then does nothing). */
+typedef enum Activation { ACT_NONE = 0, ACT_RELU, ACT_SIGMOID, ACT_TANH } Activation;
+
+struct Layer {
+    LayerKind kind;
+    bool in_model;                /* owned by a model already */
+    /* linear */
+    int in_features, out_features;
+    Tensor *weight, *bias;        /* [out, in], [out] */
+    Tensor *grad_weight, *grad_bias;
+    Activation fused;             /* applied by this linear layer */
+    bool fused_away;              /* an activation a linear layer applies */
+    /* dropout */
+    float p;
+    Tensor *mask;                 /* 0 or 1/(1-p) per element of the last batch */
+    bool mask_active;             /* the last forward dropped (training mode) */
+};
+
+Layer *layer_alloc(const char *function, LayerKind kind);
+void layer_free(Layer *layer);
+const char *layer_type_name(const Layer *layer);   /* "Linear", "ReLU", ... */
+void layer_describe(const Layer *layer, FILE *out); /* "Linear(in_features=...)" */
+bool layer_is_elementwise(const Layer *layer);      /* output shape = input shape */
+Activation layer_activation(const Layer *layer);    /* ACT_NONE if not one */
+
+/* Output shape for an input shape; -1 with a message naming the layer. */
+int layer_output_shape(const Layer *layer, int index, const Tensor *input,
+                       int shape[CNB_MAX_DIMS], int *ndim);
+
+/* Linear: out = act(in W^T + b); in is [B, in_features]. */
+void linear_forward(Layer *layer, const Tensor *in, Tensor *out);
+/* grad_out: dL/d(layer output) [B, out], rewritten in place into the
+ * gradient before the fused activation.  Accumulates (or, when
+ * first_accumulation, sets) the parameter gradients; writes grad_in when
+ * it is not NULL. */
+void linear_backward(Layer *layer, const Tensor *in, const Tensor *out, Tensor *grad_out,
+                     Tensor *grad_in, bool first_accumulation);
+
+/* Elementwise activations on n values (in may equal out). */
+void activation_forward(Activation act, const float *in, float *out, size_t n);
+/* grad *= act'(x), written in terms of the activation's output y. */
+void activation_backward(Activation act, const float *y, float *grad, size_t n);
+
+/* Dropout: in training, zeroes each value with probability p and scales
+ * the rest by 1/(1-p) (the mask is kept for backward); in eval, copies. */
+int dropout_forward(Layer *layer, const Tensor *in, Tensor *out, bool training);
+void dropout_backward(Layer *layer, Tensor *grad);
+
+#endif

@@ -1,0 +1,278 @@
+/* Sequential models: construction, modes, devices, parameters. */
+#include "nn/model_impl.h"
+#include "cnb/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* After a failed sequential(): the model owned its layers, so they go,
+ * except those of another model, and each one only once. */
+static void free_layers(Layer *const *layers, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = layers[k] == layers[i];
+        if (layers[i] && !layers[i]->in_model && !seen)
+            layer_free(layers[i]);
+    }
+}
+
+/* Refuses NULL (a constructor failed), shared and reused layers. */
+static int check_layers(Layer *const *layers, size_t count)
+{
+    if (count == 0)
+        return cnb_error("sequential", "no layers");
+    for (size_t n = 0; n < count; n++) {
+        if (!layers[n])
+            return cnb_error("sequential", "layer %zu could not be made (see the message "
+                             "above)", n);
+        if (layers[n]->in_model)
+            return cnb_error("sequential", "layer %zu already belongs to another model; "
+                             "make a new one (layers are not shared)", n);
+        for (size_t k = 0; k < n; k++)
+            if (layers[k] == layers[n])
+                return cnb_error("sequential", "layer %zu is layer %zu again; make a new one",
+                                 n, k);
+    }
+    return 0;
+}
+
+/* A linear layer applies the activation that follows it in its own pass. */
+static void plan_fusion(Model *model)
+{
+    for (int i = 0; i + 1 < model->count; i++) {
+        Layer *l = model->layers[i], *next = model->layers[i + 1];
+        if (l->kind == LAYER_LINEAR && layer_activation(next) != ACT_NONE) {
+            l->fused = layer_activation(next);
+            next->fused_away = true;
+        }
+    }
+}
+
+static int collect_parameters(Model *model)
+{
+    int n = 0;
+    for (int i = 0; i < model->count; i++)
+        if (model->layers[i]->kind == LAYER_LINEAR)
+            n += 2;
+    model->params = calloc((size_t)n + 1, sizeof *model->params);
+    model->param_grads = calloc((size_t)n + 1, sizeof *model->param_grads);
+    model->param_names = calloc((size_t)n + 1, sizeof *model->param_names);
+    if (!model->params || !model->param_grads || !model->param_names)
+        return cnb_error("sequential", "out of memory");
+    model->first_trainable = -1;
+    for (int i = 0, p = 0; i < model->count; i++) {
+        Layer *l = model->layers[i];
+        if (l->kind != LAYER_LINEAR)
+            continue;
+        if (model->first_trainable < 0)
+            model->first_trainable = i;
+        model->params[p] = l->weight;
+        model->param_grads[p] = l->grad_weight;
+        snprintf(model->param_names[p++], PARAM_NAME_MAX, "layers.%d.weight", i);
+        model->params[p] = l->bias;
+        model->param_grads[p] = l->grad_bias;
+        snprintf(model->param_names[p++], PARAM_NAME_MAX, "layers.%d.bias", i);
+    }
+    model->param_count = n;
+    return 0;
+}
+
+static int alloc_buffers(Model *model)
+{
+    size_t n = (size_t)model->count;
+    model->outputs = calloc(n, sizeof *model->outputs);
+    model->grads = calloc(n, sizeof *model->grads);
+    model->scratch_views = calloc(n, sizeof *model->scratch_views);
+    if (!model->outputs || !model->grads || !model->scratch_views)
+        return cnb_error("sequential", "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (!(model->outputs[i] = tensor_empty()) || !(model->grads[i] = tensor_empty()) ||
+            !(model->scratch_views[i] = tensor_empty()))
+            return -1;
+    if (!(model->grad_top = tensor_empty()) || !(model->scratch[0] = tensor_empty()) ||
+        !(model->scratch[1] = tensor_empty()))
+        return -1;
+    return 0;
+}
+
+Model *sequential_array(Layer *const *layers, size_t count)
+{
+    if (!layers)
+        return cnb_error("sequential", "no layer list"), NULL;
+    if (count > 100000)
+        return cnb_error("sequential", "%zu layers is too many", count), NULL;
+    if (check_layers(layers, count) < 0) {
+        free_layers(layers, count);
+        return NULL;
+    }
+    Model *model = calloc(1, sizeof *model);
+    if (!model || !(model->layers = calloc(count, sizeof *model->layers))) {
+        free(model);
+        free_layers(layers, count);
+        return cnb_error("sequential", "out of memory"), NULL;
+    }
+    snprintf(model->name, sizeof model->name, "Model");
+    model->count = (int)count;
+    model->training = true;
+    model->grads_zero = true;
+    for (size_t i = 0; i < count; i++) {
+        model->layers[i] = layers[i];
+        layers[i]->in_model = true;
+    }
+    plan_fusion(model);
+    if (collect_parameters(model) < 0 || alloc_buffers(model) < 0) {
+        model_free(model);
+        return NULL;
+    }
+    return model;
+}
+
+Model *sequential_list(Layer *const *layers)
+{
+    size_t count = 0;
+    while (layers && layers[count])
+        count++;
+    return sequential_array(layers, count);
+}
+
+static void free_tensor_array(Tensor **tensors, int n)
+{
+    for (int i = 0; tensors && i < n; i++)
+        tensor_free(tensors[i]);
+    free(tensors);
+}
+
+void model_free(Model *model)
+{
+    if (!model)
+        return;
+    for (int i = 0; i < model->count; i++)
+        layer_free(model->layers[i]);
+    free(model->layers);
+    free_tensor_array(model->outputs, model->count);
+    free_tensor_array(model->grads, model->count);
+    free_tensor_array(model->scratch_views, model->count);
+    tensor_free(model->grad_top);
+    tensor_free(model->scratch[0]);
+    tensor_free(model->scratch[1]);
+    free(model->params);
+    free(model->param_grads);
+    free(model->param_names);
+    free(model);
+}
+
+void model_set_name(Model *model, const char *name)
+{
+    if (!model || !name) {
+        cnb_error("model_set_name", "%s is NULL", model ? "name" : "model");
+        return;
+    }
+    snprintf(model->name, sizeof model->name, "%s", name);
+}
+
+const char *model_name(const Model *model)
+{
+    return model ? model->name : "";
+}
+
+Model *model_to(Model *model, Device device)
+{
+    if (!model)
+        return cnb_error("model_to", "model is NULL"), NULL;
+    if (device == CUDA && !cuda_available())
+        return cnb_error("model_to", "CUDA is not available (no CUDA backend or no GPU); "
+                         "the model stays on the cpu"), NULL;
+    if (device != CPU && device != CUDA)
+        return cnb_error("model_to", "unknown device %d", (int)device), NULL;
+    for (int p = 0; p < model->param_count; p++) {
+        tensor_to(model->params[p], device);
+        tensor_to(model->param_grads[p], device);
+    }
+    model->device = device;
+    return model;
+}
+
+Device model_device(const Model *model)
+{
+    return model ? model->device : CPU;
+}
+
+void model_train(Model *model)
+{
+    if (model)
+        model->training = true;
+    else
+        cnb_error("model_train", "model is NULL");
+}
+
+void model_eval(Model *model)
+{
+    if (model)
+        model->training = false;
+    else
+        cnb_error("model_eval", "model is NULL");
+}
+
+bool model_is_training(const Model *model)
+{
+    return model && model->training;
+}
+
+size_t model_parameter_count(const Model *model)
+{
+    size_t n = 0;
+    for (int p = 0; model && p < model->param_count; p++)
+        n += model->params[p]->numel;
+    return n;
+}
+
+int model_parameter_tensors(const Model *model)
+{
+    if (!model)
+        return cnb_error("model_parameter_tensors", "model is NULL");
+    return model->param_count;
+}
+
+Tensor *model_parameter(Model *model, int i, const char **name)
+{
+    if (!model)
+        return cnb_error("model_parameter", "model is NULL"), NULL;
+    if (i < 0 || i >= model->param_count)
+        return cnb_error("model_parameter", "index %d out of range (the model has %d "
+                         "parameter tensors)", i, model->param_count), NULL;
+    if (name)
+        *name = model->param_names[i];
+    return model->params[i];
+}
+
+void model_materialize_grads(Model *model)
+{
+    if (!model->grads_zero)
+        return;
+    for (int p = 0; p < model->param_count; p++)
+        memset(model->param_grads[p]->data, 0, model->param_grads[p]->numel * sizeof(float));
+    model->grads_zero = false;
+}
+
+Tensor *model_gradient(Model *model, int i)
+{
+    if (!model)
+        return cnb_error("model_gradient", "model is NULL"), NULL;
+    if (i < 0 || i >= model->param_count)
+        return cnb_error("model_gradient", "index %d out of range (the model has %d "
+                         "parameter tensors)", i, model->param_count), NULL;
+    model_materialize_grads(model);
+    return model->param_grads[i];
+}
+
+void model_zero_grad(Model *model)
+{
+    if (!model) {
+        cnb_error("model_zero_grad", "model is NULL");
+        return;
+    }
+    /* lazily: the next backward overwrites instead of accumulating */
+    model->grads_zero = true;
+}

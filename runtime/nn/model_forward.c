@@ -1,0 +1,199 @@
+/* Forward and backward passes of a Sequential model.
+ *
+ * Training forward (model_forward) keeps what backward needs: one tensor per
+ * layer, an own block for linear layers (and for an elementwise layer whose
+ * input must survive), a view for flatten and for activations that the
+ * preceding linear layer already applied (fusion, see model.c).
+ * No-grad forward (model_predict) keeps nothing: it alternates between two
+ * scratch blocks and leaves the training tensors (and so a pending
+ * backward) alone, like torch.no_grad(). */
+#include "nn/model_impl.h"
+#include "core/compute.h"
+#include "cnb/error.h"
+
+#include <string.h>
+
+static int check_input(const char *function, Model *model, const Tensor *input)
+{
+    if (!model)
+        return cnb_error(function, "model is NULL");
+    if (!input)
+        return cnb_error(function, "input is NULL");
+    if (input->device != model->device)
+        return cnb_error(function, "input is on the %s but the model is on the %s; "
+                         "move one with tensor_to or model_to",
+                         device_name(input->device), device_name(model->device));
+    return 0;
+}
+
+/* May an elementwise layer overwrite its input?  Only if the input is a
+ * model block that no backward will read: the output of a linear layer
+ * without a fused activation (its backward needs its input, not output). */
+static bool may_overwrite(const Model *model, int i)
+{
+    if (i == 0)
+        return false;
+    const Layer *prev = model->layers[i - 1];
+    return prev->kind == LAYER_LINEAR && prev->fused == ACT_NONE;
+}
+
+static int forward_layer(Model *model, int i, const Tensor *in, Tensor *out)
+{
+    Layer *layer = model->layers[i];
+    int shape[CNB_MAX_DIMS], ndim;
+    if (layer_output_shape(layer, i, in, shape, &ndim) < 0)
+        return -1;
+    bool view = layer->kind == LAYER_FLATTEN || layer->fused_away ||
+                (layer_is_elementwise(layer) && may_overwrite(model, i));
+    if (view)
+        tensor_view_of(out, in, shape, ndim);
+    else if (tensor_resize(out, shape, ndim) < 0)
+        return -1;
+    switch (layer->kind) {
+    case LAYER_LINEAR:
+        linear_forward(layer, in, out);
+        break;
+    case LAYER_DROPOUT:
+        return dropout_forward(layer, in, out, model->training);
+    case LAYER_FLATTEN:
+        break;
+    default:
+        if (!layer->fused_away)
+            activation_forward(layer_activation(layer), in->data, out->data, in->numel);
+    }
+    return 0;
+}
+
+Tensor *model_forward(Model *model, const Tensor *input)
+{
+    if (check_input("model_forward", model, input) < 0)
+        return NULL;
+    unsigned csr = compute_enter();
+    const Tensor *x = input;
+    model->graph_ready = false;
+    for (int i = 0; i < model->count; i++) {
+        if (forward_layer(model, i, x, model->outputs[i]) < 0) {
+            compute_leave(csr);
+            return NULL;
+        }
+        x = model->outputs[i];
+    }
+    compute_leave(csr);
+    model->input = input;
+    model->generation++;
+    model->graph_ready = true;
+    Tensor *out = model->outputs[model->count - 1];
+    out->origin_kind = TENSOR_ORIGIN_MODEL;
+    out->origin = model;
+    return out;
+}
+
+/* No-grad: each layer writes into the scratch block its input is not in;
+ * elementwise layers work in place once the data is in a scratch block. */
+static int predict_layer(Model *model, int i, const Tensor *in, int *in_block, Tensor **result)
+{
+    Layer *layer = model->layers[i];
+    int shape[CNB_MAX_DIMS], ndim;
+    if (layer_output_shape(layer, i, in, shape, &ndim) < 0)
+        return -1;
+    Tensor *view = model->scratch_views[i];
+    bool in_place = layer->kind == LAYER_FLATTEN || layer->fused_away ||
+                    (layer_is_elementwise(layer) && *in_block >= 0);
+    if (in_place) {
+        tensor_view_of(view, in, shape, ndim);
+        *result = view;
+    } else {
+        int block = *in_block == 0 ? 1 : 0;
+        if (tensor_resize(model->scratch[block], shape, ndim) < 0)
+            return -1;
+        *result = model->scratch[block];
+        *in_block = block;
+    }
+    switch (layer->kind) {
+    case LAYER_LINEAR:
+        linear_forward(layer, in, *result);
+        return 0;
+    case LAYER_DROPOUT:
+        return dropout_forward(layer, in, *result, model->training);
+    case LAYER_FLATTEN:
+        return 0;
+    default:
+        if (!layer->fused_away)
+            activation_forward(layer_activation(layer), in->data, (*result)->data, in->numel);
+        return 0;
+    }
+}
+
+Tensor *model_predict(Model *model, const Tensor *input)
+{
+    if (check_input("model_predict", model, input) < 0)
+        return NULL;
+    unsigned csr = compute_enter();
+    const Tensor *x = input;
+    Tensor *out = NULL;
+    int block = -1;               /* the input is the caller's */
+    for (int i = 0; i < model->count; i++) {
+        if (predict_layer(model, i, x, &block, &out) < 0) {
+            compute_leave(csr);
+            return NULL;
+        }
+        x = out;
+    }
+    compute_leave(csr);
+    out->origin_kind = TENSOR_ORIGIN_NO_GRAD;
+    out->origin = model;
+    return out;
+}
+
+/* One layer back: grad holds dL/d(output of layer i) and becomes dL/d(its
+ * input), in place where the layer allows, in model->grads[i] otherwise. */
+static Tensor *backward_layer(Model *model, int i, Tensor *grad, bool need_input_grad)
+{
+    Layer *layer = model->layers[i];
+    const Tensor *in = i == 0 ? model->input : model->outputs[i - 1];
+    Tensor *out = model->outputs[i];
+    Tensor *grad_in = model->grads[i];
+    switch (layer->kind) {
+    case LAYER_LINEAR:
+        if (need_input_grad && tensor_resize(grad_in, in->shape, in->ndim) < 0)
+            return NULL;
+        linear_backward(layer, in, out, grad, need_input_grad ? grad_in : NULL,
+                        model->grads_zero);
+        return grad_in;
+    case LAYER_FLATTEN:
+        tensor_view_of(grad_in, grad, in->shape, in->ndim);
+        return grad_in;
+    case LAYER_DROPOUT:
+        dropout_backward(layer, grad);
+        return grad;
+    default:
+        if (!layer->fused_away)
+            activation_backward(layer_activation(layer), out->data, grad->data, grad->numel);
+        return grad;
+    }
+}
+
+int model_backward(Model *model, const Tensor *grad_output, unsigned long generation)
+{
+    if (!model->graph_ready || generation != model->generation)
+        return cnb_error("loss_backward", "the model ran forward again since this loss was "
+                         "computed; compute the loss of the newest output");
+    Tensor *out = model->outputs[model->count - 1];
+    if (!tensor_same_shape(out, grad_output))
+        return cnb_error("loss_backward", "gradient shape does not match the model output");
+    if (model->first_trainable < 0)
+        return 0;                 /* nothing to learn */
+    /* our own copy: layers rewrite gradients in place */
+    if (tensor_resize(model->grad_top, grad_output->shape, grad_output->ndim) < 0)
+        return -1;
+    memcpy(model->grad_top->data, grad_output->data, grad_output->numel * sizeof(float));
+    unsigned csr = compute_enter();
+    Tensor *grad = model->grad_top;
+    for (int i = model->count - 1; i >= model->first_trainable && grad; i--)
+        grad = backward_layer(model, i, grad, i > model->first_trainable);
+    compute_leave(csr);
+    if (!grad)
+        return -1;
+    model->grads_zero = false;
+    return 0;
+}

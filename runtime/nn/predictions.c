@@ -1,0 +1,51 @@
+/* From class scores to predictions: argmax per row, correct count. */
+#include "cnb/train.h"
+#include "core/tensor_impl.h"
+#include "cnb/error.h"
+
+/* torch.max(output, 1) picks the first of equal maxima; so do we. */
+static int row_argmax(const float *row, int classes)
+{
+    int best = 0;
+    for (int c = 1; c < classes; c++)
+        if (row[c] > row[best])
+            best = c;
+    return best;
+}
+
+static int check_output(const char *function, const Tensor *output)
+{
+    if (!output)
+        return cnb_error(function, "output is NULL");
+    if (output->ndim != 2 || output->shape[1] < 1)
+        return cnb_error(function, "output must be [batch, classes]; got %d dimensions",
+                         output->ndim);
+    return 0;
+}
+
+int argmax_rows(const Tensor *output, int *predicted)
+{
+    if (check_output("argmax_rows", output) < 0)
+        return -1;
+    if (!predicted)
+        return cnb_error("argmax_rows", "predicted is NULL");
+    const float *x = tensor_cdata(output);
+    int rows = output->shape[0], classes = output->shape[1];
+    for (int r = 0; r < rows; r++)
+        predicted[r] = row_argmax(x + (size_t)r * (size_t)classes, classes);
+    return rows;
+}
+
+int count_correct(const Tensor *output, const Tensor *target)
+{
+    if (check_output("count_correct", output) < 0)
+        return -1;
+    if (!target || target->numel != (size_t)output->shape[0])
+        return cnb_error("count_correct", "need one target per row (%d rows, %zu targets)",
+                         output->shape[0], target ? target->numel : 0);
+    const float *x = tensor_cdata(output), *t = tensor_cdata(target);
+    int rows = output->shape[0], classes = output->shape[1], correct = 0;
+    for (int r = 0; r < rows; r++)
+        correct += row_argmax(x + (size_t)r * (size_t)classes, classes) == (int)t[r];
+    return correct;
+}
