@@ -57,10 +57,131 @@ def random_streams():
     w.close()
 
 
+class MNISTClassifier(nn.Module):
+    """The lesson's model."""
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(28 * 28, 256), nn.ReLU(),
+            nn.Linear(256, 128), nn.ReLU(),
+            nn.Linear(128, 64), nn.ReLU(),
+            nn.Linear(64, 10))
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class Small(nn.Module):
+    """A small MLP with every activation, so that whole tensors fit in the file."""
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(16, 12), nn.ReLU(),
+            nn.Linear(12, 10), nn.Tanh(),
+            nn.Linear(10, 8), nn.Sigmoid(),
+            nn.Linear(8, 5))
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+def put_summary(w, prefix, t):
+    """Enough of a big tensor to catch any difference: ends, a stride, sums."""
+    flat = t.detach().reshape(-1).double()
+    w.put(prefix + ".first", flat[:16].float())
+    w.put(prefix + ".last", flat[-16:].float())
+    w.put(prefix + ".strided", flat[::1009].float())
+    w.put(prefix + ".sum", flat.sum().reshape(1))
+    w.put(prefix + ".abs_sum", flat.abs().sum().reshape(1))
+
+
+def lesson_init():
+    """nn.Linear init of the lesson's MLP after manual_seed(0), then one
+    training step (Adam, lr 1e-3) on a batch from torch.rand."""
+    w = Writer("lesson_mlp.txt")
+    torch.manual_seed(0)
+    model = MNISTClassifier()
+    w.put("after_init.rand", torch.rand(4))   # where the stream stands after init
+    torch.manual_seed(0)
+    model = MNISTClassifier()
+    for name, p in model.state_dict().items():
+        w.put(name + ".shape", torch.tensor(list(p.shape)))
+        put_summary(w, name, p)
+    torch.manual_seed(123)
+    x = torch.rand(8, 1, 28, 28)
+    target = torch.tensor([3, 1, 4, 1, 5, 9, 2, 6])
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    optimizer.zero_grad()
+    logits = model(x)
+    loss = nn.CrossEntropyLoss()(logits, target)
+    loss.backward()
+    w.put("step.target", target)
+    w.put("step.logits", logits)
+    w.put("step.loss", loss.reshape(1))
+    for name, p in model.named_parameters():
+        put_summary(w, "grad." + name, p.grad)
+    optimizer.step()
+    for name, p in model.named_parameters():
+        put_summary(w, "adam1." + name, p)
+    w.close()
+
+
+def train_steps(w, prefix, model, make_optimizer, x, target, steps):
+    optimizer = make_optimizer(model.parameters())
+    for step in range(1, steps + 1):
+        optimizer.zero_grad()
+        logits = model(x)
+        loss = nn.CrossEntropyLoss()(logits, target)
+        loss.backward()
+        if step == 1:
+            w.put(prefix + ".logits", logits)
+            w.put(prefix + ".loss", loss.reshape(1))
+            for name, p in model.named_parameters():
+                w.put(prefix + ".grad." + name, p.grad)
+        optimizer.step()
+        w.put("%s.loss%d" % (prefix, step), loss.reshape(1))
+        if step in (1, steps):
+            for name, p in model.named_parameters():
+                w.put("%s.step%d.%s" % (prefix, step, name), p)
+
+
+def small_steps():
+    """Whole tensors for a small MLP: init, logits, loss, gradients, and the
+    parameters after Adam and SGD steps with every option that matters."""
+    w = Writer("small_mlp.txt")
+    torch.manual_seed(77)
+    x = torch.randn(6, 1, 4, 4)
+    target = torch.tensor([0, 4, 2, 1, 3, 4])
+    w.put("x", x)
+    w.put("target", target)
+    torch.manual_seed(1)
+    init = Small().state_dict()
+    for name, p in init.items():
+        w.put("init." + name, p)
+    optimizers = {
+        "adam": lambda ps: torch.optim.Adam(ps, lr=0.01),
+        "adam_wd": lambda ps: torch.optim.Adam(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-6,
+                                               weight_decay=0.05),
+        "sgd": lambda ps: torch.optim.SGD(ps, lr=0.1),
+        "sgd_momentum": lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
+        "sgd_nesterov": lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
+        "sgd_dampening": lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.5, dampening=0.3),
+    }
+    for prefix, make in optimizers.items():
+        model = Small()
+        model.load_state_dict(init)
+        train_steps(w, prefix, model, make, x, target, 3)
+    w.close()
+
+
 def main():
     os.makedirs(HERE, exist_ok=True)
     torch.set_num_threads(1)
     random_streams()
+    lesson_init()
+    small_steps()
 
 
 if __name__ == "__main__":
