@@ -8,29 +8,35 @@
 
 enum { STRIP = 8 };
 
-static void describe(FILE *out, const Dataset *dataset, bool html)
+/* The data component's torchvision-style description (kind, size, split,
+ * transform), without the final newline. */
+static char *description(const Dataset *dataset)
 {
-    int shape[CNB_MAX_DIMS] = {0};
-    int ndim = dataset_item_shape(dataset, shape);
-    fprintf(out, html ? "<b>Dataset</b>: %zu items" : "Dataset: %zu items", dataset_len(dataset));
-    if (ndim > 0) {
-        fputs(" of [", out);
-        for (int i = 0; i < ndim; i++)
-            fprintf(out, "%s%d", i ? ", " : "", shape[i]);
-        fputc(']', out);
-    }
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    if (!out)
+        return NULL;
+    dataset_fprint(out, dataset);
+    fclose(out);
+    while (size > 0 && text[size - 1] == '\n')
+        text[--size] = '\0';
+    return text;
+}
+
+/* Class names, which torchvision's text leaves out. */
+static void classes_html(FILE *out, const Dataset *dataset)
+{
     const char *const *classes = dataset_classes(dataset);
     int n = dataset_num_classes(dataset);
-    if (n > 0) {
-        fprintf(out, ", %d classes", n);
-        for (int i = 0; classes && i < n; i++) {
-            fputs(i ? ", " : ": ", out);
-            if (html)
-                html_escape(out, classes[i]);
-            else
-                fputs(classes[i], out);
-        }
+    if (n <= 0 || !classes)
+        return;
+    fprintf(out, "<div>%d Klassen: ", n);
+    for (int i = 0; i < n; i++) {
+        fputs(i ? ", " : "", out);
+        html_escape(out, classes[i]);
     }
+    fputs("</div>", out);
 }
 
 /* The first images as a small strip; NULL if the items are not images. */
@@ -77,20 +83,16 @@ CnbBundle *cnb_repr_dataset(const Dataset *dataset)
 {
     if (!dataset)
         return repr_bundle(strdup("NULL"), NULL);
-    char *plain = NULL, *html = NULL;
-    size_t plain_size = 0, html_size = 0, png_size = 0;
-    FILE *out = open_memstream(&plain, &plain_size);
-    if (!out)
-        return NULL;
-    describe(out, dataset, false);
-    fclose(out);
+    char *plain = description(dataset), *html = NULL;
+    size_t html_size = 0, png_size = 0;
     int width = 0, height = 0;
     unsigned char *png = strip_png(dataset, &png_size, &width, &height);
-    out = open_memstream(&html, &html_size);
+    FILE *out = plain ? open_memstream(&html, &html_size) : NULL;
     if (out) {
-        fputs("<div>", out);
-        describe(out, dataset, true);
-        fputs("</div>", out);
+        fputs("<pre style=\"margin:0\">", out);
+        html_escape(out, plain);
+        fputs("</pre>", out);
+        classes_html(out, dataset);
         if (png)
             html_png_image(out, png, png_size, width, height);
         fclose(out);

@@ -24,7 +24,7 @@ typedef struct Recorded {
 static Recorded recorded[MAX_RECORDED];
 static int recorded_count, clear_calls, clear_wait_calls;
 
-static void record_publish(CnbPublishKind kind, const CnbBundle *bundle, const char *display_id)
+static inline void record_publish(CnbPublishKind kind, const CnbBundle *bundle, const char *display_id)
 {
     if (recorded_count >= MAX_RECORDED)
         return;
@@ -42,7 +42,7 @@ static void record_publish(CnbPublishKind kind, const CnbBundle *bundle, const c
     }
 }
 
-static void record_clear(bool wait)
+static inline void record_clear(bool wait)
 {
     clear_calls++;
     clear_wait_calls += wait;
@@ -51,7 +51,7 @@ static void record_clear(bool wait)
 static const CnbHost recording_host = {.publish = record_publish, .clear_output = record_clear,
                                        .in_notebook = true};
 
-static void recording_start(void)
+static inline void recording_start(void)
 {
     for (int i = 0; i < recorded_count; i++)
         bundle_free(recorded[i].bundle);
@@ -59,18 +59,18 @@ static void recording_start(void)
     cnb_set_host(&recording_host);
 }
 
-static void recording_stop(void)
+static inline void recording_stop(void)
 {
     cnb_set_host(NULL);
 }
 
-static const Recorded *last_recorded(void)
+static inline const Recorded *last_recorded(void)
 {
     return recorded_count ? &recorded[recorded_count - 1] : NULL;
 }
 
 /* Metadata is JSON text such as {"width": 394, "height": 150}. */
-static int metadata_int(const char *json, const char *key)
+static inline int metadata_int(const char *json, const char *key)
 {
     char pattern[64];
     snprintf(pattern, sizeof pattern, "\"%s\":", key);
@@ -78,7 +78,7 @@ static int metadata_int(const char *json, const char *key)
     return at ? atoi(at + strlen(pattern)) : -1;
 }
 
-static const char *metadata_of(const CnbBundle *bundle, const char *mime)
+static inline const char *metadata_of(const CnbBundle *bundle, const char *mime)
 {
     for (size_t i = 0; i < bundle_count(bundle); i++)
         if (strcmp(bundle_mime(bundle, i), mime) == 0)
@@ -89,7 +89,7 @@ static const char *metadata_of(const CnbBundle *bundle, const char *mime)
 /* ---- PNG decoding ---- */
 typedef struct PngReader { const unsigned char *data; size_t size, at; } PngReader;
 
-static cairo_status_t png_read(void *closure, unsigned char *out, unsigned int length)
+static inline cairo_status_t png_read(void *closure, unsigned char *out, unsigned int length)
 {
     PngReader *reader = closure;
     if (reader->at + length > reader->size)
@@ -100,7 +100,7 @@ static cairo_status_t png_read(void *closure, unsigned char *out, unsigned int l
 }
 
 /* NULL if the bytes are not a PNG. */
-static cairo_surface_t *png_decode(const void *data, size_t size)
+static inline cairo_surface_t *png_decode(const void *data, size_t size)
 {
     PngReader reader = {data, size, 0};
     cairo_surface_t *s = cairo_image_surface_create_from_png_stream(png_read, &reader);
@@ -114,14 +114,14 @@ static cairo_surface_t *png_decode(const void *data, size_t size)
 
 typedef struct Pixel { int r, g, b; } Pixel;
 
-static Pixel pixel_at(cairo_surface_t *s, int x, int y)
+static inline Pixel pixel_at(cairo_surface_t *s, int x, int y)
 {
     const unsigned char *data = cairo_image_surface_get_data(s);
     uint32_t v = *(const uint32_t *)(data + (size_t)y * cairo_image_surface_get_stride(s) + 4 * x);
     return (Pixel){(int)(v >> 16 & 255), (int)(v >> 8 & 255), (int)(v & 255)};
 }
 
-static int pixel_distance(Pixel a, Pixel b)
+static inline int pixel_distance(Pixel a, Pixel b)
 {
     int d = abs(a.r - b.r);
     if (abs(a.g - b.g) > d)
@@ -133,7 +133,7 @@ static int pixel_distance(Pixel a, Pixel b)
 
 /* ---- reference pictures ---- */
 /* Writes the picture to the build tree, to look at it. */
-static void save_picture(const char *name, const void *png, size_t size)
+static inline void save_picture(const char *name, const void *png, size_t size)
 {
     char path[1024];
     mkdir("plot/rendered", 0777);
@@ -146,7 +146,7 @@ static void save_picture(const char *name, const void *png, size_t size)
 }
 
 /* With CNB_UPDATE_REFERENCE=1 the picture becomes the committed reference. */
-static void maybe_update_reference(cairo_surface_t *picture, const char *name)
+static inline void maybe_update_reference(cairo_surface_t *picture, const char *name)
 {
     const char *update = getenv("CNB_UPDATE_REFERENCE"), *src = getenv("CNB_SRCDIR");
     if (update && *update == '1' && src) {
@@ -156,7 +156,7 @@ static void maybe_update_reference(cairo_surface_t *picture, const char *name)
     }
 }
 
-static cairo_surface_t *load_reference(const char *name)
+static inline cairo_surface_t *load_reference(const char *name)
 {
     char path[1024];
     const char *src = getenv("CNB_SRCDIR");
@@ -170,7 +170,7 @@ static cairo_surface_t *load_reference(const char *name)
 }
 
 /* True if p is within 48 levels of some pixel of s within one pixel of (x, y). */
-static bool matches_near(Pixel p, cairo_surface_t *s, int x, int y, int w, int h)
+static inline bool matches_near(Pixel p, cairo_surface_t *s, int x, int y, int w, int h)
 {
     for (int dy = -1; dy <= 1; dy++)
         for (int dx = -1; dx <= 1; dx++) {
@@ -187,7 +187,7 @@ static bool matches_near(Pixel p, cairo_surface_t *s, int x, int y, int w, int h
  * picture fails if any 16x16 tile holds more than 12 pixels that match
  * nothing near them, so one missing digit fails it.  Returns the number of
  * bad tiles, -1 on a size mismatch. */
-static int compare_with_reference(cairo_surface_t *got, cairo_surface_t *want, int *worst_tile)
+static inline int compare_with_reference(cairo_surface_t *got, cairo_surface_t *want, int *worst_tile)
 {
     int w = cairo_image_surface_get_width(got), h = cairo_image_surface_get_height(got);
     if (w != cairo_image_surface_get_width(want) || h != cairo_image_surface_get_height(want))

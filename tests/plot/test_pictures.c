@@ -430,6 +430,36 @@ static void test_umlauts(void)
     recording_stop();
 }
 
+/* The real thing: the first six Fashion-MNIST test images with names. */
+static void test_show_dataset(void)
+{
+    const char *root = getenv("CNB_TEST_DATA");
+    Dataset *test = fashion_mnist(root ? root : "data", .train = false, .download = true,
+                                  .transform = to_tensor());
+    if (!test) {
+        ok(1, "# SKIP Fashion-MNIST is not installed (dataset-fashion-mnist)");
+        return;
+    }
+    recording_start();
+    is_int(show_dataset(test), 0, "show_dataset draws the first six Fashion-MNIST test images");
+    int w = 0, h = 0;
+    cairo_surface_t *picture = published_picture("fashion-samples", &w, &h);
+    ok(picture != NULL, "the image/png entry is a PNG");
+    if (picture) {
+        check_size(picture, w, h, "Fashion-MNIST samples");
+        check_reference(picture, "fashion-samples");
+        cairo_surface_destroy(picture);
+    }
+    is_int(show_dataset(test, .count = 12, .columns = 6, .title = "Fashion-MNIST: Testbilder"), 0,
+           "twelve images in two rows with a title");
+    picture = published_picture("fashion-grid", &w, &h);
+    ok(picture != NULL && h > 2 * 120, "is drawn in two rows");
+    if (picture)
+        cairo_surface_destroy(picture);
+    recording_stop();
+    dataset_free(test);
+}
+
 int main(void)
 {
     test_confusion_matrix();
@@ -437,5 +467,6 @@ int main(void)
     test_show_images();
     test_plot_lines();
     test_umlauts();
+    test_show_dataset();
     return tap_done();
 }
