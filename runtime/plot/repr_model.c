@@ -151,6 +151,9 @@ static char *model_html(Model *model, const char *plain)
         return NULL;
     }
     if (count > 0) {
+        fputs("<div><b>", out);
+        html_escape(out, model_name(model));
+        fputs("</b></div>", out);
         count_parameters(model, rows, count);
         layer_table(out, model, rows, count);
     } else {

@@ -1,0 +1,79 @@
+/* Trailing-expression representations of runtime objects: what a cell
+ * ending in `model` or `train_dataset` (no semicolon) shows. */
+#include "cnb.h"
+#include "tap.h"
+
+static char *printed_model(const Model *model)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    model_fprint(out, model);
+    fclose(out);
+    while (size > 0 && text[size - 1] == '\n')
+        text[--size] = '\0';
+    return text;
+}
+
+static void test_model(void)
+{
+    manual_seed(42);
+    Model *model = sequential(flatten(), linear(28 * 28, 256), relu(), linear(256, 128), relu(),
+                              linear(128, 64), relu(), linear(64, 10));
+    model_set_name(model, "MNISTClassifier");
+    CnbBundle *b = cnb_repr_model(model);
+    ok(b != NULL, "cnb_repr_model gives a bundle");
+    char *printed = printed_model(model);
+    is_str(bundle_find(b, "text/plain", NULL), printed, "its text is print(model)");
+    const char *html = bundle_find(b, "text/html", NULL);
+    ok(html && strstr(html, "<table"), "its HTML is a table");
+    ok(html && strstr(html, "MNISTClassifier"), "named after the model");
+    int rows = 0;
+    for (const char *p = html; p && (p = strstr(p, "<tr><td>")); p++)
+        rows += p[8] >= '0' && p[8] <= '9';
+    is_int(rows, 8, "one row per layer");
+    ok(html && strstr(html, "<b>Flatten</b>(") && strstr(html, "[B, 784]"),
+       "Flatten's output is [B, 784] (the next layer's input)");
+    ok(html && strstr(html, "<b>Linear</b>(in_features=784, out_features=256, bias=True)"),
+       "layers show their arguments");
+    ok(html && strstr(html, "[B, 256]") && strstr(html, "[B, 10]"), "output shapes follow the weights");
+    ok(html && strstr(html, "200\u202f960"), "the first Linear has 784*256+256 = 200 960 parameters");
+    ok(html && strstr(html, "242\u202f762"), "the total is 242 762");
+    ok(html && strstr(html, "Trainingsmodus"), "and the mode is shown");
+    bundle_free(b);
+    free(printed);
+    model_free(model);
+
+    b = cnb_repr_model(NULL);
+    is_str(bundle_find(b, "text/plain", NULL), "NULL", "a NULL model");
+    bundle_free(b);
+}
+
+static void test_dataset(void)
+{
+    const char *root = getenv("CNB_TEST_DATA");
+    Dataset *test = fashion_mnist(root ? root : "data", .train = false, .download = true,
+                                  .transform = to_tensor());
+    if (!test) {
+        ok(1, "# SKIP Fashion-MNIST is not installed");
+        return;
+    }
+    CnbBundle *b = cnb_repr_dataset(test);
+    const char *plain = bundle_find(b, "text/plain", NULL);
+    ok(plain && strstr(plain, "10000"), "a dataset's text gives its size");
+    DataLoader *loader = dataloader(test, .batch_size = 64);
+    CnbBundle *l = cnb_repr_dataloader(loader);
+    plain = bundle_find(l, "text/plain", NULL);
+    ok(plain && strstr(plain, "157"), "a dataloader's text gives its number of batches");
+    bundle_free(l);
+    bundle_free(b);
+    dataloader_free(loader);
+    dataset_free(test);
+}
+
+int main(void)
+{
+    test_model();
+    test_dataset();
+    return tap_done();
+}
