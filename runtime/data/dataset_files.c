@@ -175,9 +175,10 @@ int dataset_extract_gz(const char *function, const char *gz_path, const char *pa
             rc = cnb_error(function, "cannot write %s: %s", temp, strerror(errno));
     int code;
     const char *message = gzerror(in, &code);
-    if (rc == 0 && code != Z_OK)
-        rc = cnb_error(function, "%s: %s", gz_path,
-                       code == Z_BUF_ERROR ? "truncated: the gzip stream ends early" : message);
+    if (rc == 0 && code == Z_BUF_ERROR)
+        rc = cnb_error(function, "%s: truncated: the gzip stream ends early", gz_path);
+    else if (rc == 0 && code != Z_OK)
+        rc = cnb_error(function, "%s", message);   /* zlib's message names the file */
     free(buffer);
     gzclose(in);
     return finish_temp(function, out, temp, path, rc);
@@ -198,9 +199,10 @@ int dataset_content_md5(const char *function, const char *path, char hex[33])
         EVP_DigestUpdate(md, buffer, (size_t)n);
     int code;
     const char *message = gzerror(in, &code);
-    if (rc == 0 && code != Z_OK)
-        rc = cnb_error(function, "%s: %s", path,
-                       code == Z_BUF_ERROR ? "truncated: the gzip stream ends early" : message);
+    if (rc == 0 && code == Z_BUF_ERROR)
+        rc = cnb_error(function, "%s: truncated: the gzip stream ends early", path);
+    else if (rc == 0 && code != Z_OK)
+        rc = cnb_error(function, "%s", message);   /* zlib's message names the file */
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     if (rc == 0 && EVP_DigestFinal_ex(md, digest, &length) == 1)

@@ -17,11 +17,19 @@
 #define IDX_MAX_BYTES ((size_t)1 << 31)
 #define IDX_CHUNK (64u << 20)
 
+/* zlib's message without the file name it starts with (ours says it). */
+static const char *gz_message(gzFile file, int *code)
+{
+    const char *error = gzerror(file, code);
+    const char *colon = strstr(error, ": ");
+    return colon ? colon + 2 : error;
+}
+
 /* What zlib says is wrong, in words for the error message. */
 static const char *gz_problem(gzFile file, char *text, size_t size)
 {
     int code;
-    const char *error = gzerror(file, &code);
+    const char *error = gz_message(file, &code);
     if (code == Z_BUF_ERROR)
         snprintf(text, size, "truncated: the gzip stream ends early");
     else if (code == Z_DATA_ERROR)
