@@ -1,0 +1,303 @@
+/* Layers, models and the loss: gradients checked by finite differences,
+ * the model API (summary, parameters, modes) and its error messages. */
+#include "cnb.h"
+#include "tap.h"
+
+#include <stdlib.h>
+
+static Tensor *random_tensor(const int *shape, int ndim, float scale)
+{
+    Tensor *t = tensor_new(shape, ndim);
+    generator_fill_uniform(NULL, tensor_data(t), tensor_numel(t), -scale, scale);
+    return t;
+}
+
+static Tensor *labels(int n, int classes)
+{
+    Tensor *t = tensor(n);
+    for (int i = 0; i < n; i++)
+        tensor_data(t)[i] = (float)((i * 7 + 3) % classes);
+    return t;
+}
+
+/* The loss without gradients; reseeding makes dropout draw the same mask. */
+static double loss_at(Model *model, Loss *loss, const Tensor *x, const Tensor *y, uint64_t seed)
+{
+    manual_seed(seed);
+    return tensor_item(loss_forward(loss, model_predict(model, x), y));
+}
+
+/* Compares every parameter gradient with central differences. */
+static void gradient_check(Model *model, const Tensor *x, const Tensor *y, const char *what)
+{
+    Loss *loss = cross_entropy_loss();
+    const uint64_t seed = 99;
+    model_zero_grad(model);
+    manual_seed(seed);
+    loss_backward(loss_forward(loss, model_forward(model, x), y));
+    double worst = 0, largest = 0;
+    /* small enough that no ReLU input crosses zero (the seeds are fixed, so
+     * this is checked once, not flaky), large enough for float32 */
+    const float h = 1e-3f;
+    for (int p = 0; p < model_parameter_tensors(model); p++) {
+        Tensor *param = model_parameter(model, p, NULL), *grad = model_gradient(model, p);
+        for (size_t i = 0; i < tensor_numel(param); i++) {
+            float *w = tensor_data(param) + i, saved = *w;
+            *w = saved + h;
+            double up = loss_at(model, loss, x, y, seed);
+            *w = saved - h;
+            double down = loss_at(model, loss, x, y, seed);
+            *w = saved;
+            double numeric = (up - down) / (2.0 * h), analytic = tensor_cdata(grad)[i];
+            double err = fabs(numeric - analytic) / fmax(1e-2, fabs(numeric));
+            if (err > 2e-2)
+                printf("# %s: parameter %d [%zu]: numeric %g, analytic %g\n", what, p, i, numeric, analytic);
+            worst = fmax(worst, err);
+            largest = fmax(largest, fabs(analytic));
+        }
+    }
+    ok(worst < 2e-2 && largest > 1e-3, "gradient check %s (worst relative error %.2g)", what, worst);
+    loss_free(loss);
+}
+
+static void test_gradients(void)
+{
+    manual_seed(3);
+    Tensor *x = random_tensor((int[]){4, 5}, 2, 1.0f), *y = labels(4, 3);
+    Model *m = sequential(linear(5, 3));
+    gradient_check(m, x, y, "linear");
+    model_free(m);
+    m = sequential(linear(5, 6), relu(), linear(6, 3));
+    gradient_check(m, x, y, "linear + relu (fused)");
+    model_free(m);
+    m = sequential(linear(5, 6), sigmoid(), linear(6, 3));
+    gradient_check(m, x, y, "linear + sigmoid (fused)");
+    model_free(m);
+    m = sequential(linear(5, 6), tanh_layer(), linear(6, 3));
+    gradient_check(m, x, y, "linear + tanh (fused)");
+    model_free(m);
+    /* dropout(0) between keeps the activation a layer of its own */
+    m = sequential(linear(5, 6), dropout(0.0f), relu(), linear(6, 3));
+    gradient_check(m, x, y, "relu as its own layer");
+    model_free(m);
+    m = sequential(linear(5, 6), dropout(0.0f), sigmoid(), linear(6, 3));
+    gradient_check(m, x, y, "sigmoid as its own layer");
+    model_free(m);
+    m = sequential(linear(5, 6), dropout(0.0f), tanh_layer(), linear(6, 3));
+    gradient_check(m, x, y, "tanh as its own layer");
+    model_free(m);
+    m = sequential(linear(5, 6), relu(), dropout(0.5f), linear(6, 3));
+    gradient_check(m, x, y, "dropout (same mask each pass)");
+    model_free(m);
+    m = sequential(linear(5, 6), relu(), sigmoid(), tanh_layer(), linear(6, 3));
+    gradient_check(m, x, y, "stacked activations");
+    model_free(m);
+    tensor_free(x);
+
+    Tensor *images = random_tensor((int[]){4, 2, 5}, 3, 1.0f);
+    m = sequential(linear(5, 4), relu(), flatten(), linear(8, 3));
+    gradient_check(m, images, y, "flatten between linear layers (linear on a 3-d input)");
+    model_free(m);
+    tensor_free(images);
+    Tensor *grid = random_tensor((int[]){4, 1, 2, 3}, 4, 1.0f);
+    m = sequential(flatten(), linear(6, 5), relu(), linear(5, 3));
+    gradient_check(m, grid, y, "flatten of [4, 1, 2, 3] images");
+    model_free(m);
+    tensor_free(grid);
+    tensor_free(y);
+}
+
+static void test_cross_entropy(void)
+{
+    Loss *loss = cross_entropy_loss();
+    float values[] = { 1.0f, 2.0f, 0.5f, -1.0f, 0.0f, 3.0f };
+    Tensor *logits = tensor_from_data(values, (int[]){2, 3}, 2);
+    Tensor *y = tensor_from_data((float[]){ 1, 2 }, (int[]){2}, 1);
+    double l0 = log(exp(1.0) + exp(2.0) + exp(0.5)) - 2.0;
+    double l1 = log(exp(-1.0) + exp(0.0) + exp(3.0)) - 3.0;
+    Tensor *value = loss_forward(loss, logits, y);
+    is_near(tensor_item(value), (l0 + l1) / 2, 1e-6, "cross entropy value (mean)");
+    loss_backward(value);
+    Tensor *g = tensor_clone(loss_input_grad(loss));   /* the next forward reuses it */
+    double worst = 0;
+    for (int i = 0; i < 6; i++) {
+        float saved = values[i];
+        float h = 1e-2f;
+        tensor_data(logits)[i] = saved + h;
+        double up = tensor_item(loss_forward(loss, logits, y));
+        tensor_data(logits)[i] = saved - h;
+        double down = tensor_item(loss_forward(loss, logits, y));
+        tensor_data(logits)[i] = saved;
+        worst = fmax(worst, fabs((up - down) / (2 * h) - tensor_cdata(g)[i]));
+    }
+    ok(worst < 1e-3, "gradient check cross entropy wrt logits (worst %.2g)", worst);
+    tensor_free(g);
+
+    float big[] = { 1000.0f, -1000.0f, 0.0f, 88.0f, 89.0f, 90.0f };
+    Tensor *huge = tensor_from_data(big, (int[]){2, 3}, 2);
+    value = loss_forward(loss, huge, y);
+    is_near(tensor_item(value), (2000.0 + (log(exp(-2.0) + exp(-1.0) + 1.0))) / 2, 1e-3,
+            "large logits stay finite (log-sum-exp)");
+    Tensor *bad = tensor_from_data((float[]){ 1, 3 }, (int[]){2}, 1);
+    ok(loss_forward(loss, logits, bad) == NULL, "target 3 for 3 classes fails");
+    ok(strstr(cnb_last_error(), "target 3") != NULL, "error names the target: %s", cnb_last_error());
+    Tensor *frac = tensor_from_data((float[]){ 0.5f, 1 }, (int[]){2}, 1);
+    ok(loss_forward(loss, logits, frac) == NULL, "fractional target fails");
+    Tensor *three = tensor(3);
+    ok(loss_forward(loss, logits, three) == NULL, "3 targets for 2 rows fail");
+    ok(loss_forward(loss, y, y) == NULL, "1-d output fails");
+    loss_backward(NULL);
+    loss_backward(logits);
+    ok(strstr(cnb_last_error(), "not a loss value") != NULL, "backward of a non-loss tensor fails");
+    tensor_free(three);
+    tensor_free(frac);
+    tensor_free(bad);
+    tensor_free(huge);
+    tensor_free(logits);
+    tensor_free(y);
+    loss_free(loss);
+}
+
+static char *summary_text(const Model *m)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    model_fprint(out, m);
+    fclose(out);
+    return text;
+}
+
+static void test_model_api(void)
+{
+    manual_seed(0);
+    Model *m = sequential(flatten(), linear(28 * 28, 256), relu(), linear(256, 128), relu(),
+                          linear(128, 64), relu(), linear(64, 10));
+    model_set_name(m, "MNISTClassifier");
+    char *text = summary_text(m);
+    is_str(text,
+           "MNISTClassifier(\n"
+           "  (layers): Sequential(\n"
+           "    (0): Flatten(start_dim=1, end_dim=-1)\n"
+           "    (1): Linear(in_features=784, out_features=256, bias=True)\n"
+           "    (2): ReLU()\n"
+           "    (3): Linear(in_features=256, out_features=128, bias=True)\n"
+           "    (4): ReLU()\n"
+           "    (5): Linear(in_features=128, out_features=64, bias=True)\n"
+           "    (6): ReLU()\n"
+           "    (7): Linear(in_features=64, out_features=10, bias=True)\n"
+           "  )\n"
+           ")\n"
+           "Trainable parameters: 242,762\n", "summary as print(model) plus the count");
+    free(text);
+    const char *names[] = { "layers.1.weight", "layers.1.bias", "layers.3.weight", "layers.3.bias",
+                            "layers.5.weight", "layers.5.bias", "layers.7.weight", "layers.7.bias" };
+    for (int p = 0; p < 8; p++) {
+        const char *name = NULL;
+        model_parameter(m, p, &name);
+        is_str(name, names[p], "parameter %d name", p);
+    }
+    ok(model_parameter(m, 8, NULL) == NULL, "parameter 8 out of range");
+    is_int(model_is_training(m), 1, "a new model trains");
+    model_eval(m);
+    is_int(model_is_training(m), 0, "model_eval");
+    model_train(m);
+    ok(model_to(m, CPU) == m, "model_to(cpu)");
+    ok(model_to(m, CUDA) == NULL, "model_to(cuda) fails without CUDA");
+    is_int(model_device(m), CPU, "model stays on the cpu");
+
+    Tensor *x = random_tensor((int[]){2, 1, 28, 28}, 4, 1.0f);
+    Tensor *out = model_forward(m, x);
+    ok(out && tensor_dim(out, 0) == 2 && tensor_dim(out, 1) == 10, "forward gives [2, 10]");
+    Tensor *again = model_forward(m, x);
+    ok(again == out, "the output tensor is reused between calls");
+    Tensor *pred = model_predict(m, x);
+    double same = 0;
+    for (int i = 0; i < 20; i++)
+        same = fmax(same, fabs(tensor_cdata(pred)[i] - tensor_cdata(out)[i]));
+    is_near(same, 0, 0, "model_predict equals model_forward");
+
+    Tensor *wrong = tensor(2, 100);
+    ok(model_forward(m, wrong) == NULL, "input of the wrong width fails");
+    ok(strstr(cnb_last_error(), "Linear(in_features=784") != NULL, "error names the layer: %s",
+       cnb_last_error());
+    Tensor *image = tensor(2, 28, 28);
+    Model *no_flatten = sequential(linear(784, 10));
+    ok(model_forward(no_flatten, image) == NULL && strstr(cnb_last_error(), "flatten"),
+       "forgotten flatten is pointed out");
+    model_free(no_flatten);
+    tensor_free(image);
+    tensor_free(wrong);
+
+    /* gradients accumulate until zero_grad, as in PyTorch */
+    Loss *loss = cross_entropy_loss();
+    Tensor *y = labels(2, 10);
+    model_zero_grad(m);
+    loss_backward(loss_forward(loss, model_forward(m, x), y));
+    float g1 = tensor_cdata(model_gradient(m, 7))[0];
+    loss_backward(loss_forward(loss, model_forward(m, x), y));
+    is_near(tensor_cdata(model_gradient(m, 7))[0], 2 * g1, 1e-6, "second backward accumulates");
+    model_zero_grad(m);
+    is_near(tensor_sum(model_gradient(m, 7)), 0, 0, "zero_grad zeroes");
+    /* a no-grad forward between forward and backward changes nothing */
+    Tensor *value = loss_forward(loss, model_forward(m, x), y);
+    model_predict(m, wrong);
+    model_predict(m, x);
+    loss_backward(value);
+    is_near(tensor_cdata(model_gradient(m, 7))[0], g1, 1e-6, "predict leaves the pending step alone");
+    loss_backward(value);
+    ok(strstr(cnb_last_error(), "already backpropagated") != NULL, "second backward of one loss fails");
+    value = loss_forward(loss, model_forward(m, x), y);
+    model_forward(m, x);
+    loss_backward(value);
+    ok(strstr(cnb_last_error(), "ran forward again") != NULL, "stale loss fails: %s", cnb_last_error());
+    loss_backward(loss_forward(loss, model_predict(m, x), y));
+    ok(strstr(cnb_last_error(), "without gradients") != NULL, "no backward after model_predict");
+    loss_free(loss);
+    tensor_free(y);
+    tensor_free(x);
+    model_free(m);
+
+    ok(sequential(linear(2, 2), linear(0, 3), relu()) == NULL, "a failed layer fails the model");
+    ok(strstr(cnb_last_error(), "layer 1") != NULL, "and names it: %s", cnb_last_error());
+    Layer *shared = relu();
+    Model *a = sequential(linear(2, 2), shared);
+    ok(sequential(linear(2, 2), shared) == NULL, "a layer of another model is refused");
+    model_free(a);
+    ok(dropout(1.5f) == NULL, "dropout(1.5) fails");
+    ok(model_forward(NULL, NULL) == NULL, "NULL model fails");
+    model_free(NULL);
+}
+
+static void test_dropout_modes(void)
+{
+    manual_seed(5);
+    Model *m = sequential(dropout(0.5f));
+    Tensor *x = tensor(1000);
+    tensor_fill(x, 1.0f);
+    Tensor *x2 = tensor(1, 1000);
+    tensor_fill(x2, 1.0f);
+    Tensor *out = model_forward(m, x2);
+    int zeros = 0, twos = 0;
+    for (int i = 0; i < 1000; i++) {
+        zeros += tensor_cdata(out)[i] == 0.0f;
+        twos += tensor_cdata(out)[i] == 2.0f;
+    }
+    ok(zeros + twos == 1000 && zeros > 400 && zeros < 600,
+       "dropout(0.5) in training: zeros or scaled by 2 (%d zeros)", zeros);
+    model_eval(m);
+    out = model_forward(m, x2);
+    is_near(tensor_sum(out), 1000, 0, "dropout in eval passes through");
+    tensor_free(x);
+    tensor_free(x2);
+    model_free(m);
+}
+
+int main(void)
+{
+    test_gradients();
+    test_cross_entropy();
+    test_model_api();
+    test_dropout_modes();
+    return tap_done();
+}
