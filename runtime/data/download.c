@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,10 +52,14 @@ static size_t on_data(char *data, size_t size, size_t count, void *user)
 
 static void print_progress(curl_off_t done, curl_off_t total)
 {
+    bool small = (total > 0 ? total : done) < 1000000;
+    double unit = small ? 1e3 : 1e6;
+    const char *name = small ? "kB" : "MB";
     if (total > 0)
-        printf("\r  %.1f / %.1f MB (%d%%)", done / 1e6, total / 1e6, (int)(100 * done / total));
+        printf("\r  %.1f / %.1f %s (%d%%)", done / unit, total / unit, name,
+               (int)(100 * done / total));
     else
-        printf("\r  %.1f MB", done / 1e6);
+        printf("\r  %.1f %s", done / unit, name);
     fflush(stdout);
 }
 
