@@ -48,6 +48,28 @@ def run_dir(name):
     return path
 
 
+def shortened(src, dest, fashion_epochs=20):
+    """A copy of a lesson notebook with 1 epoch for the two MNIST trainings
+    (and fashion_epochs for the Fashion-MNIST one), for the tests that need
+    every cell to run but not the full training."""
+    import json
+    with open(src, encoding="utf-8") as f:
+        nb = json.load(f)
+    edits = 0
+    for cell in code_cells(nb):
+        text = source(cell)
+        new = (text.replace("int epochs = 20;", "int epochs = 1;")
+               .replace("epochs = 10;", "epochs = 1;")
+               .replace("epochs = 20;\nvalidate_at", f"epochs = {fashion_epochs};\nvalidate_at"))
+        if re.search(r"^(int )?epochs = \d+;$", text, re.M):
+            edits += 1
+            cell["source"] = new.splitlines(keepends=True)
+    if edits != 3:
+        raise ValueError(f"{src}: expected 3 hyperparameter cells, edited {edits}")
+    with open(dest, "w", encoding="utf-8") as f:
+        json.dump(nb, f, ensure_ascii=False, indent=1)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -16,8 +16,7 @@ import urllib.request
 
 import pytest
 
-from lesson_support import (NOTEBOOK_DE, PYTHON3, SRCDIR, artifacts_dir, code_cells,
-                            free_port, run_dir, source)
+from lesson_support import NOTEBOOK_DE, PYTHON3, SRCDIR, artifacts_dir, free_port, run_dir, shortened
 
 CHROMIUM = "/usr/bin/chromium"
 NODE = shutil.which("node") or "/usr/bin/node"
@@ -27,22 +26,6 @@ NAME = "lektion-browser.ipynb"
 pytestmark = pytest.mark.skipif(
     not os.path.exists(CHROMIUM) or not os.path.isdir(os.path.join(SRCDIR, "node_modules", "playwright-core")),
     reason="needs Debian chromium and npm playwright-core (scripts/setup-debian)")
-
-
-def shortened_lesson(dest):
-    """The German lesson with 1 epoch for the two MNIST trainings."""
-    with open(NOTEBOOK_DE, encoding="utf-8") as f:
-        nb = json.load(f)
-    edits = 0
-    for cell in code_cells(nb):
-        text = source(cell)
-        new = text.replace("int epochs = 20;", "int epochs = 1;").replace("epochs = 10;", "epochs = 1;")
-        if new != text:
-            edits += 1
-            cell["source"] = new.splitlines(keepends=True)
-    assert edits == 2, "the MNIST hyperparameter cells were not found"
-    with open(dest, "w", encoding="utf-8") as f:
-        json.dump(nb, f, ensure_ascii=False, indent=1)
 
 
 def api(base, token, path, method="GET"):
@@ -56,7 +39,7 @@ def api(base, token, path, method="GET"):
 @pytest.fixture(scope="module")
 def session():
     work = run_dir("lesson-browser")
-    shortened_lesson(os.path.join(work, NAME))
+    shortened(NOTEBOOK_DE, os.path.join(work, NAME))
     shots = artifacts_dir("browser")
     for old in os.listdir(shots):
         os.remove(os.path.join(shots, old))
