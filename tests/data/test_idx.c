@@ -203,6 +203,7 @@ static void test_copy_from_package(void)
     free(copied);
     unsetenv("CNB_MNIST_DIR");
     remove_tree(package);
+    free(package);
 
     write_mnist_pair(package = scratch_dir(), "train-images-idx3-ubyte.gz",
                      "train-labels-idx1-ubyte.gz", 13, 1);
