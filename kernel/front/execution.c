@@ -171,7 +171,10 @@ static bool finish(Channel *channel, const Message *request, int count, bool sil
     return false;
 }
 
-static bool run_request(Channel *channel, const Message *request, int *execution_count)
+static QueuedRequest *take_queued(Kernel *kernel);
+static void abort_requests(Channel *channel, QueuedRequest *item);
+
+static void run_request(Channel *channel, const Message *request, int *execution_count)
 {
     Kernel *kernel = channel->kernel;
     const char *code = message_string(request, "code", "");
@@ -195,20 +198,35 @@ static bool run_request(Channel *channel, const Message *request, int *execution
     json_t *reply = NULL;
     bool abort_queue = finish(channel, request, count, silent, rc, &outcome, &reply);
     execute_outcome_clear(&outcome);
+    QueuedRequest *aborted = abort_queue ? take_queued(kernel) : NULL;
     channel_reply(channel, request, "execute_reply", reply);
     channel_status(channel, request, "idle");
-    return abort_queue;
+    abort_requests(channel, aborted);
 }
 
-/* stop_on_error: every execute request already queued is answered "aborted". */
-static void abort_queued(Channel *channel)
+/* stop_on_error: takes every execute request queued so far.  Called before
+ * the failing request's reply goes out: a request the client sends after
+ * seeing that reply must run, not be aborted. */
+static QueuedRequest *take_queued(Kernel *kernel)
 {
-    QueuedRequest *item;
-    while ((item = dequeue(channel->kernel, false))) {
+    ExecutionQueue *queue = kernel->queue;
+    pthread_mutex_lock(&queue->lock);
+    QueuedRequest *taken = queue->head;
+    queue->head = queue->tail = NULL;
+    pthread_mutex_unlock(&queue->lock);
+    return taken;
+}
+
+/* Each taken request is answered "aborted" (with busy / idle around it). */
+static void abort_requests(Channel *channel, QueuedRequest *item)
+{
+    while (item) {
+        QueuedRequest *next = item->next;
         channel_status(channel, &item->request, "busy");
         channel_reply(channel, &item->request, "execute_reply", json_pack("{s:s}", "status", "aborted"));
         channel_status(channel, &item->request, "idle");
         free_item(item);
+        item = next;
     }
 }
 
@@ -241,8 +259,7 @@ static void *execution_thread(void *arg)
     zmq_setsockopt(replies, ZMQ_LINGER, &linger, sizeof linger);
     QueuedRequest *item;
     while ((item = dequeue(kernel, true))) {
-        if (run_request(&channel, &item->request, &execution_count))
-            abort_queued(&channel);
+        run_request(&channel, &item->request, &execution_count);
         free_item(item);
     }
     channel_close(&channel);
