@@ -1,5 +1,9 @@
 /* How datasets and dataloaders show themselves: as torchvision prints a
- * dataset, so the notebook's output reads like the lesson's. */
+ * dataset, so the notebook's output reads like the lesson's.
+ *
+ * The two cnb_repr_* functions are weak: the plot component may define
+ * richer ones (HTML with a strip of images) in its own file, and those win
+ * at link time without either component editing the other's files. */
 #include "data/dataset_impl.h"
 
 #include <stdlib.h>
@@ -49,7 +53,7 @@ static char *trimmed(char *text, size_t size)
     return text;
 }
 
-CnbBundle *cnb_repr_dataset(const Dataset *d)
+__attribute__((weak)) CnbBundle *cnb_repr_dataset(const Dataset *d)
 {
     char *text = NULL;
     size_t size = 0;
@@ -61,7 +65,7 @@ CnbBundle *cnb_repr_dataset(const Dataset *d)
     return text_bundle(trimmed(text, size));
 }
 
-CnbBundle *cnb_repr_dataloader(const DataLoader *l)
+__attribute__((weak)) CnbBundle *cnb_repr_dataloader(const DataLoader *l)
 {
     char *text = NULL;
     size_t size = 0;

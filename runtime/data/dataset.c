@@ -111,25 +111,39 @@ static int draw_and_fill(const Dataset *d, size_t index, float *out, int *label)
     return rc;
 }
 
-Tensor *dataset_get(const Dataset *d, size_t index, int *label)
+static Tensor *get_item(const char *function, const Dataset *d, size_t index, int *label,
+                        bool transformed)
 {
     if (!d) {
-        cnb_error("dataset_get", "dataset is NULL");
+        cnb_error(function, "dataset is NULL");
         return NULL;
     }
     size_t n = d->ops->len(d);
     if (index >= n) {
-        cnb_error("dataset_get", "index %zu is out of range: the dataset has %zu items", index, n);
+        cnb_error(function, "index %zu is out of range: the dataset has %zu items", index, n);
         return NULL;
     }
     Tensor *image = tensor_new(d->shape, d->ndim);
     if (!image)
         return NULL;
-    if (draw_and_fill(d, index, tensor_data(image), label) != 0) {
+    int dummy;
+    int rc = transformed ? draw_and_fill(d, index, tensor_data(image), label)
+                         : d->ops->get_raw(d, index, tensor_data(image), label ? label : &dummy);
+    if (rc != 0) {
         tensor_free(image);
         return NULL;
     }
     return image;
+}
+
+Tensor *dataset_get(const Dataset *d, size_t index, int *label)
+{
+    return get_item("dataset_get", d, index, label, true);
+}
+
+Tensor *dataset_get_raw(const Dataset *d, size_t index, int *label)
+{
+    return get_item("dataset_get_raw", d, index, label, false);
 }
 
 int dataset_mean_std(const Dataset *d, double *mean, double *std)

@@ -101,6 +101,14 @@ static void test_plain(const RefFile *refs)
     dataset_free(d);
 }
 
+static Tensor *mnist_plain_item0(void)
+{
+    Dataset *d = mnist(mnist_dir(), .train = false);
+    Tensor *x = d ? dataset_get(d, 0, NULL) : NULL;
+    dataset_free(d);
+    return x;
+}
+
 /* Ownership: one transform shared by two datasets, compose of NULL, errors. */
 static void test_ownership(void)
 {
@@ -123,6 +131,20 @@ static void test_ownership(void)
     ok(transform_apply(NULL, image) == -1, "transform_apply(NULL, ...) fails cleanly");
     Transform *t = to_tensor();
     ok(transform_apply(t, NULL) == -1, "transform_apply(..., NULL) fails cleanly");
+    Dataset *rotated = mnist(mnist_dir(), .train = false, .transform = random_rotation(10));
+    manual_seed(5);
+    Tensor *raw = rotated ? dataset_get_raw(rotated, 0, NULL) : NULL;
+    Tensor *plain = mnist_plain_item0();
+    ok(raw && plain && memcmp(tensor_cdata(raw), tensor_cdata(plain), 784 * sizeof(float)) == 0,
+       "dataset_get_raw gives the item without its transform");
+    manual_seed(5);
+    uint32_t first = random_u32();
+    manual_seed(5);
+    tensor_free(dataset_get_raw(rotated, 1, NULL));
+    ok(random_u32() == first, "dataset_get_raw draws no random numbers");
+    tensor_free(raw);
+    tensor_free(plain);
+    dataset_free(rotated);
     tensor_fill(image, 255);
     ok(transform_apply(t, image) == 0 && tensor_max(image) == 1.0f, "to_tensor maps 255 to 1");
     transform_free(t);

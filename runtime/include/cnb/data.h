@@ -53,6 +53,9 @@ size_t dataset_len(const Dataset *dataset);
 int dataset_item_shape(const Dataset *dataset, int shape[CNB_MAX_DIMS]);
 /* Item i after the dataset's transform: image into a new tensor, label out. */
 Tensor *dataset_get(const Dataset *dataset, size_t index, int *label);
+/* Item i before any transform (MNIST: floats 0..255).  Draws no random
+ * numbers, so showing items this way leaves the seeded streams alone. */
+Tensor *dataset_get_raw(const Dataset *dataset, size_t index, int *label);
 /* Class names, or NULL if the dataset has none. */
 const char *const *dataset_classes(const Dataset *dataset);
 int dataset_num_classes(const Dataset *dataset);
