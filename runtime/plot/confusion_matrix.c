@@ -17,6 +17,8 @@
 enum { MARGIN = 10, MAX_CLASSES = 200, LABEL_LENGTH = 32, TICK = 4, PAD = 4,
        BAR_GAP = 24, BAR_WIDTH = 18 };
 static const double TICK_FONT = 12.5, TITLE_FONT = 15, AXIS_FONT = 13.5, ANNOTATION_FONT = 13;
+/* Class names shrink with small cells (many classes) so they stay apart. */
+#define NAME_FONT(layout) fmin(TICK_FONT, fmax(8, 0.6 * (layout)->cell))
 
 typedef struct Heatmap {
     int n;
@@ -74,9 +76,10 @@ static HeatmapLayout heatmap_layout(const Heatmap *map, cairo_t *cr)
     layout.cell = cell < 18 ? 18 : cell > 64 ? 64 : cell;
     layout.side = layout.cell * map->n;
 
-    text_font(cr, TICK_FONT, false);
+    text_font(cr, NAME_FONT(&layout), false);
     double names_w = widest(cr, map->names, map->n), line = text_height(cr);
     layout.rotate_x = names_w + PAD > layout.cell;
+    text_font(cr, TICK_FONT, false);
     double bar_labels_w = widest_tick_label(cr, map);
     text_font(cr, AXIS_FONT, false);
     double axis_h = text_height(cr);
@@ -139,7 +142,7 @@ static void draw_class_names(cairo_t *cr, const Heatmap *map, const HeatmapLayou
     double bottom = layout->top + layout->side;
     cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
     cairo_set_line_width(cr, 1);
-    text_font(cr, TICK_FONT, false);
+    text_font(cr, NAME_FONT(layout), false);
     for (int i = 0; i < map->n; i++) {
         double middle = i * layout->cell + layout->cell / 2.0;
         /* Ticks sit between device pixels' centres so they stay 2 px sharp. */
