@@ -39,7 +39,9 @@ static void classes_html(FILE *out, const Dataset *dataset)
     fputs("</div>", out);
 }
 
-/* The first images as a small strip; NULL if the items are not images. */
+/* The first images as a small strip; NULL if the items are not images.
+ * Raw items: showing a dataset must not draw random numbers (a random
+ * rotation would otherwise shift the training that follows). */
 static unsigned char *strip_png(const Dataset *dataset, size_t *size, int *width, int *height)
 {
     int shape[CNB_MAX_DIMS] = {0};
@@ -57,7 +59,7 @@ static unsigned char *strip_png(const Dataset *dataset, size_t *size, int *width
     int i = 0;
     for (; i < count; i++) {
         int label = -1;
-        items[i] = dataset_get(dataset, (size_t)i, &label);
+        items[i] = dataset_get_raw(dataset, (size_t)i, &label);
         if (!items[i] || !(pixels[i] = tensor_cdata(items[i])))
             break;
         snprintf(numbers[i], sizeof numbers[i], "%d", label);

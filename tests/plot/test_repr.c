@@ -49,26 +49,63 @@ static void test_model(void)
     bundle_free(b);
 }
 
+static char *printed_dataset(const Dataset *dataset)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    dataset_fprint(out, dataset);
+    fclose(out);
+    while (size > 0 && text[size - 1] == '\n')
+        text[--size] = '\0';
+    return text;
+}
+
 static void test_dataset(void)
 {
     const char *root = getenv("CNB_TEST_DATA");
     Dataset *test = fashion_mnist(root ? root : "data", .train = false, .download = true,
-                                  .transform = to_tensor());
+                                  .transform = compose(random_rotation(10), to_tensor()));
     if (!test) {
         ok(1, "# SKIP Fashion-MNIST is not installed");
         return;
     }
+    manual_seed(7);
+    uint32_t undisturbed = random_u32();
+    manual_seed(7);
     CnbBundle *b = cnb_repr_dataset(test);
-    const char *plain = bundle_find(b, "text/plain", NULL);
-    ok(plain && strstr(plain, "10000"), "a dataset's text gives its size");
+    is_int(random_u32(), undisturbed, "showing a dataset draws no random numbers (its rotation is not run)");
+    char *printed = printed_dataset(test);
+    is_str(bundle_find(b, "text/plain", NULL), printed, "a dataset's text is dataset_fprint's");
+    const char *html = bundle_find(b, "text/html", NULL);
+    ok(html && strstr(html, "10 Klassen: T-Shirt, Trouser") && strstr(html, "Ankle Boot"),
+       "its HTML names the classes");
+    ok(html && strstr(html, "<img width=\"") && strstr(html, "src=\"data:image/png;base64,iVBORw0KGgo"),
+       "and shows a strip of images inline (a PNG data URL)");
+    size_t size = 0;
+    const unsigned char *png = bundle_find(b, "image/png", &size);
+    ok(png && size > 8 && memcmp(png, "\x89PNG", 4) == 0, "the strip is also the bundle's image/png");
+    int width = png ? (png[16] << 24 | png[17] << 16 | png[18] << 8 | png[19]) : 0;
+    const char *metadata = NULL;
+    for (size_t i = 0; i < bundle_count(b); i++)
+        if (strcmp(bundle_mime(b, i), "image/png") == 0)
+            metadata = bundle_metadata(b, i);
+    char want[64];
+    snprintf(want, sizeof want, "\"width\": %d", width / 2);
+    ok(metadata && strstr(metadata, want), "shown at half its pixel width (%s)", metadata ? metadata : "none");
+    free(printed);
+    bundle_free(b);
+
     DataLoader *loader = dataloader(test, .batch_size = 64);
     CnbBundle *l = cnb_repr_dataloader(loader);
-    plain = bundle_find(l, "text/plain", NULL);
+    const char *plain = bundle_find(l, "text/plain", NULL);
     ok(plain && strstr(plain, "157"), "a dataloader's text gives its number of batches");
     bundle_free(l);
-    bundle_free(b);
     dataloader_free(loader);
     dataset_free(test);
+    b = cnb_repr_dataset(NULL);
+    ok(b && bundle_find(b, "text/plain", NULL), "a NULL dataset");
+    bundle_free(b);
 }
 
 int main(void)
