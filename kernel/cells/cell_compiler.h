@@ -1,0 +1,27 @@
+/* Compiles generated cell sources to shared libraries with the system C
+ * compiler: gcc -O2 -g -fPIC -shared -pipe against a precompiled header of
+ * cnb.h that is made once per kernel in its work directory. */
+#ifndef CNB_CELLS_CELL_COMPILER_H
+#define CNB_CELLS_CELL_COMPILER_H
+
+typedef struct CellCompiler CellCompiler;
+
+CellCompiler *cell_compiler_new(const char *work_dir);
+void cell_compiler_free(CellCompiler *compiler);
+
+/* Builds the precompiled header (slow: call it early, off the hot path).
+ * Without it cells still compile, only slower. */
+int cell_compiler_prepare(CellCompiler *compiler);
+/* The line a cell source starts with. */
+const char *cell_compiler_header(const CellCompiler *compiler);
+
+/* Compiles work_dir/source to work_dir/library with the extra flags
+ * (NULL-terminated lists, may be NULL).  Returns 0 on success; *diagnostics
+ * gets the compiler's messages (malloc'd, may be empty or NULL). */
+int cell_compiler_build(CellCompiler *compiler, const char *source, const char *library,
+                        char *const *cflags, char *const *ldflags, char **diagnostics);
+
+/* Where cells find cnb.h and libraries (CNB_INCLUDE_DIR, CNB_LIB_DIR). */
+const char *cell_compiler_include_dir(const CellCompiler *compiler);
+
+#endif

@@ -1,0 +1,175 @@
+/* Cell source generation; see cell_source.h. */
+#include "cell_source.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Text {
+    char *data;
+    size_t size, capacity;
+    bool failed;
+} Text;
+
+static void add(Text *t, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+static void add(Text *t, const char *format, ...)
+{
+    if (t->failed)
+        return;
+    va_list args;
+    va_start(args, format);
+    char *piece = NULL;
+    int n = vasprintf(&piece, format, args);
+    va_end(args);
+    if (n < 0) {
+        t->failed = true;
+        return;
+    }
+    if (t->size + (size_t)n + 1 > t->capacity) {
+        size_t capacity = (t->capacity + (size_t)n + 1) * 2;
+        char *data = realloc(t->data, capacity);
+        if (!data) {
+            free(piece);
+            t->failed = true;
+            return;
+        }
+        t->data = data;
+        t->capacity = capacity;
+    }
+    memcpy(t->data + t->size, piece, (size_t)n + 1);
+    t->size += (size_t)n;
+    free(piece);
+}
+
+char *cell_symbol(int cell, const char *name)
+{
+    char *symbol = NULL;
+    return asprintf(&symbol, "cnb_c%d_%s", cell, name) < 0 ? NULL : symbol;
+}
+
+char *cell_function_name(int cell)
+{
+    char *name = NULL;
+    return asprintf(&name, "cnb_cell_%d", cell) < 0 ? NULL : name;
+}
+
+static bool defines_function(const CellPlan *plan, const char *name)
+{
+    for (size_t i = 0; i < plan->count; i++)
+        if (plan->items[i].kind == ITEM_FUNCTION && strcmp(plan->items[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+static void line(Text *t, const CellSourceSpec *spec, int number)
+{
+    add(t, "\n#line %d \"%s\"\n", number, spec->origin);
+}
+
+static void file_scope_item(Text *t, const CellSourceSpec *spec, const CellItem *item)
+{
+    char *symbol = item->name ? cell_symbol(spec->cell, item->name) : NULL;
+    switch (item->kind) {
+    case ITEM_DEFINE:
+        /* A macro defined again replaces the old one without a warning. */
+        line(t, spec, item->line);
+        if (item->name && *item->name && strstr(item->text, "define"))
+            add(t, "#undef %s\n", item->name);
+        add(t, "%s\n", item->text);
+        break;
+    case ITEM_INCLUDE:
+    case ITEM_DIRECTIVE:
+        line(t, spec, item->line);
+        add(t, "%s\n", item->text);
+        break;
+    case ITEM_TYPE:
+    case ITEM_FILE_SCOPE:
+    case ITEM_EXTERN:
+        line(t, spec, item->line);
+        add(t, "%s\n", item->text);
+        break;
+    case ITEM_PROTOTYPE:
+        line(t, spec, item->line);
+        if (defines_function(spec->plan, item->name))
+            add(t, "%s %s __asm__(\"%s\");\n", item->specifiers, item->declarator, symbol);
+        else
+            add(t, "%s\n", item->text);
+        break;
+    case ITEM_VARIABLE:
+        line(t, spec, item->line);
+        if (item->static_init)
+            add(t, "%s __asm__(\"%s\") = %s;\n", item->definition, symbol, item->initializer);
+        else
+            add(t, "%s __asm__(\"%s\");\n", item->definition, symbol);
+        break;
+    case ITEM_FUNCTION:
+        line(t, spec, item->line);
+        add(t, "%s %s __asm__(\"%s\");", item->specifiers, item->declarator, symbol);
+        line(t, spec, item->line);
+        add(t, "%s\n", item->text);
+        break;
+    case ITEM_STATEMENT:
+    case ITEM_EXPRESSION:
+        break;
+    }
+    if (!symbol && item->name)
+        t->failed = true;
+    free(symbol);
+}
+
+static void body_item(Text *t, const CellSourceSpec *spec, const CellItem *item)
+{
+    switch (item->kind) {
+    case ITEM_STATEMENT:
+        line(t, spec, item->line);
+        add(t, "%s\n", item->text);
+        break;
+    case ITEM_EXPRESSION:
+        line(t, spec, item->line);
+        if (spec->show_expression)
+            add(t, "cnb_show((%s\n));\n", item->text);
+        else
+            add(t, "%s\n;\n", item->text);
+        break;
+    case ITEM_VARIABLE:
+        /* Evaluated at run time into a local of the declared type, then
+         * copied: works for scalars, pointers, structs, arrays and const. */
+        if (item->initializer && !item->static_init) {
+            line(t, spec, item->line);
+            add(t, "{ %s; __builtin_memcpy((void *)&%s, (const void *)&" CELL_INIT_NAME ", sizeof %s); }\n",
+                item->init_declaration, item->name, item->name);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+char *cell_source_generate(const CellSourceSpec *spec)
+{
+    Text t = {0};
+    add(&t, "%s\n", spec->header);
+    add(&t, "void cnb_timeit_run(void (*body)(void));\n");
+    add(&t, "%s", spec->prelude ? spec->prelude : "");
+    for (size_t i = 0; i < spec->plan->count; i++)
+        file_scope_item(&t, spec, &spec->plan->items[i]);
+    for (size_t i = 0; i < spec->timeit_count; i++) {
+        add(&t, "\nstatic void cnb_timeit_%d_%zu(void)\n{", spec->cell, i);
+        line(&t, spec, spec->timeits[i].line);
+        add(&t, "%s\n;\n}\n", spec->timeits[i].code);
+    }
+    add(&t, "\n#line 1 \"%s\"\nvoid cnb_cell_%d(void);\nvoid cnb_cell_%d(void)\n{\n", spec->origin,
+        spec->cell, spec->cell);
+    for (size_t i = 0; i < spec->timeit_count; i++)
+        add(&t, "cnb_timeit_run(cnb_timeit_%d_%zu);\n", spec->cell, i);
+    for (size_t i = 0; i < spec->plan->count; i++)
+        body_item(&t, spec, &spec->plan->items[i]);
+    add(&t, "}\n");
+    if (t.failed) {
+        free(t.data);
+        return NULL;
+    }
+    return t.data;
+}

@@ -1,0 +1,22 @@
+/* Framed messages between the interpreter and its worker over a Unix
+ * socket (the worker's fd 3): a 4-byte big-endian length, then that many
+ * bytes of JSON.  JSON keeps each message self-describing ("op": "run",
+ * "display", "input_request", "done", ...) and easy to extend. */
+#ifndef CNB_CELLS_FRAME_H
+#define CNB_CELLS_FRAME_H
+
+#include <jansson.h>
+
+/* The worker's end of the channel. */
+#define WORKER_CHANNEL_FD 3
+/* Largest frame accepted (display data of big images fits). */
+#define FRAME_MAX (256u << 20)
+
+/* Sends message (not stolen); 0, or -1 when the peer is gone. */
+int frame_send(int fd, json_t *message);
+/* Sends and releases message. */
+int frame_send_new(int fd, json_t *message);
+/* Blocks for the next message; NULL on end of file or a broken frame. */
+json_t *frame_receive(int fd);
+
+#endif

@@ -1,0 +1,42 @@
+/* Magics: lines starting with '%' at the top of a cell.
+ *
+ *   %cflags -O0 -DDEBUG     compiler flags for this and later cells
+ *   %ldflags -L/opt/x -lx   linker flags for this and later cells
+ *   %lib m                  shorthand for %ldflags -lm
+ *   %timeit <statement or expression>   times it, as IPython does
+ *   %who                    lists the globals of earlier cells with their types
+ *
+ * Flags are kept only once a cell using them has compiled, so a mistyped
+ * flag cannot break every later cell. */
+#ifndef CNB_CELLS_MAGICS_H
+#define CNB_CELLS_MAGICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "cell_source.h"
+
+/* A NULL-terminated list of strings, usable as part of an argv. */
+typedef struct StringList {
+    char **items;
+    size_t count;
+} StringList;
+
+int string_list_add(StringList *list, const char *text);
+int string_list_extend(StringList *list, const StringList *more);
+void string_list_free(StringList *list);
+
+typedef struct CellMagics {
+    char *code;             /* the cell with its magic lines blanked (lines keep their numbers) */
+    StringList cflags, ldflags;
+    CellTimeit *timeits;
+    size_t timeit_count;
+    bool who;
+    bool show_flags;        /* %cflags or %ldflags without arguments */
+    char *error;            /* an unknown or malformed magic, or NULL */
+} CellMagics;
+
+/* Reads the magics; returns 0, or -1 when out of memory. */
+int magics_parse(const char *code, CellMagics *magics);
+void magics_free(CellMagics *magics);
+
+#endif

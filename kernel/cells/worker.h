@@ -1,0 +1,39 @@
+/* Internals of the worker process (`cnb-kernel --worker`): it loads each
+ * compiled cell with dlopen and runs it, guarded against faults, exit()
+ * and interrupts, and talks to the interpreter over fd 3 (frame.h). */
+#ifndef CNB_CELLS_WORKER_H
+#define CNB_CELLS_WORKER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/* How a cell's run ended. */
+typedef enum CellEnd { CELL_OK = 0, CELL_FAULT, CELL_EXIT, CELL_INTERRUPT } CellEnd;
+
+/* worker_signals.c: faults (SIGSEGV, SIGFPE, SIGBUS, SIGILL, SIGABRT, stack
+ * overflow) and interrupts (SIGINT asks, SIGUSR1 forces) during a cell. */
+void worker_signals_install(void);
+CellEnd worker_run_protected(void (*function)(void));
+/* Leaves the running cell from ordinary code (exit(), check_interrupt). */
+_Noreturn void worker_unwind(CellEnd why, int status);
+bool worker_cell_running(void);
+bool worker_interrupt_pending(void);
+/* Adds ename, evalue and, for faults, the location to a "done" message. */
+void worker_describe_end(CellEnd end, json_t *done);
+/* Around protocol traffic: a forced interrupt waits until it is over. */
+void worker_protocol_enter(void);
+void worker_protocol_leave(void);
+
+/* worker.c: sends a frame to the interpreter after flushing stdout and
+ * stderr, so that the output printed before it arrives first; 0 or -1. */
+int worker_send(json_t *message);
+json_t *worker_receive(void);
+
+/* worker_host.c: the CnbHost that turns runtime displays into frames. */
+void worker_host_install(void);
+
+/* worker_stdin.c: stdin whose reads become input requests. */
+int worker_stdin_install(void);
+void worker_stdin_reset(void);
+
+#endif

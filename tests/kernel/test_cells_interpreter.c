@@ -1,0 +1,302 @@
+/* Drives the interpreter directly: persistence, redefinition, compile
+ * errors, results, streams, faults, interrupts, stdin, magics, displays,
+ * completion and inspection.  This program is also its own worker: the
+ * interpreter starts /proc/self/exe --worker, as cnb-kernel does. */
+#include "tap.h"
+#include "interpreter.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct Record {
+    char out[65536], err[65536];
+    size_t out_at_input;        /* stdout bytes seen when input was requested */
+    int displays;
+    json_t *last_display;
+    int inputs;
+    const char *answer;         /* what input() returns; NULL: refuse */
+} Record;
+
+static Record rec;
+
+static void append(char *buffer, const char *text, size_t size)
+{
+    size_t used = strlen(buffer);
+    if (used + size >= 65536)
+        size = 65535 - used;
+    memcpy(buffer + used, text, size);
+    buffer[used + size] = '\0';
+}
+
+static void on_stream(void *context, const char *name, const char *text, size_t size)
+{
+    (void)context;
+    append(strcmp(name, "stdout") == 0 ? rec.out : rec.err, text, size);
+}
+
+static void on_display(void *context, json_t *data, json_t *metadata, const char *id, bool update)
+{
+    (void)context;
+    (void)metadata;
+    (void)id;
+    (void)update;
+    rec.displays++;
+    json_decref(rec.last_display);
+    rec.last_display = json_deep_copy(data);
+}
+
+static void on_clear(void *context, bool wait)
+{
+    (void)context;
+    (void)wait;
+}
+
+static char *on_input(void *context, const char *prompt, bool password)
+{
+    (void)context;
+    (void)prompt;
+    (void)password;
+    rec.inputs++;
+    rec.out_at_input = strlen(rec.out);
+    return rec.answer ? strdup(rec.answer) : NULL;
+}
+
+static const ExecuteSink sink = {NULL, on_stream, on_display, on_clear, on_input};
+static Interpreter *interp;
+static ExecuteOutcome outcome;
+static int count;
+
+/* Runs a cell; returns the text/plain result or the ename. */
+static const char *run_with(const char *code, bool allow_stdin)
+{
+    static char answer[4096];
+    execute_outcome_clear(&outcome);
+    rec.out[0] = rec.err[0] = '\0';
+    rec.displays = 0;
+    rec.inputs = 0;
+    int rc = interpreter_execute(interp, code, ++count, false, allow_stdin, &sink, &outcome);
+    if (rc != 0)
+        return "(interpreter failed)";
+    if (outcome.status == EXECUTE_ERROR) {
+        snprintf(answer, sizeof answer, "%s", outcome.ename ? outcome.ename : "(no ename)");
+        if (getenv("CNB_TEST_VERBOSE")) {
+            size_t i;
+            json_t *line;
+            json_array_foreach(outcome.traceback, i, line) printf("# | %s\n", json_string_value(line));
+        }
+        return answer;
+    }
+    const char *text = json_string_value(json_object_get(outcome.result_data, "text/plain"));
+    snprintf(answer, sizeof answer, "%s", text ? text : "(no result)");
+    return answer;
+}
+
+static const char *run(const char *code)
+{
+    return run_with(code, true);
+}
+
+static bool traceback_has(const char *needle)
+{
+    size_t i;
+    json_t *line;
+    json_array_foreach(outcome.traceback, i, line) {
+        const char *text = json_string_value(line);
+        if (text && strstr(text, needle))
+            return true;
+    }
+    return false;
+}
+
+static void *interrupt_later(void *arg)
+{
+    (void)arg;
+    usleep(700 * 1000);
+    interpreter_interrupt(interp);
+    return NULL;
+}
+
+static const char *run_interrupted(const char *code)
+{
+    pthread_t thread;
+    pthread_create(&thread, NULL, interrupt_later, NULL);
+    const char *result = run(code);
+    pthread_join(thread, NULL);
+    return result;
+}
+
+static bool matches_have(json_t *reply, const char *name)
+{
+    size_t i;
+    json_t *match;
+    json_array_foreach(json_object_get(reply, "matches"), i, match)
+        if (strcmp(json_string_value(match), name) == 0)
+            return true;
+    return false;
+}
+
+static void test_state(void)
+{
+    is_str(run("int x = 41;"), "(no result)", "a declaration runs without a result");
+    is_str(run("x + 1"), "42", "a later cell sees the variable; trailing expression is the result");
+    is_str(run("int sq(int v) { return v * v; }\nsq(7)"), "49", "function defined and called");
+    is_str(run("sq(8)"), "64", "function persists");
+    is_str(run("int sq(int v) { return v + 1000; }"), "(no result)", "function redefined");
+    is_str(run("sq(1)"), "1001", "later cells see the newest function");
+    is_str(run("double x = 2.5;"), "(no result)", "variable redefined with another type");
+    is_str(run("x * 2"), "5", "the new type is used");
+    is_str(run("#include <ctype.h>\n#define N 5\ntypedef int Num;\nenum Color { RED, GREEN };"),
+           "(no result)", "include, define, typedef, enum");
+    is_str(run("Num n = N + GREEN;\nn"), "6", "they persist");
+    is_str(run("toupper('a')"), "65", "the include persists");
+    is_str(run("#define N 7\nN"), "7", "a macro redefined");
+    is_str(run("int *arr = malloc(3 * sizeof *arr);\narr[1] = 9;\narr[1]"), "9",
+           "non-constant initializer at top level");
+    is_str(run("arr[1] + 1"), "10", "its value persists");
+    is_str(run("const int k = sq(2) + 1;\nint table[] = {1, 2, 3};\nk"), "1003",
+           "const with a non-constant initializer");
+    is_str(run("sizeof table / sizeof *table"), "3", "an unsized array keeps its size");
+    is_str(run("struct P { int a, b; };\nstruct P p = {1, 2};\np.a + p.b"), "3", "struct and variable");
+    is_str(run("p"), "(no result)", "a struct value has no result, and does not fail");
+    is_str(run("struct P { int a, b, c; };"), "(no result)", "struct redefined");
+    ok(strstr(rec.err, "p") && strstr(rec.err, "no longer visible"), "note on what the old struct hid: %.120s",
+       rec.err);
+    is_str(run("struct P q = {1, 2, 3};\nq.c"), "3", "the new struct is used");
+    is_str(run("\"hi\""), "\"hi\"", "string result");
+    is_str(run("3.25"), "3.25", "double result");
+    is_str(run("static int counter;\nvoid bump(void) { counter++; }\nbump(); bump();\ncounter"), "2",
+           "static globals and void functions");
+    is_str(run("bump();\ncounter"), "3", "they persist");
+    is_str(run("/* a comment only */"), "(no result)", "a comment-only cell");
+}
+
+static void test_errors(void)
+{
+    is_str(run("int fine = 1;\nint broken = ;"), "CompileError", "compile error");
+    ok(traceback_has("In[") && traceback_has(":2:"), "diagnostics name the cell and line 2");
+    is_str(run("fine"), "CompileError", "a cell that failed to compile declared nothing");
+    is_str(run("x"), "2.5", "and left earlier state as it was");
+    is_str(run("undefined_function(3);"), "CompileError", "undeclared function is a compile error");
+}
+
+static void test_streams(void)
+{
+    run("printf(\"hello\\n\"); fprintf(stderr, \"oops\\n\"); puts(\"Gr\xC3\xBC\xC3\x9F\x65 \xE2\x9C\x93\");");
+    is_str(rec.out, "hello\nGr\xC3\xBC\xC3\x9F\x65 \xE2\x9C\x93\n", "stdout streamed, UTF-8 intact");
+    is_str(rec.err, "oops\n", "stderr streamed");
+    rec.answer = "typed";
+    run("printf(\"before\\n\"); char line[32]; fgets(line, sizeof line, stdin); printf(\"after %s\", line);");
+    ok(rec.out_at_input == strlen("before\n"), "output printed before an input request arrives first");
+    is_str(rec.out, "before\nafter typed\n", "fgets reads the frontend's answer");
+    rec.answer = "21";
+    is_str(run("int got = 0;\nscanf(\"%d\", &got);\ngot * 2"), "42", "scanf asks for input");
+    is_int(rec.inputs, 1, "one input request");
+    is_str(run_with("getchar()", false), "-1", "without allow_stdin getchar sees end of file");
+    ok(strstr(rec.err, "allow_stdin") != NULL, "and says why: %.120s", rec.err);
+    is_int(rec.inputs, 0, "no input request was made");
+}
+
+static void test_faults(void)
+{
+    is_str(run("int *nowhere = NULL;\n*nowhere = 1;"), "SIGSEGV", "segfault reported");
+    ok(traceback_has("NULL pointer"), "it says NULL pointer");
+    ok(traceback_has("In[") && traceback_has("line 2"), "and where (cell line 2)");
+    is_str(run("x"), "2.5", "earlier variables survive a segfault");
+    is_str(run("volatile int zero = 0;\nprintf(\"%d\\n\", 100 / zero);"), "SIGFPE", "division by zero reported");
+    ok(traceback_has("division by zero"), "it says division by zero");
+    is_str(run("int down(int n) { volatile char pad[256]; pad[0] = (char)n; return down(n + 1) + pad[0]; }\n"
+               "down(0);"), "StackOverflow", "stack overflow reported");
+    ok(traceback_has("in function down"), "in the recursive function");
+    is_str(run("sq(2)"), "1002", "functions survive a stack overflow");
+    is_str(run("abort();"), "SIGABRT", "abort reported");
+    is_str(run("printf(\"bye\\n\");\nexit(3);"), "SystemExit", "exit() reported");
+    ok(traceback_has("exit(3)"), "with its status");
+    is_str(rec.out, "bye\n", "output before exit() arrives");
+    is_str(run("x"), "2.5", "earlier variables survive abort and exit");
+}
+
+static void test_interrupt(void)
+{
+    is_str(run_interrupted("while (1);"), "KeyboardInterrupt", "a tight loop is interrupted");
+    is_str(run_interrupted("while (1) cnb_check_interrupt();"), "KeyboardInterrupt",
+           "a runtime loop stops at check_interrupt");
+    is_str(run("x"), "2.5", "state survives interrupts");
+    is_str(run("#include <signal.h>\n#include <unistd.h>\nkill(getpid(), SIGKILL);"), "WorkerDied",
+           "a killed worker is reported");
+    is_str(run("x"), "CompileError", "its state is gone");
+    is_str(run("int fresh = 5;\nfresh"), "5", "a fresh worker runs cells");
+}
+
+static void test_magics(void)
+{
+    run("%timeit fresh * 2");
+    ok(strstr(rec.out, "per loop (mean") != NULL, "%%timeit report: %.120s", rec.out);
+    run("%who");
+    ok(strstr(rec.out, "fresh") && strstr(rec.out, "int"), "%%who lists globals with types: %.120s", rec.out);
+    is_str(run("%lib m\n%cflags -DMAGIC=7\nMAGIC + (int)floor(2.5)"), "9", "%%lib and %%cflags");
+    is_str(run("MAGIC"), "7", "flags persist");
+    is_str(run("%nonsense"), "UsageError", "unknown magic");
+}
+
+static void test_display(void)
+{
+    run("CnbBundle *b = bundle_new();\nbundle_add_text(b, \"text/html\", \"<b>hi</b>\");\n"
+        "bundle_add(b, \"image/png\", \"\\x89PNG\", 4);\ncnb_publish(CNB_PUBLISH_DISPLAY, b, NULL);\n"
+        "bundle_free(b);");
+    is_int(rec.displays, 1, "display data reaches the sink");
+    is_str(json_string_value(json_object_get(rec.last_display, "text/html")), "<b>hi</b>", "html");
+    is_str(json_string_value(json_object_get(rec.last_display, "image/png")), "iVBORw==",
+           "binary data base64-encoded");
+}
+
+static void test_introspection(void)
+{
+    run("/** Squares with a twist. */\nint twist(int v) { return v * v + 1; }\n"
+        "struct Pair { int left, right; };\nstruct Pair pair;");
+    json_t *reply = interpreter_complete(interp, "twi", 3);
+    ok(matches_have(reply, "twist"), "completes the user's functions");
+    is_int(json_integer_value(json_object_get(reply, "cursor_start")), 0, "cursor_start");
+    json_decref(reply);
+    reply = interpreter_complete(interp, "pair.", 5);
+    ok(matches_have(reply, "left") && matches_have(reply, "right"), "completes struct members after .");
+    json_decref(reply);
+    reply = interpreter_complete(interp, "int y = 1;\ntensor_n", 19);
+    ok(matches_have(reply, "tensor_new"), "completes the runtime API");
+    json_decref(reply);
+    reply = interpreter_inspect(interp, "twist(2)", 3, 0);
+    const char *text = json_string_value(json_object_get(json_object_get(reply, "data"), "text/plain"));
+    ok(json_is_true(json_object_get(reply, "found")) && text && strstr(text, "int twist(int v)") &&
+       strstr(text, "Squares with a twist"), "inspect shows declaration and doc: %.120s", text ? text : "");
+    json_decref(reply);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--worker") == 0)
+        return worker_main(argc, argv);
+    alarm(300);     /* never hang the suite */
+    char dir[] = "/tmp/cnb-cells-test-XXXXXX";
+    if (!mkdtemp(dir)) {
+        printf("Bail out! no temporary directory\n");
+        return 1;
+    }
+    interp = interpreter_new(dir);
+    ok(interp != NULL, "interpreter starts");
+    if (!interp)
+        return tap_done();
+    test_state();
+    test_errors();
+    test_streams();
+    test_faults();
+    test_interrupt();
+    test_magics();
+    test_display();
+    test_introspection();
+    execute_outcome_clear(&outcome);
+    json_decref(rec.last_display);
+    interpreter_free(interp);
+    ok(access(dir, F_OK) != 0, "interpreter_free removes the work directory");
+    return tap_done();
+}
