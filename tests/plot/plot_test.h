@@ -11,15 +11,7 @@
 #include <sys/stat.h>
 #include "cnb.h"
 
-/* Fontconfig loses track of some of what it parses from its configuration,
- * once per process (fontconfig 2.14, reached through Cairo's font lookup):
- * not ours to fix, so LeakSanitizer is told to skip stacks through it.
- * Leaks of our own (Cairo surfaces, bundles, strings) are still reported. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libfontconfig.so\n";
-}
+#include "fontconfig_leak.h"
 
 #define diag(...) (printf("# "), printf(__VA_ARGS__), printf("\n"))
 

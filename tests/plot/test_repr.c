@@ -2,6 +2,7 @@
  * ending in `model` or `train_dataset` (no semicolon) shows. */
 #include "cnb.h"
 #include "tap.h"
+#include "fontconfig_leak.h"
 
 static char *printed_model(const Model *model)
 {
