@@ -2,6 +2,7 @@
  * in terms of the output y, so that the input need not be kept:
  * relu' = (y > 0), sigmoid' = y (1 - y), tanh' = 1 - y^2. */
 #include "nn/layer.h"
+#include "core/vector_ops.h"
 
 #include <math.h>
 
@@ -33,8 +34,7 @@ void activation_forward(Activation act, const float *in, float *out, size_t n)
 {
     switch (act) {
     case ACT_RELU:
-        for (size_t i = 0; i < n; i++)
-            out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+        vec_relu(in, out, n);
         break;
     case ACT_SIGMOID:
         for (size_t i = 0; i < n; i++)
@@ -56,8 +56,7 @@ void activation_backward(Activation act, const float *y, float *grad, size_t n)
 {
     switch (act) {
     case ACT_RELU:
-        for (size_t i = 0; i < n; i++)
-            grad[i] = y[i] > 0.0f ? grad[i] : 0.0f;
+        vec_relu_backward(y, grad, n);
         break;
     case ACT_SIGMOID:
         for (size_t i = 0; i < n; i++)

@@ -5,6 +5,7 @@
  *     p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  * The scalars are computed in double, as Python does, then used as floats. */
 #include "nn/optimizer_impl.h"
+#include "core/vector_ops.h"
 #include "cnb/error.h"
 
 #include <math.h>
@@ -30,30 +31,19 @@ Optimizer *adam_new(Model *model, AdamOptions o)
     return opt;
 }
 
-static void adam_update(const AdamOptions *o, float *p, const float *grad, float *m, float *v,
-                        size_t n, float step_size, float bc2_sqrt)
-{
-    const float b1 = (float)o->beta1, b2 = (float)o->beta2;
-    const float one_b1 = (float)(1.0 - o->beta1), one_b2 = (float)(1.0 - o->beta2);
-    const float eps = (float)o->eps, wd = (float)o->weight_decay;
-    for (size_t i = 0; i < n; i++) {
-        float g = wd != 0.0f ? grad[i] + wd * p[i] : grad[i];
-        m[i] = m[i] * b1 + one_b1 * g;
-        v[i] = v[i] * b2 + one_b2 * g * g;
-        float denom = sqrtf(v[i]) / bc2_sqrt + eps;
-        p[i] -= step_size * (m[i] / denom);
-    }
-}
-
 void adam_step(Optimizer *opt)
 {
     const AdamOptions *o = &opt->adam;
     double t = (double)opt->step;
     double bc1 = 1.0 - pow(o->beta1, t), bc2 = 1.0 - pow(o->beta2, t);
-    float step_size = (float)(o->lr / bc1);
-    float bc2_sqrt = (float)sqrt(bc2);
+    AdamScalars s = {
+        .beta1 = (float)o->beta1, .beta2 = (float)o->beta2,
+        .one_minus_beta1 = (float)(1.0 - o->beta1), .one_minus_beta2 = (float)(1.0 - o->beta2),
+        .eps = (float)o->eps, .weight_decay = (float)o->weight_decay,
+        .step_size = (float)(o->lr / bc1), .bias_correction2_sqrt = (float)sqrt(bc2),
+    };
     Model *model = opt->model;
     for (int p = 0; p < model->param_count; p++)
-        adam_update(o, model->params[p]->data, model->param_grads[p]->data, opt->state1[p],
-                    opt->state2[p], model->params[p]->numel, step_size, bc2_sqrt);
+        vec_adam(model->params[p]->data, model->param_grads[p]->data, opt->state1[p],
+                 opt->state2[p], model->params[p]->numel, &s);
 }

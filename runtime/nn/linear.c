@@ -7,11 +7,11 @@
  * and handed to uniform_ as floats. */
 #include "nn/layer.h"
 #include "core/compute.h"
+#include "core/vector_ops.h"
 #include "cnb/error.h"
 #include "cnb/random.h"
 
 #include <math.h>
-#include <string.h>
 
 static void init_parameters(Layer *layer)
 {
@@ -58,25 +58,10 @@ void linear_forward(Layer *layer, const Tensor *in, Tensor *out)
     gemm(false, true, rows, n_out, n_in, 1.0f, in->data, n_in, layer->weight->data, n_in,
          0.0f, out->data, n_out);
     /* bias and activation in one pass over the output, while it is in cache */
-    const float *b = layer->bias->data;
-    for (int r = 0; r < rows; r++) {
-        float *y = out->data + (size_t)r * (size_t)n_out;
-        for (int j = 0; j < n_out; j++)
-            y[j] += b[j];
-        if (layer->fused != ACT_NONE)
-            activation_forward(layer->fused, y, y, (size_t)n_out);
-    }
-}
-
-static void bias_gradient(const float *g, int rows, int n_out, float *grad_bias, bool first)
-{
-    if (first)
-        memset(grad_bias, 0, (size_t)n_out * sizeof(float));
-    for (int r = 0; r < rows; r++) {
-        const float *gr = g + (size_t)r * (size_t)n_out;
-        for (int j = 0; j < n_out; j++)
-            grad_bias[j] += gr[j];
-    }
+    bool relu = layer->fused == ACT_RELU;
+    vec_bias_rows(out->data, layer->bias->data, rows, n_out, relu);
+    if (layer->fused != ACT_NONE && !relu)
+        activation_forward(layer->fused, out->data, out->data, out->numel);
 }
 
 void linear_backward(Layer *layer, const Tensor *in, const Tensor *out, Tensor *grad_out,
@@ -90,7 +75,7 @@ void linear_backward(Layer *layer, const Tensor *in, const Tensor *out, Tensor *
     /* dW (+)= G^T X, db (+)= column sums of G, dX = G W */
     gemm(true, false, n_out, n_in, rows, 1.0f, g, n_out, in->data, n_in,
          first_accumulation ? 0.0f : 1.0f, layer->grad_weight->data, n_in);
-    bias_gradient(g, rows, n_out, layer->grad_bias->data, first_accumulation);
+    vec_column_sums(g, rows, n_out, layer->grad_bias->data, !first_accumulation);
     if (grad_in)
         gemm(false, false, rows, n_in, n_out, 1.0f, g, n_out, layer->weight->data, n_in,
              0.0f, grad_in->data, n_in);

@@ -3,9 +3,9 @@
  *     buf = momentum buf + (1 - dampening) g
  *     g = nesterov ? g + momentum buf : buf;   p -= lr g */
 #include "nn/optimizer_impl.h"
+#include "core/vector_ops.h"
 #include "cnb/error.h"
 
-#include <string.h>
 
 Optimizer *sgd_new(Model *model, SgdOptions o)
 {
@@ -24,27 +24,17 @@ Optimizer *sgd_new(Model *model, SgdOptions o)
     return opt;
 }
 
-static void sgd_update(const SgdOptions *o, float *p, const float *grad, float *buf, size_t n,
-                       bool first)
-{
-    const float lr = (float)o->lr, wd = (float)o->weight_decay;
-    const float mom = (float)o->momentum, damp = (float)(1.0 - o->dampening);
-    for (size_t i = 0; i < n; i++) {
-        float g = wd != 0.0f ? grad[i] + wd * p[i] : grad[i];
-        if (buf) {
-            buf[i] = first ? g : buf[i] * mom + damp * g;
-            g = o->nesterov ? g + mom * buf[i] : buf[i];
-        }
-        p[i] -= lr * g;
-    }
-}
-
 void sgd_step(Optimizer *opt)
 {
     Model *model = opt->model;
-    bool first = !opt->has_momentum;
+    SgdScalars s = {
+        .lr = (float)opt->sgd.lr, .weight_decay = (float)opt->sgd.weight_decay,
+        .momentum = (float)opt->sgd.momentum,
+        .one_minus_dampening = (float)(1.0 - opt->sgd.dampening),
+        .nesterov = opt->sgd.nesterov, .first = !opt->has_momentum,
+    };
     for (int p = 0; p < model->param_count; p++)
-        sgd_update(&opt->sgd, model->params[p]->data, model->param_grads[p]->data,
-                   opt->state1 ? opt->state1[p] : NULL, model->params[p]->numel, first);
+        vec_sgd(model->params[p]->data, model->param_grads[p]->data,
+                opt->state1 ? opt->state1[p] : NULL, model->params[p]->numel, &s);
     opt->has_momentum = true;
 }

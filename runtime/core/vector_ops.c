@@ -1,0 +1,105 @@
+/* Vectorizable elementwise loops (see vector_ops.h).  Each loop keeps the
+ * order of operations of the plain C it replaces: no reassociation, so
+ * results do not depend on the vector width (only FMA contraction on
+ * AVX2/AVX-512 changes the last bit, as in PyTorch's own AVX2 kernels). */
+#if defined(__GNUC__) && !defined(__clang__)
+/* configure's CFLAGS (-O2) come after the -O3 of core/sources.am on the
+ * command line; -O2 leaves these loops scalar, so ask again here. */
+#pragma GCC optimize("O3")
+#endif
+
+#include "core/vector_ops.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+VECTOR_CLONES
+void vec_adam(float *restrict p, const float *restrict grad, float *restrict m,
+              float *restrict v, size_t n, const AdamScalars *s)
+{
+    const float b1 = s->beta1, b2 = s->beta2, c1 = s->one_minus_beta1, c2 = s->one_minus_beta2;
+    const float eps = s->eps, wd = s->weight_decay, step = s->step_size;
+    const float bc2 = s->bias_correction2_sqrt;
+    if (wd != 0.0f) {
+        for (size_t i = 0; i < n; i++) {
+            float g = grad[i] + wd * p[i];
+            m[i] = m[i] * b1 + c1 * g;
+            v[i] = v[i] * b2 + c2 * g * g;
+            p[i] -= step * (m[i] / (sqrtf(v[i]) / bc2 + eps));
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        float g = grad[i];
+        m[i] = m[i] * b1 + c1 * g;
+        v[i] = v[i] * b2 + c2 * g * g;
+        p[i] -= step * (m[i] / (sqrtf(v[i]) / bc2 + eps));
+    }
+}
+
+VECTOR_CLONES
+void vec_sgd(float *restrict p, const float *restrict grad, float *restrict buf, size_t n,
+             const SgdScalars *s)
+{
+    const float lr = s->lr, wd = s->weight_decay, mom = s->momentum;
+    const float damp = s->one_minus_dampening;
+    if (!buf) {
+        for (size_t i = 0; i < n; i++)
+            p[i] -= lr * (grad[i] + wd * p[i]);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        float g = grad[i] + wd * p[i];
+        buf[i] = s->first ? g : buf[i] * mom + damp * g;
+        p[i] -= lr * (s->nesterov ? g + mom * buf[i] : buf[i]);
+    }
+}
+
+VECTOR_CLONES
+void vec_bias_rows(float *restrict y, const float *restrict b, int rows, int cols, bool relu)
+{
+    for (int r = 0; r < rows; r++) {
+        float *row = y + (size_t)r * (size_t)cols;
+        if (relu)
+            for (int j = 0; j < cols; j++) {
+                float x = row[j] + b[j];
+                row[j] = x > 0.0f ? x : 0.0f;
+            }
+        else
+            for (int j = 0; j < cols; j++)
+                row[j] += b[j];
+    }
+}
+
+VECTOR_CLONES
+void vec_relu_backward(const float *restrict y, float *restrict g, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        g[i] = y[i] > 0.0f ? g[i] : 0.0f;
+}
+
+VECTOR_CLONES
+void vec_relu(const float *in, float *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+}
+
+VECTOR_CLONES
+void vec_column_sums(const float *restrict g, int rows, int cols, float *restrict out,
+                     bool accumulate)
+{
+    if (!accumulate)
+        memset(out, 0, (size_t)cols * sizeof(float));
+    for (int r = 0; r < rows; r++) {
+        const float *row = g + (size_t)r * (size_t)cols;
+        for (int j = 0; j < cols; j++)
+            out[j] += row[j];
+    }
+}

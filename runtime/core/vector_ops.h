@@ -1,0 +1,36 @@
+/* The elementwise loops that run once per parameter or activation per
+ * batch: after the GEMMs, they are what an epoch spends its time on.
+ * Built separately (core/sources.am) with -O3 -fno-math-errno so that GCC
+ * vectorizes them, and in AVX-512 / AVX2 / baseline versions chosen when
+ * the library loads (target_clones). */
+#ifndef CNB_CORE_VECTOR_OPS_H
+#define CNB_CORE_VECTOR_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct AdamScalars {
+    float beta1, beta2, one_minus_beta1, one_minus_beta2;
+    float eps, weight_decay;
+    float step_size;              /* lr / (1 - beta1^t) */
+    float bias_correction2_sqrt;  /* sqrt(1 - beta2^t) */
+} AdamScalars;
+
+void vec_adam(float *p, const float *grad, float *m, float *v, size_t n, const AdamScalars *s);
+
+typedef struct SgdScalars {
+    float lr, weight_decay, momentum, one_minus_dampening;
+    bool nesterov, first;         /* first: the buffer starts as the gradient */
+} SgdScalars;
+
+void vec_sgd(float *p, const float *grad, float *buf, size_t n, const SgdScalars *s);
+
+/* y[r][j] += b[j] for each row, then max(y, 0) when relu. */
+void vec_bias_rows(float *y, const float *b, int rows, int cols, bool relu);
+/* g *= (y > 0) */
+void vec_relu_backward(const float *y, float *g, size_t n);
+void vec_relu(const float *in, float *out, size_t n);
+/* out[j] (+)= sum over rows of g[r][j] */
+void vec_column_sums(const float *g, int rows, int cols, float *out, bool accumulate);
+
+#endif
