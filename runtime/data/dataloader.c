@@ -111,8 +111,12 @@ static void slot_fill(DataLoader *l, Slot *s)
     float *data = tensor_data(s->data), *target = tensor_data(s->target);
     const int64_t *order = l->order + s->batch * (size_t)l->batch_size;
     s->rc = 0;
+    if (s->size > 0)
+        dataset_prefetch(d, (size_t)order[0]);
     for (int i = 0; i < s->size && s->rc == 0; i++) {
         int label = 0;
+        if (i + 1 < s->size)
+            dataset_prefetch(d, (size_t)order[i + 1]);
         s->rc = dataset_fill(d, (size_t)order[i], data + (size_t)i * d->item_numel, &label,
                              l->transform, s->params + (size_t)i * l->param_count);
         target[i] = (float)label;

@@ -85,6 +85,12 @@ void dataset_set_transform(Dataset *d, Transform *transform)
     transform_release(old);
 }
 
+void dataset_prefetch(const Dataset *d, size_t index)
+{
+    if (d->ops->prefetch)
+        d->ops->prefetch(d, index);
+}
+
 int dataset_fill(const Dataset *d, size_t index, float *out, int *label,
                  const Transform *transform, const float *params)
 {

@@ -15,6 +15,9 @@ typedef struct DatasetOps {
     /* Item index before any transform: item_numel floats into out, and the
      * label.  0, or -1 with a cnb error. */
     int (*get_raw)(const Dataset *dataset, size_t index, float *out, int *label);
+    /* Optional: start fetching item index into the cache (the dataloader
+     * calls it an item ahead; a shuffled epoch reads memory at random). */
+    void (*prefetch)(const Dataset *dataset, size_t index);
     /* The dataset's own lines of print(dataset), e.g. "Split: Train". */
     void (*describe)(const Dataset *dataset, FILE *out);
     void (*destroy)(Dataset *dataset);
@@ -39,6 +42,8 @@ void dataset_init(Dataset *dataset, const DatasetOps *ops, const int *shape, int
 Dataset *dataset_ref(Dataset *dataset);
 /* The transform items get: the dataset's own, else its parent's. */
 const Transform *dataset_transform(const Dataset *dataset);
+/* Hints that item index is read soon (no-op where a dataset has no hint). */
+void dataset_prefetch(const Dataset *dataset, size_t index);
 /* Item index, through transform with already drawn random params, into out. */
 int dataset_fill(const Dataset *dataset, size_t index, float *out, int *label,
                  const Transform *transform, const float *params);

@@ -84,11 +84,25 @@ static size_t mnist_len(const Dataset *d)
 static int mnist_get_raw(const Dataset *d, size_t index, float *out, int *label)
 {
     const MnistDataset *m = (const MnistDataset *)d;
-    const uint8_t *pixels = m->images.data + index * m->images.item_size;
-    for (size_t i = 0; i < m->images.item_size; i++)
-        out[i] = pixels[i];
+    /* restrict: bytes may alias anything, and without it no vector code. */
+    const uint8_t *restrict pixels = m->images.data + index * m->images.item_size;
+    float *restrict to = out;
+    size_t n = m->images.item_size, i = 0;
+    for (; i + 16 <= n; i += 16)        /* blocks of 16: vector code at -O2 */
+        for (size_t j = 0; j < 16; j++)
+            to[i + j] = pixels[i + j];
+    for (; i < n; i++)
+        to[i] = pixels[i];
     *label = m->labels.data[index];
     return 0;
+}
+
+static void mnist_prefetch(const Dataset *d, size_t index)
+{
+    const MnistDataset *m = (const MnistDataset *)d;
+    const uint8_t *pixels = m->images.data + index * m->images.item_size;
+    for (size_t i = 0; i < m->images.item_size; i += 64)
+        __builtin_prefetch(pixels + i);
 }
 
 static void mnist_describe(const Dataset *d, FILE *out)
@@ -110,6 +124,7 @@ static const DatasetOps mnist_ops = {
     .kind = "MNIST",
     .len = mnist_len,
     .get_raw = mnist_get_raw,
+    .prefetch = mnist_prefetch,
     .describe = mnist_describe,
     .destroy = mnist_destroy,
 };
@@ -118,6 +133,7 @@ static const DatasetOps fashion_ops = {
     .kind = "FashionMNIST",
     .len = mnist_len,
     .get_raw = mnist_get_raw,
+    .prefetch = mnist_prefetch,
     .describe = mnist_describe,
     .destroy = mnist_destroy,
 };

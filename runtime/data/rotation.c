@@ -12,13 +12,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Python's round(x, 15): correctly rounded to 15 decimals.  glibc's printf
- * rounds the exact binary value too, and strtod reads it back exactly. */
-static double round15(double x)
+/* Python's round(x, 15): the exact binary value rounded half-even to 15
+ * decimals, read back as the nearest double.  glibc's printf rounds the
+ * exact value too, and strtod reads it back exactly. */
+double rotation_round15_text(double x)
 {
     char text[64];
     snprintf(text, sizeof text, "%.15f", x);
     return strtod(text, NULL);
+}
+
+/* The same without text, about 20 times faster: x * 10^15 is exact in
+ * binary128 (53 + 35 significant bits), so is its fraction; and n / 10^15
+ * with both exact doubles is correctly rounded, as strtod's result. */
+double rotation_round15(double x)
+{
+#ifdef __SIZEOF_FLOAT128__
+    if (!(fabs(x) <= 1e3))
+        return rotation_round15_text(x);
+    __float128 q = (__float128)x * (__float128)1e15;
+    long long n = (long long)q;                 /* toward zero */
+    __float128 frac = q - (__float128)n;
+    if (frac > 0.5Q || (frac == 0.5Q && (n & 1)))
+        n++;
+    else if (frac < -0.5Q || (frac == -0.5Q && (n & 1)))
+        n--;
+    return (double)n / 1e15;
+#else
+    return rotation_round15_text(x);
+#endif
 }
 
 /* Python's float modulo: the result has the sign of the divisor. */
@@ -42,11 +64,12 @@ static void rotation_matrix(double angle, int width, int height, double a[6])
 {
     double cx = width / 2.0, cy = height / 2.0;
     double r = -(angle * (M_PI / 180.0));   /* -math.radians(angle) */
-    a[0] = round15(cos(r));
-    a[1] = round15(sin(r));
+    double c = rotation_round15(cos(r)), s = rotation_round15(sin(r));
+    a[0] = c;
+    a[1] = s;
     a[2] = 0.0;
-    a[3] = round15(-sin(r));
-    a[4] = round15(cos(r));
+    a[3] = -s;      /* round(-x, 15) == -round(x, 15): rounding is symmetric */
+    a[4] = c;
     a[5] = 0.0;
     double tx = a[0] * -cx + a[1] * -cy + a[2];
     double ty = a[3] * -cx + a[4] * -cy + a[5];

@@ -26,6 +26,11 @@ static int subset_get_raw(const Dataset *d, size_t index, float *out, int *label
     return d->parent->ops->get_raw(d->parent, s->indices[index], out, label);
 }
 
+static void subset_prefetch(const Dataset *d, size_t index)
+{
+    dataset_prefetch(d->parent, ((const Subset *)d)->indices[index]);
+}
+
 static void subset_describe(const Dataset *d, FILE *out)
 {
     fprintf(out, "    Subset of %zu items of %s (%zu items)\n", ((const Subset *)d)->count,
@@ -42,6 +47,7 @@ static const DatasetOps subset_ops = {
     .kind = "Subset",
     .len = subset_len,
     .get_raw = subset_get_raw,
+    .prefetch = subset_prefetch,
     .describe = subset_describe,
     .destroy = subset_destroy,
 };

@@ -45,6 +45,10 @@ void transform_apply_drawn(const Transform *transform, float *data, const int *s
 void rotate_nearest(const float *in, float *out, int channels, int height, int width,
                     double angle);
 
+/* Python's round(x, 15), fast and by way of text (for the tests). */
+double rotation_round15(double x);
+double rotation_round15_text(double x);
+
 /* The transform as torchvision prints it: "Compose(\n    ToTensor()\n ...)". */
 void transform_write(FILE *out, const Transform *transform, int indent);
 

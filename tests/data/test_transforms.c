@@ -151,8 +151,29 @@ static void test_ownership(void)
     tensor_free(image);
 }
 
+/* The fast round(x, 15) of the rotation matrix against the textual one. */
+static void test_round15(void)
+{
+    uint64_t state = 88172645463325252ull;
+    long mismatches = 0, count = 0;
+    for (long i = 0; i < 200000; i++) {
+        state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+        double u = (double)(state >> 11) / 9007199254740992.0;
+        float angle = (float)(u * 360.0 - 180.0);
+        double r = -(angle * (M_PI / 180.0));
+        double values[3] = {cos(r), sin(r), 2 * u - 1};
+        for (int k = 0; k < 3; k++, count++)
+            mismatches += rotation_round15(values[k]) != rotation_round15_text(values[k]);
+    }
+    for (long k = -4096; k <= 4096; k++, count++)    /* exact binary fractions, ties */
+        mismatches += rotation_round15(k / 4096.0) != rotation_round15_text(k / 4096.0);
+    ok(mismatches == 0, "round(x, 15): the fast way equals printf/strtod on %ld values (%ld differ)",
+       count, mismatches);
+}
+
 int main(void)
 {
+    test_round15();
     RefFile *rotation = refs_load("rotation.txt"), *plain = refs_load("transform.txt");
     ok(rotation && plain, "reference files load");
     test_fixed_angles(rotation);
