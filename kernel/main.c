@@ -1,8 +1,14 @@
-/* cnb-kernel entry point (placeholder until the front process lands). */
-#include <stdio.h>
+/* cnb-kernel: the Jupyter kernel for notebooks written in C.
+ *
+ *   cnb-kernel -f CONNECTION_FILE      run the kernel (the protocol front, front/)
+ *   cnb-kernel --worker ...            the worker that runs cells (cells/, via worker_main)
+ *   cnb-kernel install [--user | --sys-prefix | --prefix P]
+ *   cnb-kernel --version | --help
+ *
+ * The command line is parsed in front/cli.c. */
+#include "front/cli.h"
 
-int main(void)
+int main(int argc, char **argv)
 {
-    fprintf(stderr, "cnb-kernel: not built yet\n");
-    return 1;
+    return cnb_kernel_main(argc, argv);
 }

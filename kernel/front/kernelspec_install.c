@@ -73,6 +73,22 @@ static char *python_prefix(void)
     return strdup(*line ? line : "/usr");
 }
 
+/* In a build tree the binary runs as .libs/[lt-]cnb-kernel behind libtool's
+ * wrapper script, which sets up the library path: name the wrapper. */
+static void prefer_libtool_wrapper(char *self, size_t size)
+{
+    char *slash = strrchr(self, '/');
+    if (!slash || slash - self < 6 || strncmp(slash - 6, "/.libs", 6) != 0)
+        return;
+    const char *name = slash + 1;
+    if (strncmp(name, "lt-", 3) == 0)
+        name += 3;
+    char wrapper[PATH_MAX];
+    snprintf(wrapper, sizeof wrapper, "%.*s/%s", (int)(slash - 6 - self), self, name);
+    if (access(wrapper, X_OK) == 0)
+        snprintf(self, size, "%s", wrapper);
+}
+
 static void usage(FILE *out)
 {
     fprintf(out, "usage: cnb-kernel install [--user | --sys-prefix | --prefix PREFIX]\n"
@@ -122,6 +138,7 @@ int kernelspec_install_main(int argc, char **argv)
         return 1;
     }
     self[n] = '\0';
+    prefer_libtool_wrapper(self, sizeof self);
     int rc = kernelspec_write(dir, self);
     if (rc == 0)
         printf("Installed kernelspec cnb in %s\n", dir);
