@@ -4,6 +4,8 @@
  * mid-epoch, custom dataset callbacks, the background thread. */
 #include "data_test.h"
 
+#include <setjmp.h>
+
 /* ---- a dataset whose items are their own indices ---- */
 
 typedef struct Counting {
@@ -331,6 +333,65 @@ static void test_threaded(void)
     free(root);
 }
 
+/* An interrupt between batches: the kernel's host does not return from
+ * check_interrupt (it unwinds the cell); the loader must stay whole. */
+static jmp_buf interrupted;
+static int interrupt_countdown = -1;
+
+static void check_interrupt_host(void)
+{
+    if (interrupt_countdown >= 0 && interrupt_countdown-- == 0)
+        longjmp(interrupted, 1);
+}
+
+static void test_interrupt(void)
+{
+    char *root = indexed_mnist(500);
+    Dataset *d = mnist(root, .train = false);
+    DataLoader *l = dataloader(d, .batch_size = 32, .shuffle = true);
+    static const CnbHost host = {.check_interrupt = check_interrupt_host};
+    cnb_set_host(&host);
+    /* Changed between setjmp and longjmp: static or volatile. */
+    static int seen[500];
+    volatile int batches = 0, unwound = 0;
+    Batch b;
+    interrupt_countdown = 5;            /* the 6th call to next_batch is interrupted */
+    if (setjmp(interrupted) == 0) {
+        while (next_batch(l, &b)) {
+            for (int i = 0; i < b.size; i++) {
+                const float *p = tensor_cdata(b.data) + (size_t)i * 784;
+                seen[(int)p[0] + 256 * (int)p[1]]++;
+            }
+            batches++;
+        }
+    } else {
+        unwound = 1;
+    }
+    ok(unwound && batches == 5, "interrupted in next_batch after 5 batches");
+    /* The next cell goes on with the same loader: the rest of the epoch. */
+    while (next_batch(l, &b)) {
+        for (int i = 0; i < b.size; i++) {
+            const float *p = tensor_cdata(b.data) + (size_t)i * 784;
+            seen[(int)p[0] + 256 * (int)p[1]]++;
+        }
+        batches++;
+    }
+    int once = 1;
+    for (int i = 0; i < 500; i++)
+        once &= seen[i] == 1;
+    ok(batches == 16 && once, "after the interrupt the epoch goes on: 16 batches, every item once");
+    interrupt_countdown = 2;
+    if (setjmp(interrupted) == 0)
+        while (next_batch(l, &b))
+            ;
+    cnb_set_host(NULL);
+    dataloader_free(l);                 /* interrupted mid-epoch, a batch in flight */
+    ok(1, "a loader interrupted mid-epoch is freed cleanly");
+    dataset_free(d);
+    remove_tree(root);
+    free(root);
+}
+
 /* The lesson's augmentation through a shuffled loader: the same batches as
  * DataLoader(shuffle=True) over RandomRotation(10), ToTensor, Normalize. */
 static void test_rotation_loader(const RefFile *refs)
@@ -411,6 +472,7 @@ int main(void)
     test_shuffle_order(order);
     test_batches();
     test_threaded();
+    test_interrupt();
     test_rotation_loader(loader);
     refs_free(order);
     refs_free(loader);
