@@ -84,13 +84,13 @@ Dataset *custom_dataset_new(CustomDatasetOptions options)
                         : options.num_classes < 0 ? "num_classes must not be negative" : NULL;
     if (problem) {
         cnb_error("custom_dataset", "%s", problem);
-        transform_release(options.transform);
+        transform_discard(options.transform);
         return NULL;
     }
     CustomDataset *c = calloc(1, sizeof *c);
     if (!c) {
         cnb_error("custom_dataset", "out of memory");
-        transform_release(options.transform);
+        transform_discard(options.transform);
         return NULL;
     }
     c->options = options;

@@ -77,7 +77,7 @@ void dataset_set_transform(Dataset *d, Transform *transform)
 {
     if (!d) {
         cnb_error("dataset_set_transform", "dataset is NULL");
-        transform_release(transform);
+        transform_discard(transform);
         return;
     }
     Transform *old = d->transform;

@@ -140,10 +140,11 @@ static int copy_file(const char *function, const char *from, const char *to)
         fclose(in);
         return -1;
     }
-    static char buffer[1 << 16];
+    enum { CHUNK = 1 << 20 };
+    char *buffer = malloc(CHUNK);
     size_t n;
-    int rc = 0;
-    while ((n = fread(buffer, 1, sizeof buffer, in)) > 0) {
+    int rc = buffer ? 0 : cnb_error(function, "out of memory");
+    while (rc == 0 && (n = fread(buffer, 1, CHUNK, in)) > 0) {
         if (fwrite(buffer, 1, n, out) != n) {
             rc = cnb_error(function, "cannot write %s: %s", temp, strerror(errno));
             break;
@@ -151,6 +152,7 @@ static int copy_file(const char *function, const char *from, const char *to)
     }
     if (rc == 0 && ferror(in))
         rc = cnb_error(function, "cannot read %s: %s", from, strerror(errno));
+    free(buffer);
     fclose(in);
     return finish_temp(function, out, temp, to, rc);
 }

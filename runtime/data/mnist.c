@@ -185,7 +185,7 @@ static Dataset *open_idx_dataset(const DatasetSpec *spec, const DatasetOps *ops,
     if (!root || !*root) {
         cnb_error(spec->function, "give the data folder, e.g. %s(\"../data\", .train = true)",
                   spec->function);
-        transform_release(options.transform);
+        transform_discard(options.transform);
         return NULL;
     }
     const DatasetFile *files[2] = {&spec->files[options.train ? 0 : 2],
@@ -207,7 +207,7 @@ static Dataset *open_idx_dataset(const DatasetSpec *spec, const DatasetOps *ops,
     if (rc != 0) {
         if (m)
             mnist_destroy(&m->base);
-        transform_release(options.transform);
+        transform_discard(options.transform);
         return NULL;
     }
     int shape[3] = {1, MNIST_SIDE, MNIST_SIDE};

@@ -32,6 +32,9 @@ struct Transform {
 Transform *transform_take(Transform *transform);
 /* Drops one reference (transform_free does the same). */
 void transform_release(Transform *transform);
+/* On a failed hand-over: frees a floating transform (it was the caller's to
+ * give), leaves one that is owned elsewhere alone. */
+void transform_discard(Transform *transform);
 
 /* How many random numbers one application draws, and drawing them. */
 int transform_param_count(const Transform *transform);

@@ -75,7 +75,7 @@ Transform *compose_array(Transform *const *transforms, size_t count)
         if (!transforms || count == 0)
             cnb_error("compose", "no transforms given");
         for (size_t i = 0; transforms && i < count; i++)   /* they were handed over */
-            transform_release(transforms[i]);
+            transform_discard(transforms[i]);
         return NULL;
     }
     for (size_t i = 0; i < count; i++)
@@ -111,6 +111,12 @@ void transform_release(Transform *t)
         transform_release(t->parts[i]);
     free(t->parts);
     free(t);
+}
+
+void transform_discard(Transform *t)
+{
+    if (t && t->floating)
+        transform_release(t);
 }
 
 void transform_free(Transform *t)

@@ -121,6 +121,16 @@ static void test_ownership(void)
     tensor_free(x);
     dataset_free(b);
 
+    /* A failed hand-over frees only what was the caller's to give. */
+    Transform *owned = to_tensor();
+    Dataset *keeper = mnist(mnist_dir(), .train = false, .transform = owned);
+    ok(compose(owned, normalize(0.0f, 0.0f)) == NULL, "compose with a NULL part fails");
+    ok(mnist("/nonexistent", .train = false, .transform = owned) == NULL, "mnist of no files fails");
+    x = keeper ? dataset_get(keeper, 0, NULL) : NULL;
+    ok(x && tensor_max(x) <= 1.0f, "a dataset's transform survives failed compose() and mnist()");
+    tensor_free(x);
+    dataset_free(keeper);
+
     cnb_clear_error();
     ok(normalize(0.1f, 0.0f) == NULL && error_says("std must not be 0"),
        "normalize with std 0 is refused");
