@@ -229,9 +229,9 @@ static int start_epoch(DataLoader *l)
         for (size_t i = 0; i < l->n; i++)
             l->order[i] = (int64_t)i;
     }
-    l->in_epoch = true;
     l->next = 0;
-    return l->num_batches > 0 ? post(l, 0) : 0;
+    l->in_epoch = l->num_batches == 0 || post(l, 0) == 0;
+    return l->in_epoch ? 0 : -1;
 }
 
 bool next_batch(DataLoader *l, Batch *batch)
