@@ -75,8 +75,9 @@ __attribute__((weak)) CnbBundle *cnb_repr_dataloader(const DataLoader *l)
     if (!l) {
         fprintf(out, "NULL (no dataloader)\n");
     } else {
-        fprintf(out, "DataLoader: %zu batches of ", dataloader_len(l));
+        fprintf(out, "DataLoader(");
         dataloader_fprint_options(out, l);
+        fprintf(out, "): %zu batches of\n", dataloader_len(l));
         dataset_fprint(out, dataloader_dataset(l));
     }
     fclose(out);

@@ -287,7 +287,7 @@ size_t dataloader_len(const DataLoader *l)
 
 void dataloader_fprint_options(FILE *out, const DataLoader *l)
 {
-    fprintf(out, "batch_size=%d, shuffle=%s, drop_last=%s\n", l->batch_size,
+    fprintf(out, "batch_size=%d, shuffle=%s, drop_last=%s", l->batch_size,
             l->shuffle ? "true" : "false", l->drop_last ? "true" : "false");
 }
 

@@ -48,7 +48,7 @@ void dataset_prefetch(const Dataset *dataset, size_t index);
 int dataset_fill(const Dataset *dataset, size_t index, float *out, int *label,
                  const Transform *transform, const float *params);
 
-/* "batch_size=64, shuffle=true, drop_last=false" and a newline. */
+/* "batch_size=64, shuffle=true, drop_last=false" */
 void dataloader_fprint_options(FILE *out, const DataLoader *loader);
 
 /* A view of indices[0..count) of parent (copied). */

@@ -3,6 +3,7 @@
  * the values are the same bit for bit. */
 #include "data/transform_impl.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,22 @@ int transform_apply(const Transform *t, Tensor *image)
     return 0;
 }
 
+/* A float as Python prints it: 10.0, 0.1307. */
+static void write_float(FILE *out, double value)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%.9g", value);
+    bool plain = value == 0 || (fabs(value) >= 1e-4 && fabs(value) < 1e16);
+    for (int precision = 1; precision <= 9; precision++) {   /* shortest that reads back */
+        snprintf(text, sizeof text, "%.*g", precision, value);
+        if ((float)strtod(text, NULL) == (float)value && !(plain && strchr(text, 'e')))
+            break;
+    }
+    fputs(text, out);
+    if (!strpbrk(text, ".en"))
+        fputs(".0", out);
+}
+
 void transform_write(FILE *out, const Transform *t, int indent)
 {
     if (!t) {
@@ -247,11 +264,18 @@ void transform_write(FILE *out, const Transform *t, int indent)
         fprintf(out, "ToTensor()");
         break;
     case TRANSFORM_NORMALIZE:
-        fprintf(out, "Normalize(mean=%g, std=%g)", t->mean, t->std);
+        fputs("Normalize(mean=(", out);
+        write_float(out, t->mean);
+        fputs(",), std=(", out);
+        write_float(out, t->std);
+        fputs(",))", out);
         break;
     case TRANSFORM_ROTATION:
-        fprintf(out, "RandomRotation(degrees=[%g, %g], interpolation=nearest, expand=False, "
-                "fill=0)", -(double)t->degrees, (double)t->degrees);
+        fputs("RandomRotation(degrees=[", out);
+        write_float(out, -(double)t->degrees);
+        fputs(", ", out);
+        write_float(out, t->degrees);
+        fputs("], interpolation=nearest, expand=False, fill=0)", out);
         break;
     case TRANSFORM_COMPOSE:
         fprintf(out, "Compose(");

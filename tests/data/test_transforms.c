@@ -181,8 +181,38 @@ static void test_round15(void)
        count, mismatches);
 }
 
+/* print(dataset) shows the transform as torchvision prints it. */
+static void test_printing(void)
+{
+    Dataset *d = mnist(mnist_dir(), .train = false,
+                       .transform = compose(random_rotation(10), to_tensor(),
+                                            normalize(0.1307f, 0.3081f)));
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    dataset_fprint(out, d);
+    fclose(out);
+    const char *want =
+        "Dataset MNIST\n"
+        "    Number of datapoints: 10000\n"
+        "    Root location: %s\n"
+        "    Split: Test\n"
+        "    StandardTransform\n"
+        "Transform: Compose(\n"
+        "    RandomRotation(degrees=[-10.0, 10.0], interpolation=nearest, expand=False, fill=0)\n"
+        "    ToTensor()\n"
+        "    Normalize(mean=(0.1307,), std=(0.3081,))\n"
+        ")\n";
+    char expected[1024];
+    snprintf(expected, sizeof expected, want, mnist_dir());
+    is_str(text, expected, "print(dataset) as torchvision's, transforms included");
+    free(text);
+    dataset_free(d);
+}
+
 int main(void)
 {
+    test_printing();
     test_round15();
     RefFile *rotation = refs_load("rotation.txt"), *plain = refs_load("transform.txt");
     ok(rotation && plain, "reference files load");
