@@ -146,7 +146,7 @@ int clang_document_build(Interpreter *interp, const char *code, size_t cursor, C
 {
     *doc = (ClangDocument){0};
     CellPlan plan;
-    if (cell_split(code, interpreter_is_type, interp, &plan) != 0)
+    if (interpreter_split(interp, code, &plan) != 0)
         return -1;
     char *prelude = interpreter_prelude(interp);
     Builder b = {0};
@@ -188,4 +188,15 @@ void clang_document_free(ClangDocument *doc)
 {
     free(doc->text);
     *doc = (ClangDocument){0};
+}
+
+void interpreter_clang_warm(Interpreter *interp)
+{
+    ClangContext *context = interpreter_clang(interp);
+    ClangDocument doc;
+    if (!context || clang_document_build(interp, "", 0, &doc) != 0)
+        return;
+    clang_context_acquire(context, &doc);
+    clang_context_release(context);
+    clang_document_free(&doc);
 }

@@ -114,6 +114,43 @@ static char *declaration_text(CXTranslationUnit unit, CXCursor cursor)
     return text;
 }
 
+/* A comment without its markers: / * *, * /, leading * and //. */
+static char *clean_comment(const char *raw)
+{
+    char *text = malloc(strlen(raw) + 1);
+    if (!text)
+        return NULL;
+    char *out = text;
+    for (const char *line = raw; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        const char *p = line, *stop = line + n;
+        while (p < stop && (*p == ' ' || *p == '\t'))
+            p++;
+        if (stop - p >= 3 && (strncmp(p, "/**", 3) == 0 || strncmp(p, "///", 3) == 0))
+            p += 3;
+        else if (stop - p >= 2 && (strncmp(p, "/*", 2) == 0 || strncmp(p, "//", 2) == 0))
+            p += 2;
+        else if (p < stop && *p == '*' && (p + 1 == stop || p[1] != '/'))
+            p++;
+        if (p < stop && *p == ' ')
+            p++;
+        const char *q = stop;
+        if (q - p >= 2 && q[-1] == '/' && q[-2] == '*')
+            q -= 2;
+        while (q > p && (q[-1] == ' ' || q[-1] == '*'))
+            q--;
+        memcpy(out, p, (size_t)(q - p));
+        out += q - p;
+        *out++ = '\n';
+        line = end ? end + 1 : stop;
+    }
+    while (out > text && out[-1] == '\n')
+        out--;
+    *out = '\0';
+    return text;
+}
+
 /* The declaration the cursor refers to, or a null cursor. */
 static CXCursor referenced_at(CXTranslationUnit unit, const ClangDocument *doc)
 {
@@ -150,8 +187,11 @@ json_t *interpreter_inspect(Interpreter *interp, const char *code, int cursor_po
         CXCursor target = unit ? referenced_at(unit, &doc) : clang_getNullCursor();
         if (!clang_Cursor_isNull(target)) {
             char *declaration = declaration_text(unit, target);
-            char *comment = copy_string(clang_Cursor_getRawCommentText(target));
-            if (declaration && asprintf(&text, "%s%s%s", declaration, *comment ? "\n\n" : "", comment) < 0)
+            char *raw = copy_string(clang_Cursor_getRawCommentText(target));
+            char *comment = raw ? clean_comment(raw) : NULL;
+            free(raw);
+            if (declaration && comment &&
+                asprintf(&text, "%s%s%s", declaration, *comment ? "\n\n" : "", comment) < 0)
                 text = NULL;
             free(declaration);
             free(comment);

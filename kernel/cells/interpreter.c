@@ -43,8 +43,8 @@
 struct Interpreter {
     char *work_dir;
     CellCompiler *compiler;
-    pthread_t prepare_thread;
-    bool preparing;
+    pthread_t prepare_thread, warm_thread;
+    bool preparing, warming;
     pthread_mutex_t lock;           /* state, flags */
     CellState state;
     StringList cflags, ldflags;
@@ -69,6 +69,15 @@ static void *prepare(void *arg)
 {
     Interpreter *interp = arg;
     cell_compiler_prepare(interp->compiler);
+    return NULL;
+}
+
+/* libclang's first parse of the headers takes a few hundred ms; do it
+ * ahead of the first completion request, at low priority. */
+static void *warm_clang(void *arg)
+{
+    Interpreter *interp = arg;
+    interpreter_clang_warm(interp);
     return NULL;
 }
 
@@ -122,6 +131,8 @@ Interpreter *interpreter_new(const char *work_dir)
     /* The precompiled header takes a while: build it while the kernel
      * starts up; the first cell waits for it. */
     interp->preparing = pthread_create(&interp->prepare_thread, NULL, prepare, interp) == 0;
+    if (!getenv("CNB_NO_CLANG_WARMUP"))
+        interp->warming = pthread_create(&interp->warm_thread, NULL, warm_clang, interp) == 0;
     if (start_worker(interp) != 0) {
         interpreter_free(interp);
         return NULL;
@@ -143,6 +154,8 @@ void interpreter_free(Interpreter *interp)
     if (!interp)
         return;
     wait_prepared(interp);
+    if (interp->warming)
+        pthread_join(interp->warm_thread, NULL);
     worker_process_stop(&interp->worker);
     if (interp->work_dir)
         nftw(interp->work_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -203,6 +216,14 @@ bool interpreter_is_type(const char *name, void *context)
 {
     Interpreter *interp = context;
     return cell_state_is_type(&interp->state, name);
+}
+
+int interpreter_split(Interpreter *interp, const char *code, CellPlan *plan)
+{
+    pthread_mutex_lock(&interp->lock);
+    int rc = cell_split(code, interpreter_is_type, interp, plan);
+    pthread_mutex_unlock(&interp->lock);
+    return rc;
 }
 
 const char *interpreter_include_dir(Interpreter *interp)
@@ -912,9 +933,7 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
     if (magics.show_flags)
         show_flags(interp, sink);
     CellPlan plan;
-    pthread_mutex_lock(&interp->lock);
-    int rc = cell_split(magics.code, interpreter_is_type, interp, &plan);
-    pthread_mutex_unlock(&interp->lock);
+    int rc = interpreter_split(interp, magics.code, &plan);
     if (rc != 0) {
         magics_free(&magics);
         return -1;

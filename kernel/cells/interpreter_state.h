@@ -11,6 +11,9 @@
 char *interpreter_prelude(Interpreter *interp);
 /* Whether name is a typedef of an earlier cell (for splitting code). */
 bool interpreter_is_type(const char *name, void *interp);
+/* cell_split under the state lock (the typedefs of earlier cells decide
+ * what is a declaration). */
+int interpreter_split(Interpreter *interp, const char *code, CellPlan *plan);
 /* The include directory cells are compiled against. */
 const char *interpreter_include_dir(Interpreter *interp);
 
@@ -19,5 +22,7 @@ typedef struct ClangContext ClangContext;
 ClangContext *clang_context_new(const char *include_dir);
 void clang_context_free(ClangContext *context);
 ClangContext *interpreter_clang(Interpreter *interp);
+/* Parses the headers once so that the first request is quick. */
+void interpreter_clang_warm(Interpreter *interp);
 
 #endif

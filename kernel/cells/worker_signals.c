@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #define ALT_STACK_SIZE (256 * 1024)
 #define MAX_FRAMES 48
@@ -42,6 +43,9 @@ static struct {
 
 static uintptr_t stack_top;
 static size_t stack_limit;
+/* Cells run on the main thread; the runtime's helper threads (OpenBLAS)
+ * must never jump into its stack. */
+static pid_t main_thread;
 
 static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
 
@@ -60,7 +64,7 @@ static uintptr_t context_pc(void *context)
 
 static void on_fault(int signo, siginfo_t *info, void *context)
 {
-    if (!cell_running) {
+    if (!cell_running || gettid() != main_thread) {
         /* Not the cell's fault: die as the signal says, the interpreter
          * will report it and start a fresh worker. */
         signal(signo, SIG_DFL);
@@ -87,7 +91,11 @@ static void on_interrupt(int signo)
 
 static void on_force(int signo)
 {
-    (void)signo;
+    /* A signal sent to the process may land on any thread: pass it on. */
+    if (gettid() != main_thread) {
+        tgkill(getpid(), main_thread, signo);
+        return;
+    }
     if (!cell_running || !interrupt_pending)
         return;
     if (protocol_depth > 0) {
@@ -100,6 +108,7 @@ static void on_force(int signo)
 
 void worker_signals_install(void)
 {
+    main_thread = gettid();
     stack_t alt = {.ss_sp = malloc(ALT_STACK_SIZE), .ss_size = ALT_STACK_SIZE};
     if (alt.ss_sp)
         sigaltstack(&alt, NULL);

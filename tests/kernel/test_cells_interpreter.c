@@ -179,6 +179,10 @@ static void test_errors(void)
     is_str(run("fine"), "CompileError", "a cell that failed to compile declared nothing");
     is_str(run("x"), "2.5", "and left earlier state as it was");
     is_str(run("undefined_function(3);"), "CompileError", "undeclared function is a compile error");
+    is_str(run("int declared_only(void);\nint linked = 4;\ndeclared_only()"), "LinkError",
+           "a declared but undefined function fails to load");
+    ok(outcome.evalue && strstr(outcome.evalue, "declared_only"), "naming the symbol");
+    is_str(run("linked"), "CompileError", "a cell that failed to load declared nothing");
 }
 
 static void test_streams(void)
@@ -268,7 +272,11 @@ static void test_introspection(void)
     reply = interpreter_inspect(interp, "twist(2)", 3, 0);
     const char *text = json_string_value(json_object_get(json_object_get(reply, "data"), "text/plain"));
     ok(json_is_true(json_object_get(reply, "found")) && text && strstr(text, "int twist(int v)") &&
-       strstr(text, "Squares with a twist"), "inspect shows declaration and doc: %.120s", text ? text : "");
+       strstr(text, "Squares with a twist.") && !strstr(text, "/**"),
+       "inspect shows declaration and doc: %.120s", text ? text : "");
+    json_decref(reply);
+    reply = interpreter_inspect(interp, "tensor_new", 10, 0);
+    ok(json_is_true(json_object_get(reply, "found")), "inspect finds runtime functions");
     json_decref(reply);
 }
 
