@@ -245,6 +245,9 @@ static void test_small_matrix(void)
         check_reference(picture, "confusion-matrix-small");
         cairo_surface_destroy(picture);
     }
+    is_int(show_confusion_matrix(cm, (const char *[]){"Katze", "Hund"}, "Tiere"), 0,
+           "names as a compound literal, straight in the call");
+    is_int(show_confusion_matrix(cm), 0, "and with no options at all");
     int before = recorded_count;
     Tensor *row = tensor(3);
     is_int(show_confusion_matrix(row, NULL, "x"), -1, "a vector is not a confusion matrix");

@@ -40,8 +40,11 @@ typedef struct ConfusionMatrixOptions {
     const char *ylabel;               /* default "Tatsächliche Klasse"; "" for none */
     int _unused;
 } ConfusionMatrixOptions;
-#define show_confusion_matrix(matrix, names, heading, ...) show_confusion_matrix_with((matrix), \
-    (ConfusionMatrixOptions){.class_names = (names), .title = (heading), ._unused = 0, __VA_ARGS__})
+/* The names and the title are the options' first two fields, given in order,
+ * so that a compound literal with commas, (const char *[]){"Katze", "Hund"},
+ * can be passed straight in (a macro parameter of its own would split it). */
+#define show_confusion_matrix(matrix, ...) show_confusion_matrix_with((matrix), \
+    (ConfusionMatrixOptions){__VA_ARGS__ __VA_OPT__(,) ._unused = 0})
 int show_confusion_matrix_with(const Tensor *matrix, ConfusionMatrixOptions options);
 
 /* Line charts, e.g. loss per epoch for training and validation. */
@@ -51,6 +54,8 @@ typedef struct PlotOptions {
     const double *x;                  /* shared x values, default 1..count */
     int _unused;
 } PlotOptions;
+/* Declare the Series array first: a compound literal written inside the
+ * call, (Series[]){{"a", y, 4}}, needs parentheses around it. */
 #define plot_lines(series, nseries, ...) plot_lines_with((series), (nseries), (PlotOptions){._unused = 0, __VA_ARGS__})
 int plot_lines_with(const Series *series, int nseries, PlotOptions options);
 
