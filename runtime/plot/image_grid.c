@@ -10,18 +10,21 @@
 enum { MARGIN = 8, TITLE_GAP = 5, ROW_GAP = 14, COLUMN_GAP = 30, MAX_WIDTH = 1000 };
 
 typedef struct GridLayout {
-    int scale;                  /* device pixels per image pixel */
+    double scale;               /* device pixels per image pixel: whole, or < 1 for big images */
     double image_w, image_h;    /* CSS pixels */
     double content_w;           /* the wider of an image and its widest title */
     double pitch, row_h, title_h, header_h, header_w;
     int rows;
 } GridLayout;
 
-static int scale_for(const ImageGrid *grid, int columns)
+static double scale_for(const ImageGrid *grid, int columns)
 {
     int longest = grid->height > grid->width ? grid->height : grid->width;
     int size = grid->image_size > 0 ? grid->image_size : 98;
-    int scale = (int)lround((double)size * FIGURE_DENSITY / longest);
+    double wanted = (double)size * FIGURE_DENSITY / longest;
+    if (wanted < 0.5)
+        return wanted;          /* a big picture is shrunk (smoothly) instead */
+    int scale = (int)lround(wanted);
     /* Narrow enough for a notebook column: shrink the images, not the text. */
     while (scale > 1 && columns * ((double)grid->width * scale / FIGURE_DENSITY + COLUMN_GAP)
                             > MAX_WIDTH)
@@ -86,9 +89,10 @@ static void draw_image(cairo_t *cr, cairo_surface_t *image, double x, double y,
 {
     cairo_save(cr);
     cairo_translate(cr, x, y);
-    cairo_scale(cr, (double)layout->scale / FIGURE_DENSITY, (double)layout->scale / FIGURE_DENSITY);
+    cairo_scale(cr, layout->scale / FIGURE_DENSITY, layout->scale / FIGURE_DENSITY);
     cairo_set_source_surface(cr, image, 0, 0);
-    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+    cairo_pattern_set_filter(cairo_get_source(cr),
+                             layout->scale >= 1 ? CAIRO_FILTER_NEAREST : CAIRO_FILTER_GOOD);
     cairo_rectangle(cr, 0, 0, cairo_image_surface_get_width(image),
                     cairo_image_surface_get_height(image));
     cairo_fill(cr);
@@ -132,6 +136,11 @@ int image_grid_draw(const ImageGrid *grid_in, Figure *figure, const char *who)
         text_draw(cr, grid.title, width / 2.0, MARGIN, 0.5, 0, 0);
     }
     cairo_surface_t *image = cairo_image_surface_create(CAIRO_FORMAT_RGB24, grid.width, grid.height);
+    if (cairo_surface_status(image) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(image);
+        figure_end(figure);
+        return cnb_error(who, "out of memory for a %dx%d image", grid.width, grid.height);
+    }
     text_font(cr, grid.title_size, false);
     for (int i = 0; i < grid.count; i++) {
         int row = i / grid.columns, column = i % grid.columns;

@@ -344,6 +344,17 @@ static void test_show_images(void)
         cairo_surface_destroy(picture);
     }
 
+    Tensor *photo = tensor(600, 800);
+    float *p = tensor_data(photo);
+    for (int i = 0; i < 600 * 800; i++)
+        p[i] = (float)(i % 800 + i / 800);
+    is_int(show_images(photo, .titles = (const char *const[]){"groß"}), 0, "one big [H, W] image");
+    picture = published_picture("big-image", &w, &h);
+    ok(picture && w <= 120 && w >= 90, "is shrunk to the usual size (%d wide)", w);
+    if (picture)
+        cairo_surface_destroy(picture);
+    tensor_free(photo);
+
     Tensor *flat = tensor(6, 2, 28, 28);
     int before = recorded_count;
     is_int(show_images(flat), -1, "images with 2 channels are refused");
