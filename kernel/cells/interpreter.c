@@ -867,16 +867,35 @@ static void finish_done(Pump *pump, Compiled *compiled)
     (void)compiled;
 }
 
+/* The line that says what went wrong: gcc's first error, else the
+ * linker's complaint (collect2's summary says nothing). */
+static char *first_error(const char *diagnostics)
+{
+    const char *found = NULL;
+    size_t skip = 0;
+    for (const char *line = diagnostics; line && *line && !found;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        const char *error = memmem(line, n, "error: ", 7);
+        if (error && !memmem(line, n, "collect2", 8) && !memmem(line, n, "ld returned", 11)) {
+            found = error;
+            skip = 7;
+        } else if (memmem(line, n, "ld: ", 4) || memmem(line, n, "undefined reference", 19)) {
+            found = line;
+        }
+        line = end ? end + 1 : NULL;
+    }
+    if (!found)
+        return NULL;
+    const char *end = strchr(found, '\n');
+    return strndup(found + skip, end ? (size_t)(end - found) - skip : strlen(found + skip));
+}
+
 static void compile_error(ExecuteOutcome *outcome, const char *diagnostics, const char *origin)
 {
-    const char *first = diagnostics ? strstr(diagnostics, "error: ") : NULL;
-    char *evalue = NULL;
-    if (first) {
-        const char *end = strchr(first, '\n');
-        evalue = strndup(first + 7, end ? (size_t)(end - first - 7) : strlen(first + 7));
-    } else if (asprintf(&evalue, "%s did not compile", origin) < 0) {
+    char *evalue = diagnostics ? first_error(diagnostics) : NULL;
+    if (!evalue && asprintf(&evalue, "%s did not compile", origin) < 0)
         evalue = NULL;
-    }
     set_error(outcome, "CompileError", evalue, lines_of(diagnostics));
     free(evalue);
 }
