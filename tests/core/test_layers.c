@@ -227,7 +227,6 @@ static void test_model_api(void)
        "forgotten flatten is pointed out");
     model_free(no_flatten);
     tensor_free(image);
-    tensor_free(wrong);
 
     /* gradients accumulate until zero_grad, as in PyTorch */
     Loss *loss = cross_entropy_loss();
@@ -254,6 +253,7 @@ static void test_model_api(void)
     loss_backward(loss_forward(loss, model_predict(m, x), y));
     ok(strstr(cnb_last_error(), "without gradients") != NULL, "no backward after model_predict");
     loss_free(loss);
+    tensor_free(wrong);
     tensor_free(y);
     tensor_free(x);
     model_free(m);
