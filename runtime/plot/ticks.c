@@ -7,7 +7,7 @@
 
 static int tick_count(double lo, double hi, double step)
 {
-    return (int)(floor(hi / step + 1e-9) - ceil(lo / step - 1e-9)) + 1;
+    return (int)(floor(hi / step + 1e-6) - ceil(lo / step - 1e-6)) + 1;
 }
 
 static double first_step(double lo, double hi, int max_ticks, bool integer_only)
@@ -54,7 +54,7 @@ Ticks ticks_in(double lo, double hi, int max_ticks, bool integer_only)
     }
     ticks.step = first_step(lo, hi, max_ticks, integer_only);
     ticks.decimals = decimals_of(ticks.step);
-    for (double k = ceil(lo / ticks.step - 1e-9); k * ticks.step <= hi + 1e-9 * ticks.step
+    for (double k = ceil(lo / ticks.step - 1e-6); k * ticks.step <= hi + 1e-6 * ticks.step
                                                   && ticks.count < TICKS_MAX; k++)
         ticks.value[ticks.count++] = k * ticks.step;
     return ticks;
@@ -62,7 +62,7 @@ Ticks ticks_in(double lo, double hi, int max_ticks, bool integer_only)
 
 void ticks_label(const Ticks *ticks, double value, char *out, int size)
 {
-    if (fabs(value) < 1e-9 * ticks->step)
+    if (fabs(value) < 1e-6 * ticks->step)
         value = 0;              /* never "-0" */
     snprintf(out, size, "%.*f", ticks->decimals, value);
 }
