@@ -88,7 +88,7 @@ static void file_scope_item(Text *t, const CellSourceSpec *spec, const CellItem 
     case ITEM_FILE_SCOPE:
     case ITEM_EXTERN:
         line(t, spec, item->line);
-        add(t, "%s\n", item->text);
+        add(t, "%s%s\n", item->lead, item->text);
         break;
     case ITEM_PROTOTYPE:
         line(t, spec, item->line);
@@ -108,7 +108,7 @@ static void file_scope_item(Text *t, const CellSourceSpec *spec, const CellItem 
         line(t, spec, item->line);
         add(t, "%s %s __asm__(\"%s\");", item->specifiers, item->declarator, symbol);
         line(t, spec, item->line);
-        add(t, "%s\n", item->text);
+        add(t, "%s%s\n", item->lead, item->text);
         break;
     case ITEM_STATEMENT:
     case ITEM_EXPRESSION:
@@ -124,22 +124,30 @@ static void body_item(Text *t, const CellSourceSpec *spec, const CellItem *item)
     switch (item->kind) {
     case ITEM_STATEMENT:
         line(t, spec, item->line);
-        add(t, "%s\n", item->text);
+        add(t, "%s%s\n", item->lead, item->text);
         break;
     case ITEM_EXPRESSION:
+        /* The expression keeps its line and column (no macro around it),
+         * so diagnostics point into it as the user wrote it. */
         line(t, spec, item->line);
-        if (spec->show_expression)
-            add(t, "cnb_show((%s\n));\n", item->text);
-        else
-            add(t, "%s\n;\n", item->text);
+        if (spec->show_expression) {
+            add(t, "{ __auto_type cnb_value_ = (");
+            line(t, spec, item->line);
+            add(t, "%s%s\n); cnb_show(cnb_value_); }\n", item->lead, item->text);
+        } else {
+            add(t, "%s%s\n;\n", item->lead, item->text);
+        }
         break;
     case ITEM_VARIABLE:
         /* Evaluated at run time into a local of the declared type, then
          * copied: works for scalars, pointers, structs, arrays and const. */
         if (item->initializer && !item->static_init) {
             line(t, spec, item->line);
-            add(t, "{ %s; __builtin_memcpy((void *)&%s, (const void *)&" CELL_INIT_NAME ", sizeof %s); }\n",
-                item->init_declaration, item->name, item->name);
+            add(t, "{ %s =", item->init_head);
+            line(t, spec, item->init_line);
+            add(t, "%s%s; __builtin_memcpy((void *)&%s, (const void *)&" CELL_INIT_NAME
+                ", sizeof %s); }\n", item->init_lead ? item->init_lead : "", item->initializer,
+                item->name, item->name);
         }
         break;
     default:

@@ -182,6 +182,19 @@ static size_t chunk_end(const Splitter *s, size_t start, bool *terminated)
 
 /* ---- plan building ---- */
 
+/* What precedes offset on its line, as blanks (tabs kept). */
+static char *lead_for(const char *code, size_t offset)
+{
+    size_t start = offset;
+    while (start > 0 && code[start - 1] != '\n')
+        start--;
+    char *lead = strndup(code + start, offset - start);
+    for (char *p = lead; p && *p; p++)
+        if (*p != '\t')
+            *p = ' ';
+    return lead;
+}
+
 static CellItem *add_item(Splitter *s, CellItemKind kind, size_t first, size_t end)
 {
     CellPlan *plan = s->plan;
@@ -194,7 +207,8 @@ static CellItem *add_item(Splitter *s, CellItemKind kind, size_t first, size_t e
     item->line = s->tok[first].line;
     item->start = s->tok[first].start;
     item->end = s->tok[end - 1].start + s->tok[end - 1].length;
-    return item;
+    item->lead = lead_for(s->code, item->start);
+    return item->lead ? item : NULL;
 }
 
 static int add_key(CellItem *item, char *key)
@@ -451,12 +465,17 @@ static int add_variable(Splitter *s, size_t first, const Specifiers *sp, const c
         item->static_init = has_unsized_array(s, name, eq);
         char *head = slice(s, a, name), *tail = slice(s, name + 1, eq);
         if (!item->initializer || !head || !tail ||
-            asprintf(&item->init_declaration, "%s %s" CELL_INIT_NAME "%s = %s", specs, head,
-                     tail, item->initializer) < 0)
+            asprintf(&item->init_head, "%s %s" CELL_INIT_NAME "%s", specs, head, tail) < 0 ||
+            asprintf(&item->init_declaration, "%s = %s", item->init_head, item->initializer) < 0)
             item->init_declaration = NULL;
         free(head);
         free(tail);
         if (!item->init_declaration)
+            return -1;
+        /* An empty initializer (`int q = ;`) is the compiler's to report. */
+        size_t at = eq + 1 < b ? eq + 1 : eq;
+        item->init_line = s->tok[at].line;
+        if (!(item->init_lead = lead_for(s->code, s->tok[at].start)))
             return -1;
     }
     /* A const global copied in at run time is defined without const. */
@@ -769,6 +788,9 @@ void cell_plan_free(CellPlan *plan)
         free(item->initializer);
         free(item->init_declaration);
         free(item->comment);
+        free(item->lead);
+        free(item->init_head);
+        free(item->init_lead);
     }
     free(plan->items);
     *plan = (CellPlan){0};

@@ -47,6 +47,14 @@ typedef struct CellItem {
     char *init_declaration; /* VARIABLE: `T CELL_INIT_NAME = initializer` */
     bool static_init;       /* VARIABLE: the initializer stays on the definition */
     char *comment;          /* comment right before the item, or NULL */
+    /* Blanks (tabs kept) as wide as what precedes the item on its first
+     * line, so that generated code keeps the user's columns. */
+    char *lead;
+    /* VARIABLE with initializer: `T CELL_INIT_NAME` (the part before '='),
+     * and where the initializer starts. */
+    char *init_head;
+    int init_line;
+    char *init_lead;
 } CellItem;
 
 typedef struct CellPlan {

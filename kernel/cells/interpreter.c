@@ -14,6 +14,7 @@
 #include "cell_splitter.h"
 #include "cell_state.h"
 #include "crash_location.h"
+#include "diagnostics.h"
 #include "frame.h"
 #include "magics.h"
 #include "utf8.h"
@@ -587,8 +588,11 @@ static int compile_once(Interpreter *interp, CellSourceSpec *spec, const StringL
     }
     free(out->diagnostics);
     out->diagnostics = NULL;
+    char *raw = NULL;
     out->ok = cell_compiler_build(interp->compiler, source_name, library_name, cflags->items,
-                                  ldflags->items, &out->diagnostics) == 0;
+                                  ldflags->items, &raw) == 0;
+    out->diagnostics = diagnostics_tidy(raw);
+    free(raw);
     free(out->library);
     if (asprintf(&out->library, "%s/%s", interp->work_dir, library_name) < 0)
         out->library = NULL;
@@ -620,7 +624,8 @@ static int compile_cell(Interpreter *interp, const CellPlan *plan, const CellMag
         spec.cell = plain.cell;
         spec.show_expression = false;
         rc = compile_once(interp, &spec, cflags, ldflags, &plain);
-        if (rc == 0) {
+        /* If neither compiles, the first diagnostics are the clearer ones. */
+        if (rc == 0 && plain.ok) {
             free(out->library);
             free(out->diagnostics);
             *out = plain;
