@@ -267,7 +267,7 @@ EvalResult evaluate_model(Model *model, DataLoader *data_loader, Loss *criterion
     while (next_batch(data_loader, &batch)) {
         tensor_to(batch.data, device);
         tensor_to(batch.target, device);
-        Tensor *output = model_forward(model, batch.data);
+        Tensor *output = model_predict(model, batch.data);   // no gradients (torch.no_grad())
         Tensor *loss = loss_forward(criterion, output, batch.target);
         loss_total += tensor_item(loss) * batch.size;
 
@@ -571,7 +571,7 @@ We take over the most important cells from above and adapt them a little."""))
 add(load_cell("fashion_mnist", "data/fashion_mnist", "to_tensor()", "to_tensor()"))
 add(LOADERS)
 
-add(code("""const char *const label_dict[10] = {
+add(code("""const char *const label_dict[] = {
     "T-Shirt",
     "Trouser",
     "Pullover",
@@ -630,7 +630,7 @@ Batch test_batch;
 while (next_batch(test_loader, &test_batch)) {
     tensor_to(test_batch.data, device);
     tensor_to(test_batch.target, device);
-    Tensor *output = model_forward(model, test_batch.data);
+    Tensor *output = model_predict(model, test_batch.data);
     confusion_matrix_add(cm, output, test_batch.target);
 }
 
@@ -640,7 +640,9 @@ for (int i = 0; i < 10; i++)
 printf("%s: %.0f / %.0f = %.2f%%\\n", """ + ('"richtig"' if lang == "de" else '"correct"') + """,
        diagonal, tensor_sum(cm), 100.0 * diagonal / tensor_sum(cm));
 
-show_confusion_matrix(cm, label_dict, "Confusion Matrix for FashionMNIST Classification");"""
+show_confusion_matrix(cm, label_dict, "Confusion Matrix for FashionMNIST Classification\"""" + (
+               ",\n                      .xlabel = \"Vorhergesagte Klasse\", .ylabel = \"Tatsächliche Klasse\"" if lang == "de"
+               else ",\n                      .xlabel = \"Predicted class\", .ylabel = \"True class\"") + """);"""
            for lang in ("de", "en")}))
 
 add(md("""(Zur Erinnerung: Auf der $y$-Achse steht die Wahrheit (*Ground Truth*), auf der $x$-Achse die

@@ -124,7 +124,8 @@ def test_mean_and_std(executed):
     lines = text_of(cell, "stdout").split("\n")
     batch_mean, batch_std = map(float, lines[0].split())
     mean, std = map(float, lines[1].split())
-    assert abs(batch_mean - 0.1307) < 0.001 and abs(batch_std - 0.3015) < 0.003
+    # The lesson's average of batch values (PyTorch prints 0.1307 0.3080).
+    assert abs(batch_mean - 0.1307) < 0.001 and abs(batch_std - 0.3080) < 0.002
     assert abs(mean - 0.1307) < 0.0005 and abs(std - 0.3081) < 0.0005
 
 
