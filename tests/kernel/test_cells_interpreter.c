@@ -178,6 +178,9 @@ static void test_errors(void)
     ok(traceback_has("In[") && traceback_has(":2:"), "diagnostics name the cell and line 2");
     is_str(run("fine"), "CompileError", "a cell that failed to compile declared nothing");
     is_str(run("x"), "2.5", "and left earlier state as it was");
+    is_str(run("int fine2 = 1; int other = fine2 + nope;"), "CompileError", "error in an initializer");
+    ok(traceback_has(":1:36: error"), "its column is the user's column");
+    ok(!traceback_has("cnb_cell_") && !traceback_has("cnb_pch"), "generated names are not shown");
     is_str(run("undefined_function(3);"), "CompileError", "undeclared function is a compile error");
     is_str(run("int declared_only(void);\nint linked = 4;\ndeclared_only()"), "LinkError",
            "a declared but undefined function fails to load");
