@@ -46,6 +46,8 @@ static size_t stack_limit;
 /* Cells run on the main thread; the runtime's helper threads (OpenBLAS)
  * must never jump into its stack. */
 static pid_t main_thread;
+/* A cell may fork; only the worker itself returns to the worker loop. */
+static pid_t worker_pid;
 
 static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
 
@@ -64,7 +66,7 @@ static uintptr_t context_pc(void *context)
 
 static void on_fault(int signo, siginfo_t *info, void *context)
 {
-    if (!cell_running || gettid() != main_thread) {
+    if (!cell_running || gettid() != main_thread || getpid() != worker_pid) {
         /* Not the cell's fault: die as the signal says, the interpreter
          * will report it and start a fresh worker. */
         signal(signo, SIG_DFL);
@@ -109,6 +111,7 @@ static void on_force(int signo)
 void worker_signals_install(void)
 {
     main_thread = gettid();
+    worker_pid = getpid();
     stack_t alt = {.ss_sp = malloc(ALT_STACK_SIZE), .ss_size = ALT_STACK_SIZE};
     if (alt.ss_sp)
         sigaltstack(&alt, NULL);
@@ -143,6 +146,8 @@ CellEnd worker_run_protected(void (*function)(void))
     if (why == 0) {
         cell_running = 1;
         function();
+        if (getpid() != worker_pid)
+            _exit(0);       /* a forked child that returned from the cell */
         cell_running = 0;
         return CELL_OK;
     }
@@ -153,6 +158,8 @@ CellEnd worker_run_protected(void (*function)(void))
 
 _Noreturn void worker_unwind(CellEnd why, int status)
 {
+    if (getpid() != worker_pid)
+        _exit(status);      /* a child the cell forked: it ends here */
     fault.exit_status = status;
     cell_running = 0;
     siglongjmp(cell_jump, why);

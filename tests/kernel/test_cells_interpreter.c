@@ -222,6 +222,11 @@ static void test_faults(void)
     ok(traceback_has("exit(3)"), "with its status");
     is_str(rec.out, "bye\n", "output before exit() arrives");
     is_str(run("x"), "2.5", "earlier variables survive abort and exit");
+    is_str(run("#include <sys/wait.h>\n#include <unistd.h>\npid_t child = fork();\n"
+               "if (child == 0) { printf(\"child\\n\"); exit(0); }\nwaitpid(child, NULL, 0);\n"
+               "printf(\"parent\\n\");"), "(no result)", "a cell may fork; the child's exit ends only the child");
+    is_str(rec.out, "child\nparent\n", "both wrote to the cell's output");
+    is_str(run("x"), "2.5", "the worker carries on");
 }
 
 static void test_interrupt(void)
