@@ -163,6 +163,36 @@ static CXCursor referenced_at(CXTranslationUnit unit, const ClangDocument *doc)
     return clang_isDeclaration(clang_getCursorKind(cursor)) ? cursor : clang_getNullCursor();
 }
 
+typedef struct NameSearch {
+    const char *name;
+    CXCursor found;
+} NameSearch;
+
+static enum CXChildVisitResult find_named(CXCursor cursor, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    NameSearch *search = data;
+    enum CXCursorKind kind = clang_getCursorKind(cursor);
+    if (!clang_isDeclaration(kind) && kind != CXCursor_MacroDefinition)
+        return CXChildVisit_Continue;
+    CXString spelling = clang_getCursorSpelling(cursor);
+    const char *text = clang_getCString(spelling);
+    /* The last declaration wins: a cell's redefinition comes after the old one. */
+    if (text && strcmp(text, search->name) == 0)
+        search->found = cursor;
+    clang_disposeString(spelling);
+    return kind == CXCursor_EnumDecl ? CXChildVisit_Recurse : CXChildVisit_Continue;
+}
+
+/* When the position says nothing (a type name on its own, say), the name
+ * is looked up among the document's top-level declarations. */
+static CXCursor declared_named(CXTranslationUnit unit, const char *name)
+{
+    NameSearch search = {name, clang_getNullCursor()};
+    clang_visitChildren(clang_getTranslationUnitCursor(unit), find_named, &search);
+    return search.found;
+}
+
 json_t *interpreter_inspect(Interpreter *interp, const char *code, int cursor_pos, int detail_level)
 {
     (void)detail_level;
@@ -185,6 +215,13 @@ json_t *interpreter_inspect(Interpreter *interp, const char *code, int cursor_po
     if (context && clang_document_build(interp, code, start, &doc) == 0) {
         CXTranslationUnit unit = clang_context_acquire(context, &doc);
         CXCursor target = unit ? referenced_at(unit, &doc) : clang_getNullCursor();
+        size_t end = start;
+        while (is_word_char(code[end]))
+            end++;
+        char *word = strndup(code + start, end - start);
+        if (unit && clang_Cursor_isNull(target) && word && *word)
+            target = declared_named(unit, word);
+        free(word);
         if (!clang_Cursor_isNull(target)) {
             char *declaration = declaration_text(unit, target);
             char *raw = copy_string(clang_Cursor_getRawCommentText(target));
