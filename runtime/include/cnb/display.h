@@ -1,9 +1,13 @@
 /* Rich output from any cell: pictures, HTML, Markdown, text.
  *
- * In the notebook each call becomes display_data (or update_display_data).
- * In a plain program (no host), PNG and SVG are written to files in the
- * current directory (cnb-display-N.png, named after the display id when one
- * is given) and text, HTML and Markdown are printed to stdout. */
+ * In the notebook each call becomes display_data, or update_display_data
+ * with .update = true, which replaces the output shown under .id:
+ *     display_html("<b>0 %</b>", .id = "stand");
+ *     display_html("<b>50 %</b>", .id = "stand", .update = true);
+ * In a plain program (no host), PNG and SVG are written to files in
+ * $CNB_DISPLAY_DIR or the current directory (cnb-display-N.png, or <id>.png
+ * when an id is given; an update overwrites it) and their path is printed;
+ * text, HTML and Markdown are printed to stdout. */
 #ifndef CNB_DISPLAY_H
 #define CNB_DISPLAY_H
 

@@ -19,10 +19,14 @@ typedef struct ShowImagesOptions {
     const char *title;                /* over the whole figure */
     int _unused;
 } ShowImagesOptions;
-/* show_images(batch.data, .target = batch.target, .count = 6) */
+/* show_images(batch.data, .target = batch.target, .count = 6): a row of
+ * images [B, 1, H, W], [B, 3, H, W], [B, H, W] or one [H, W], each scaled
+ * from its own minimum (black) to its maximum (white) as imshow does, so raw,
+ * to_tensor() and normalize()d data all look right; pixels stay crisp. */
 #define show_images(images, ...) show_images_with((images), (ShowImagesOptions){._unused = 0, __VA_ARGS__})
 int show_images_with(const Tensor *images, ShowImagesOptions options);
-/* The first count items of a dataset. */
+/* The first count items of a dataset (after its transform), titled with its
+ * class names. */
 #define show_dataset(dataset, ...) show_dataset_with((dataset), (ShowImagesOptions){._unused = 0, __VA_ARGS__})
 int show_dataset_with(const Dataset *dataset, ShowImagesOptions options);
 
