@@ -242,18 +242,19 @@ static void start_interpreter(Kernel *kernel)
     pthread_mutex_unlock(&kernel->interp_lock);
 }
 
-static void *execution_thread(void *arg)
+/* Serves the queue until the kernel stops. */
+static void serve(Kernel *kernel)
 {
-    Kernel *kernel = arg;
-    start_interpreter(kernel);
     Channel channel;
     void *replies = zmq_socket(kernel->context, ZMQ_PUSH);
     if (!replies || zmq_connect(replies, INPROC_SHELL_REPLIES) < 0 ||
         channel_open(&channel, kernel, "execution", replies) < 0) {
-        log_error("execution: cannot open its sockets");
+        /* After a shutdown during start-up this is expected (ETERM). */
+        if (!atomic_load(&kernel->stopping))
+            log_error("execution: cannot open its sockets");
         if (replies)
             zmq_close(replies);
-        return NULL;
+        return;
     }
     int linger = 0, execution_count = 0;
     zmq_setsockopt(replies, ZMQ_LINGER, &linger, sizeof linger);
@@ -264,6 +265,13 @@ static void *execution_thread(void *arg)
     }
     channel_close(&channel);
     zmq_close(replies);
+}
+
+static void *execution_thread(void *arg)
+{
+    Kernel *kernel = arg;
+    start_interpreter(kernel);
+    serve(kernel);
     /* The stdin socket belongs to this thread. */
     zmq_close(kernel->sockets[CHANNEL_STDIN]);
     kernel->sockets[CHANNEL_STDIN] = NULL;
