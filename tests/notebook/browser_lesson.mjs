@@ -80,10 +80,12 @@ async function runSelected(page) {
   return i;
 }
 
-// A new cell below the selected one, typed in, run with Shift+Enter.
+// A new cell below the selected one (or the empty cell that Shift+Enter on
+// the last cell made), typed in, run with Shift+Enter.
 async function typeNewCell(page, code) {
   await page.keyboard.press('Escape');
-  await page.keyboard.press('b');
+  const empty = await page.evaluate(() => Jupyter.notebook.get_selected_cell().get_text() === '');
+  if (!empty) await page.keyboard.press('b');
   await page.keyboard.press('Enter');
   await page.keyboard.type(code);
   const i = await runSelected(page);
