@@ -32,6 +32,7 @@ struct CellCompiler {
     char *work_dir;
     char *cc, *include_dir, *lib_dir;
     char *include_flag, *lib_flag;
+    char *quote_dir;                /* the notebook's directory: #include "x.h" looks there */
     bool pch_ready;
     char *ld;                       /* the linker gcc uses, or NULL */
     char *link_parts[LINK_PARTS];
@@ -64,7 +65,8 @@ CellCompiler *cell_compiler_new(const char *work_dir)
     compiler->lib_dir = env_or("CNB_LIB_DIR", CNB_LIB_DIR);
     if (!compiler->work_dir || !compiler->cc || !compiler->include_dir || !compiler->lib_dir ||
         asprintf(&compiler->include_flag, "-I%s", compiler->include_dir) < 0 ||
-        asprintf(&compiler->lib_flag, "-L%s", compiler->lib_dir) < 0) {
+        asprintf(&compiler->lib_flag, "-L%s", compiler->lib_dir) < 0 ||
+        !(compiler->quote_dir = getcwd(NULL, 0))) {
         cell_compiler_free(compiler);
         return NULL;
     }
@@ -81,6 +83,7 @@ void cell_compiler_free(CellCompiler *compiler)
     free(compiler->lib_dir);
     free(compiler->include_flag);
     free(compiler->lib_flag);
+    free(compiler->quote_dir);
     free(compiler->ld);
     for (int i = 0; i < LINK_PARTS; i++)
         free(compiler->link_parts[i]);
@@ -190,6 +193,10 @@ static size_t push_compile_flags(CellCompiler *compiler, char **argv, size_t n, 
     n = push_all(argv, n, code_flags);
     argv[n++] = "-Werror=implicit-function-declaration";
     argv[n++] = "-Werror=implicit-int";
+    /* gcc runs in the work directory; the notebook's own headers are in
+     * the directory the kernel started in. */
+    argv[n++] = "-iquote";
+    argv[n++] = compiler->quote_dir;
     argv[n++] = "-I.";
     argv[n++] = compiler->include_flag;
     return push_all(argv, n, (const char *const *)cflags);

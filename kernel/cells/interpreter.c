@@ -956,6 +956,16 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
         magics_free(&magics);
         return 0;
     }
+    if (magics.reset) {
+        /* Like a kernel restart, but keeping the connection and the counter. */
+        restart_worker(interp);
+        pthread_mutex_lock(&interp->lock);
+        string_list_free(&interp->cflags);
+        string_list_free(&interp->ldflags);
+        pthread_mutex_unlock(&interp->lock);
+        stream_text(sink, "stderr", "All variables, functions, types, includes and flags of "
+                                    "earlier cells are forgotten.\n");
+    }
     if (magics.who)
         show_who(interp, sink);
     if (magics.show_flags)

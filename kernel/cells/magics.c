@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wordexp.h>
 
 int string_list_add(StringList *list, const char *text)
@@ -55,6 +56,40 @@ static int split_words(const char *text, StringList *into, char **error)
     return 0;
 }
 
+/* gcc runs in the kernel's work directory: relative paths in -I, -L and
+ * friends are made absolute against the notebook's directory. */
+static int absolutize(StringList *flags, size_t from)
+{
+    static const char *const path_flags[] = {"-I", "-L", "-iquote", "-isystem", "-idirafter", NULL};
+    char *cwd = getcwd(NULL, 0);
+    if (!cwd)
+        return 0;
+    for (size_t i = from; i < flags->count; i++) {
+        for (const char *const *flag = path_flags; *flag; flag++) {
+            size_t n = strlen(*flag);
+            if (strncmp(flags->items[i], *flag, n) != 0)
+                continue;
+            bool separate = flags->items[i][n] == '\0';
+            if (separate && i + 1 >= flags->count)
+                break;
+            char **slot = separate ? &flags->items[i + 1] : &flags->items[i];
+            const char *path = separate ? *slot : *slot + n;
+            if (path[0] == '/' || path[0] == '\0')
+                break;
+            char *absolute = NULL;
+            if (asprintf(&absolute, "%s%s/%s", separate ? "" : *flag, cwd, path) < 0) {
+                free(cwd);
+                return -1;
+            }
+            free(*slot);
+            *slot = absolute;
+            break;
+        }
+    }
+    free(cwd);
+    return 0;
+}
+
 static int add_timeit(CellMagics *magics, const char *code, int line)
 {
     CellTimeit *timeits = realloc(magics->timeits, (magics->timeit_count + 1) * sizeof *timeits);
@@ -75,7 +110,11 @@ static int apply(CellMagics *magics, const char *name, const char *args, int lin
             magics->show_flags = true;
             return 0;
         }
-        return split_words(args, name[0] == 'c' ? &magics->cflags : &magics->ldflags, &magics->error);
+        StringList *flags = name[0] == 'c' ? &magics->cflags : &magics->ldflags;
+        size_t from = flags->count;
+        if (split_words(args, flags, &magics->error) != 0)
+            return -1;
+        return absolutize(flags, from);
     }
     if (strcmp(name, "lib") == 0) {
         StringList names = {0};
@@ -109,8 +148,12 @@ static int apply(CellMagics *magics, const char *name, const char *args, int lin
         magics->who = true;
         return 0;
     }
+    if (strcmp(name, "reset") == 0) {
+        magics->reset = true;
+        return 0;
+    }
     if (asprintf(&magics->error, "unknown magic %%%s (cnb knows %%cflags, %%ldflags, %%lib, "
-                                 "%%timeit and %%who)", name) < 0)
+                                 "%%timeit, %%who and %%reset)", name) < 0)
         magics->error = NULL;
     return 0;
 }

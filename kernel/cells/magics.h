@@ -5,6 +5,7 @@
  *   %lib m                  shorthand for %ldflags -lm
  *   %timeit <statement or expression>   times it, as IPython does
  *   %who                    lists the globals of earlier cells with their types
+ *   %reset                  forgets every earlier cell (a fresh worker, no flags)
  *
  * Flags are kept only once a cell using them has compiled, so a mistyped
  * flag cannot break every later cell. */
@@ -31,6 +32,7 @@ typedef struct CellMagics {
     CellTimeit *timeits;
     size_t timeit_count;
     bool who;
+    bool reset;
     bool show_flags;        /* %cflags or %ldflags without arguments */
     char *error;            /* an unknown or malformed magic, or NULL */
 } CellMagics;

@@ -263,6 +263,20 @@ static void test_display(void)
            "binary data base64-encoded");
 }
 
+static void test_local_header_and_reset(void)
+{
+    FILE *header = fopen("cnb_test_local.h", "w");
+    fputs("#define LOCAL_ANSWER 42\n", header);
+    fclose(header);
+    is_str(run("#include \"cnb_test_local.h\"\nLOCAL_ANSWER"), "42",
+           "#include \"...\" finds headers in the notebook's directory");
+    remove("cnb_test_local.h");
+    is_str(run("LOCAL_ANSWER"), "CompileError", "a vanished header breaks later cells");
+    is_str(run("%reset"), "(no result)", "%%reset");
+    is_str(run("fresh"), "CompileError", "%%reset forgets all state");
+    is_str(run("int again = 1;\nagain"), "1", "cells run after %%reset");
+}
+
 static void test_introspection(void)
 {
     run("/** Squares with a twist. */\nint twist(int v) { return v * v + 1; }\n"
@@ -293,8 +307,8 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "--worker") == 0)
         return worker_main(argc, argv);
     alarm(300);     /* never hang the suite */
-    char dir[] = "/tmp/cnb-cells-test-XXXXXX";
-    if (!mkdtemp(dir)) {
+    char dir[] = "/tmp/cnb-cells-test-XXXXXX", notebook[] = "/tmp/cnb-cells-notebook-XXXXXX";
+    if (!mkdtemp(dir) || !mkdtemp(notebook) || chdir(notebook) != 0) {
         printf("Bail out! no temporary directory\n");
         return 1;
     }
@@ -310,9 +324,12 @@ int main(int argc, char **argv)
     test_magics();
     test_display();
     test_introspection();
+    test_local_header_and_reset();
     execute_outcome_clear(&outcome);
     json_decref(rec.last_display);
     interpreter_free(interp);
     ok(access(dir, F_OK) != 0, "interpreter_free removes the work directory");
+    if (chdir("/") == 0)
+        rmdir(notebook);
     return tap_done();
 }
