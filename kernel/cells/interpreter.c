@@ -9,6 +9,7 @@
  * that does not compile or link changes nothing. */
 #include "interpreter.h"
 #include "interpreter_state.h"
+#include "cell_commit.h"
 #include "cell_compiler.h"
 #include "cell_source.h"
 #include "cell_splitter.h"
@@ -17,6 +18,8 @@
 #include "diagnostics.h"
 #include "frame.h"
 #include "magics.h"
+#include "outcome.h"
+#include "output_pump.h"
 #include "utf8.h"
 #include "worker_process.h"
 
@@ -37,11 +40,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BATCH_SECONDS 0.05
-#define BATCH_BYTES (64 * 1024)
-#define INTERRUPT_GRACE_SECONDS 0.3
-#define INTERRUPT_REPEAT_SECONDS 0.5
-
 struct Interpreter {
     char *work_dir;
     CellCompiler *compiler;
@@ -57,13 +55,6 @@ struct Interpreter {
     pthread_mutex_t clang_lock;
     ClangContext *clang;
 };
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* ---- life cycle ---- */
 
@@ -193,8 +184,7 @@ void interpreter_interrupt(Interpreter *interp)
 
 static bool take_interrupt(Interpreter *interp)
 {
-    uint64_t count;
-    return read(interp->interrupt_fd, &count, sizeof count) == (ssize_t)sizeof count;
+    return eventfd_take(interp->interrupt_fd);
 }
 
 void execute_outcome_clear(ExecuteOutcome *outcome)
@@ -245,247 +235,6 @@ ClangContext *interpreter_clang(Interpreter *interp)
     return interp->clang;
 }
 
-/* ---- outcomes ---- */
-
-static void set_error(ExecuteOutcome *outcome, const char *ename, const char *evalue, json_t *traceback)
-{
-    outcome->status = EXECUTE_ERROR;
-    free(outcome->ename);
-    free(outcome->evalue);
-    outcome->ename = strdup(ename);
-    outcome->evalue = strdup(evalue ? evalue : "");
-    json_decref(outcome->traceback);
-    outcome->traceback = traceback ? traceback : json_array();
-    char *first = NULL;
-    if (asprintf(&first, "%s: %s", ename, outcome->evalue) >= 0)
-        json_array_insert_new(outcome->traceback, 0, json_string(first));
-    free(first);
-}
-
-static json_t *lines_of(const char *text)
-{
-    json_t *lines = json_array();
-    if (!text)
-        return lines;
-    size_t size;
-    char *clean = utf8_sanitize(text, strlen(text), &size);
-    for (char *line = clean, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        else
-            next = line + strlen(line);
-        json_array_append_new(lines, json_string(line));
-    }
-    free(clean);
-    return lines;
-}
-
-static void stream_text(const ExecuteSink *sink, const char *name, const char *text)
-{
-    if (sink && sink->stream && text && *text)
-        sink->stream(sink->context, name, text, strlen(text));
-}
-
-/* ---- the output pump ---- */
-
-typedef struct Pending {
-    const char *name;
-    char *data;
-    size_t size, capacity;
-} Pending;
-
-typedef struct Pump {
-    Interpreter *interp;
-    const ExecuteSink *sink;
-    bool silent, allow_stdin;
-    Pending out, err;
-    double first_at;            /* when the oldest unsent byte arrived, or 0 */
-    double interrupt_at;        /* when the user interrupted, or 0 */
-    double force_at;            /* when to force the cell out next */
-    json_t *done;               /* the worker's "done" message */
-    ExecuteOutcome *outcome;
-} Pump;
-
-static void pending_append(Pending *p, const char *data, size_t size)
-{
-    if (p->size + size > p->capacity) {
-        size_t capacity = (p->size + size) * 2 + 4096;
-        char *bigger = realloc(p->data, capacity);
-        if (!bigger)
-            return;
-        p->data = bigger;
-        p->capacity = capacity;
-    }
-    memcpy(p->data + p->size, data, size);
-    p->size += size;
-}
-
-/* Reads what the pipe has now; false at end of file. */
-static bool drain(Pump *pump, int fd, Pending *p)
-{
-    char buffer[16384];
-    for (;;) {
-        ssize_t n = read(fd, buffer, sizeof buffer);
-        if (n > 0) {
-            if (pump->first_at == 0)
-                pump->first_at = now();
-            pending_append(p, buffer, (size_t)n);
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        return n != 0;
-    }
-}
-
-static void flush_one(Pump *pump, Pending *p, bool all)
-{
-    size_t n = all ? p->size : utf8_complete_prefix(p->data, p->size);
-    if (n == 0)
-        return;
-    size_t clean_size;
-    char *clean = utf8_sanitize(p->data, n, &clean_size);
-    if (clean && clean_size > 0 && pump->sink && pump->sink->stream)
-        pump->sink->stream(pump->sink->context, p->name, clean, clean_size);
-    free(clean);
-    memmove(p->data, p->data + n, p->size - n);
-    p->size -= n;
-}
-
-static void flush_streams(Pump *pump, bool all)
-{
-    flush_one(pump, &pump->out, all);
-    flush_one(pump, &pump->err, all);
-    pump->first_at = pump->out.size || pump->err.size ? now() : 0;
-}
-
-static void drain_all(Pump *pump)
-{
-    drain(pump, pump->interp->worker.out, &pump->out);
-    drain(pump, pump->interp->worker.err, &pump->err);
-}
-
-static void on_display(Pump *pump, json_t *message)
-{
-    const char *kind = json_string_value(json_object_get(message, "kind"));
-    json_t *data = json_object_get(message, "data");
-    json_t *metadata = json_object_get(message, "metadata");
-    if (kind && strcmp(kind, "result") == 0) {
-        if (pump->silent)
-            return;
-        json_decref(pump->outcome->result_data);
-        json_decref(pump->outcome->result_metadata);
-        pump->outcome->result_data = json_incref(data);
-        pump->outcome->result_metadata = json_incref(metadata);
-        return;
-    }
-    if (pump->sink && pump->sink->display)
-        pump->sink->display(pump->sink->context, data, metadata,
-                            json_string_value(json_object_get(message, "display_id")),
-                            kind && strcmp(kind, "update") == 0);
-}
-
-static void on_input_request(Pump *pump, json_t *message)
-{
-    json_t *reply;
-    if (!pump->allow_stdin || !pump->sink || !pump->sink->input) {
-        reply = json_pack("{s:s, s:n, s:s}", "op", "input_reply", "value", "reason",
-                          "reading stdin is not possible here: the frontend does not accept input "
-                          "(allow_stdin is false), so input functions see end of file");
-    } else {
-        const char *prompt = json_string_value(json_object_get(message, "prompt"));
-        bool password = json_is_true(json_object_get(message, "password"));
-        char *line = pump->sink->input(pump->sink->context, prompt ? prompt : "", password);
-        if (line)
-            reply = json_pack("{s:s, s:s}", "op", "input_reply", "value", line);
-        else
-            reply = json_pack("{s:s, s:n, s:s}", "op", "input_reply", "value", "reason",
-                              "input was cancelled; the cell sees end of file");
-        free(line);
-    }
-    frame_send_new(pump->interp->worker.channel, reply);
-}
-
-/* Handles one frame; returns false when the cell is over. */
-static bool on_frame(Pump *pump, json_t *message)
-{
-    /* Everything printed before the frame was sent is in the pipes now. */
-    drain_all(pump);
-    flush_streams(pump, false);
-    const char *op = json_string_value(json_object_get(message, "op"));
-    if (!op)
-        return true;
-    if (strcmp(op, "display") == 0) {
-        on_display(pump, message);
-    } else if (strcmp(op, "clear_output") == 0) {
-        if (pump->sink && pump->sink->clear_output)
-            pump->sink->clear_output(pump->sink->context, json_is_true(json_object_get(message, "wait")));
-    } else if (strcmp(op, "input_request") == 0) {
-        flush_streams(pump, true);
-        on_input_request(pump, message);
-    } else if (strcmp(op, "done") == 0) {
-        pump->done = json_incref(message);
-        return false;
-    }
-    return true;
-}
-
-static int poll_timeout(const Pump *pump)
-{
-    double t = now(), wait = -1;
-    if (pump->first_at > 0)
-        wait = pump->first_at + BATCH_SECONDS - t;
-    if (pump->force_at > 0 && (wait < 0 || pump->force_at - t < wait))
-        wait = pump->force_at - t;
-    if (wait < 0 && (pump->first_at > 0 || pump->force_at > 0))
-        return 0;
-    return wait < 0 ? -1 : (int)(wait * 1000) + 1;
-}
-
-/* Runs the loaded cell to its end; false if the worker died. */
-static bool pump_cell(Pump *pump)
-{
-    WorkerProcess *worker = &pump->interp->worker;
-    bool out_open = true, err_open = true;
-    for (;;) {
-        struct pollfd fds[4] = {
-            {worker->channel, POLLIN, 0}, {out_open ? worker->out : -1, POLLIN, 0},
-            {err_open ? worker->err : -1, POLLIN, 0}, {pump->interp->interrupt_fd, POLLIN, 0},
-        };
-        int n = poll(fds, 4, poll_timeout(pump));
-        if (n < 0 && errno != EINTR)
-            return false;
-        if (fds[1].revents)
-            out_open = drain(pump, worker->out, &pump->out);
-        if (fds[2].revents)
-            err_open = drain(pump, worker->err, &pump->err);
-        if (fds[3].revents && take_interrupt(pump->interp) && pump->interrupt_at == 0) {
-            pump->interrupt_at = now();
-            pump->force_at = pump->interrupt_at + INTERRUPT_GRACE_SECONDS;
-        }
-        if (pump->force_at > 0 && now() >= pump->force_at) {
-            /* The cell did not stop by itself: unwind it (worker_signals.c). */
-            kill(worker->pid, SIGUSR1);
-            pump->force_at = now() + INTERRUPT_REPEAT_SECONDS;
-        }
-        if (fds[0].revents) {
-            json_t *message = frame_receive(worker->channel);
-            if (!message)
-                return false;
-            bool more = on_frame(pump, message);
-            json_decref(message);
-            if (!more) {
-                flush_streams(pump, true);
-                return true;
-            }
-        }
-        if (pump->first_at > 0 &&
-            (now() - pump->first_at >= BATCH_SECONDS || pump->out.size + pump->err.size >= BATCH_BYTES))
-            flush_streams(pump, false);
-    }
-}
-
 /* ---- the worker dying ---- */
 
 static char *death_reason(int status)
@@ -520,7 +269,7 @@ static void report_death(Pump *pump, int status)
                          "of earlier cells are lost (run those cells again)",
                  reason ? reason : "the process running the cells died") < 0)
         value = NULL;
-    set_error(pump->outcome, "WorkerDied", value, NULL);
+    outcome_set_error(pump->outcome, "WorkerDied", value, NULL);
     free(reason);
     free(value);
 }
@@ -556,17 +305,6 @@ static int write_file(const char *dir, const char *name, const char *text)
         return -1;
     fputs(text, file);
     return fclose(file) == 0 ? 0 : -1;
-}
-
-static void declared_keys(const CellPlan *plan, KeySet *keys)
-{
-    for (size_t i = 0; i < plan->count; i++) {
-        const CellItem *item = &plan->items[i];
-        if (item->kind == ITEM_VARIABLE || item->kind == ITEM_FUNCTION || item->kind == ITEM_EXTERN)
-            key_set_add(keys, item->name);
-        for (size_t k = 0; k < item->key_count; k++)
-            key_set_add(keys, item->keys[k]);
-    }
 }
 
 static bool has_expression(const CellPlan *plan)
@@ -642,151 +380,14 @@ static int compile_cell(Interpreter *interp, const CellPlan *plan, const CellMag
     return rc;
 }
 
-/* ---- committing a loaded cell to the state ---- */
-
-static char *join3(const char *a, const char *b, const char *c)
-{
-    char *text = NULL;
-    return asprintf(&text, "%s%s%s", a, b, c) < 0 ? NULL : text;
-}
-
-/* "Model *m" -> "Model *": the type as %who shows it. */
-static char *type_of(const CellItem *item)
-{
-    char *declarator = strdup(item->declarator);
-    if (!declarator)
-        return NULL;
-    size_t n = strlen(item->name);
-    for (char *p = declarator; (p = strstr(p, item->name)); p++) {
-        bool start = p == declarator || !(p[-1] == '_' || (p[-1] >= '0' && p[-1] <= '9') ||
-                                          ((p[-1] | 32) >= 'a' && (p[-1] | 32) <= 'z'));
-        char after = p[n];
-        bool end = !(after == '_' || (after >= '0' && after <= '9') || ((after | 32) >= 'a' && (after | 32) <= 'z'));
-        if (start && end) {
-            memmove(p, p + n, strlen(p + n) + 1);
-            break;
-        }
-    }
-    char *type = join3(item->specifiers, " ", declarator);
-    free(declarator);
-    for (size_t n = type ? strlen(type) : 0; n > 0 && type[n - 1] == ' '; n--)
-        type[n - 1] = '\0';
-    return type;
-}
-
-static int commit_item(CellState *state, const CellItem *item, int cell, const char *origin)
-{
-    StateEntry entry = {.line = item->line};
-    char *symbol = item->name ? cell_symbol(cell, item->name) : NULL;
-    switch (item->kind) {
-    case ITEM_INCLUDE: {
-        char *key = join3("#include ", item->text, "");
-        bool known = key && cell_state_find(state, ENTRY_INCLUDE, key);
-        if (!key || known) {
-            free(key);
-            free(symbol);
-            return key ? 0 : -1;
-        }
-        entry.kind = ENTRY_INCLUDE;
-        entry.text = strdup(item->text);
-        entry.keys = malloc(sizeof *entry.keys);
-        if (entry.keys)
-            entry.keys[entry.key_count++] = key;
-        break;
-    }
-    case ITEM_DEFINE: {
-        char *key = join3("#define ", item->name ? item->name : "", "");
-        StateEntry *old = key ? cell_state_find(state, ENTRY_DEFINE, key) : NULL;
-        if (old) {
-            /* In place: declarations after it may use the macro. */
-            free(old->text);
-            free(old->origin);
-            old->text = strdup(item->text);
-            old->origin = strdup(origin);
-            old->line = item->line;
-            free(key);
-            free(symbol);
-            return 0;
-        }
-        entry.kind = ENTRY_DEFINE;
-        entry.text = strdup(item->text);
-        entry.keys = malloc(sizeof *entry.keys);
-        if (entry.keys && key)
-            entry.keys[entry.key_count++] = key;
-        break;
-    }
-    case ITEM_TYPE:
-        entry.kind = ENTRY_TYPE;
-        entry.text = strdup(item->text);
-        entry.keys = calloc(item->key_count + 1, sizeof *entry.keys);
-        for (size_t k = 0; entry.keys && k < item->key_count; k++)
-            entry.keys[entry.key_count++] = strdup(item->keys[k]);
-        break;
-    case ITEM_VARIABLE:
-    case ITEM_FUNCTION:
-    case ITEM_PROTOTYPE:
-    case ITEM_EXTERN:
-        if (item->kind == ITEM_PROTOTYPE && cell_state_find(state, ENTRY_FUNCTION, item->name)) {
-            free(symbol);
-            return 0;       /* declares a function we already know */
-        }
-        entry.keys = malloc(sizeof *entry.keys);
-        if (entry.keys)
-            entry.keys[entry.key_count++] = strdup(item->name);
-        if (item->kind == ITEM_VARIABLE) {
-            entry.kind = ENTRY_VARIABLE;
-            if (asprintf(&entry.text, "extern %s %s __asm__(\"%s\");", item->specifiers,
-                         item->extern_declarator, symbol) < 0)
-                entry.text = NULL;
-            entry.type = type_of(item);
-        } else if (item->kind == ITEM_FUNCTION) {
-            entry.kind = ENTRY_FUNCTION;
-            if (asprintf(&entry.text, "%s %s __asm__(\"%s\");", item->specifiers, item->declarator,
-                         symbol) < 0)
-                entry.text = NULL;
-        } else {
-            entry.kind = item->kind == ITEM_EXTERN ? ENTRY_EXTERN : ENTRY_PROTOTYPE;
-            entry.text = strdup(item->text);
-        }
-        break;
-    default:
-        free(symbol);
-        return 0;
-    }
-    free(symbol);
-    entry.origin = strdup(origin);
-    entry.comment = item->comment ? strdup(item->comment) : NULL;
-    if (!entry.text || !entry.origin || !entry.keys) {
-        state_entry_free(&entry);
-        return -1;
-    }
-    return cell_state_add(state, &entry);
-}
-
-static bool prototype_of_own_function(const CellPlan *plan, const CellItem *item)
-{
-    if (item->kind != ITEM_PROTOTYPE)
-        return false;
-    for (size_t i = 0; i < plan->count; i++)
-        if (plan->items[i].kind == ITEM_FUNCTION && strcmp(plan->items[i].name, item->name) == 0)
-            return true;
-    return false;
-}
+/* ---- committing ---- */
 
 static void commit(Interpreter *interp, const CellPlan *plan, int cell, const char *origin,
                    const KeySet *declared, const CellMagics *magics, const ExecuteSink *sink)
 {
     char *dropped = NULL;
     pthread_mutex_lock(&interp->lock);
-    bool *hidden = calloc(interp->state.count + 1, sizeof *hidden);
-    if (hidden) {
-        cell_state_hidden(&interp->state, declared, hidden);
-        cell_state_remove(&interp->state, hidden, declared, &dropped);
-    }
-    free(hidden);
-    for (size_t i = 0; i < plan->count; i++)
-        if (!prototype_of_own_function(plan, &plan->items[i]))
-            commit_item(&interp->state, &plan->items[i], cell, origin);
+    cell_commit(&interp->state, plan, cell, origin, declared, &dropped);
     string_list_extend(&interp->cflags, &magics->cflags);
     string_list_extend(&interp->ldflags, &magics->ldflags);
     pthread_mutex_unlock(&interp->lock);
@@ -795,7 +396,7 @@ static void commit(Interpreter *interp, const CellPlan *plan, int cell, const ch
         if (asprintf(&note, "note: %s used a type this cell redefined and %s no longer visible; "
                             "run the cells that declare them again\n",
                      dropped, strchr(dropped, ',') ? "are" : "is") >= 0)
-            stream_text(sink, "stderr", note);
+            sink_text(sink, "stderr", note);
         free(note);
     }
     free(dropped);
@@ -823,7 +424,7 @@ static void show_who(Interpreter *interp, const ExecuteSink *sink)
     if (out)
         fclose(out);
     pthread_mutex_unlock(&interp->lock);
-    stream_text(sink, "stdout", text);
+    sink_text(sink, "stdout", text);
     free(text);
 }
 
@@ -844,7 +445,7 @@ static void show_flags(Interpreter *interp, const ExecuteSink *sink)
         fclose(out);
     }
     pthread_mutex_unlock(&interp->lock);
-    stream_text(sink, "stdout", text);
+    sink_text(sink, "stdout", text);
     free(text);
 }
 
@@ -862,17 +463,16 @@ static void finish_done(Pump *pump, Compiled *compiled)
     const char *library = json_string_value(json_object_get(done, "library"));
     if (library) {
         char *where = crash_location(library, (long)json_integer_value(json_object_get(done, "offset")));
-        if (where) {
-            char *line = join3("  ", where, "");
-            json_array_append_new(traceback, json_string(line ? line : where));
-            free(line);
-        }
+        char *line = NULL;
+        if (where && asprintf(&line, "  %s", where) >= 0)
+            json_array_append_new(traceback, json_string(line));
+        free(line);
         free(where);
     }
     if (ename && strcmp(ename, "LinkError") != 0 && strcmp(ename, "KeyboardInterrupt") != 0)
         json_array_append_new(traceback, json_string("The kernel caught this and keeps running; "
                                                      "variables from earlier cells are still there."));
-    set_error(pump->outcome, ename ? ename : "Error", evalue, traceback);
+    outcome_set_error(pump->outcome, ename ? ename : "Error", evalue, traceback);
     (void)compiled;
 }
 
@@ -905,7 +505,7 @@ static void compile_error(ExecuteOutcome *outcome, const char *diagnostics, cons
     char *evalue = diagnostics ? first_error(diagnostics) : NULL;
     if (!evalue && asprintf(&evalue, "%s did not compile", origin) < 0)
         evalue = NULL;
-    set_error(outcome, "CompileError", evalue, lines_of(diagnostics));
+    outcome_set_error(outcome, "CompileError", evalue, text_lines(diagnostics));
     free(evalue);
 }
 
@@ -913,7 +513,7 @@ static bool ensure_worker(Interpreter *interp, const ExecuteSink *sink)
 {
     if (interp->worker.pid > 0 && worker_process_reap(&interp->worker) < 0)
         return true;
-    stream_text(sink, "stderr", "The process running the cells had died; a fresh one was started, "
+    sink_text(sink, "stderr", "The process running the cells had died; a fresh one was started, "
                                 "and the state of earlier cells is lost.\n");
     restart_worker(interp);
     return interp->worker.pid > 0;
@@ -952,7 +552,7 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
     if (magics_parse(code, &magics) != 0)
         return -1;
     if (magics.error) {
-        set_error(outcome, "UsageError", magics.error, NULL);
+        outcome_set_error(outcome, "UsageError", magics.error, NULL);
         magics_free(&magics);
         return 0;
     }
@@ -963,7 +563,7 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
         string_list_free(&interp->cflags);
         string_list_free(&interp->ldflags);
         pthread_mutex_unlock(&interp->lock);
-        stream_text(sink, "stderr", "All variables, functions, types, includes and flags of "
+        sink_text(sink, "stderr", "All variables, functions, types, includes and flags of "
                                     "earlier cells are forgotten.\n");
     }
     if (magics.who)
@@ -988,7 +588,7 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
     write_file(interp->work_dir, origin, magics.code);  /* gcc quotes the lines from it */
 
     KeySet declared = {0};
-    declared_keys(&plan, &declared);
+    cell_declared_keys(&plan, &declared);
     pthread_mutex_lock(&interp->lock);
     bool *hidden = calloc(interp->state.count + 1, sizeof *hidden);
     if (hidden)
@@ -1009,11 +609,11 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
         compile_error(outcome, compiled.diagnostics, origin);
     } else if (rc == 0) {
         /* Warnings of a cell that compiled are worth seeing. */
-        stream_text(sink, "stderr", compiled.diagnostics);
+        sink_text(sink, "stderr", compiled.diagnostics);
         if (take_interrupt(interp)) {
-            set_error(outcome, "KeyboardInterrupt", "interrupted before the cell ran", NULL);
+            outcome_set_error(outcome, "KeyboardInterrupt", "interrupted before the cell ran", NULL);
         } else {
-            Pump pump = {.interp = interp, .sink = sink, .silent = silent, .allow_stdin = allow_stdin,
+            Pump pump = {.worker = &interp->worker, .interrupt_fd = interp->interrupt_fd, .sink = sink, .silent = silent, .allow_stdin = allow_stdin,
                          .out = {.name = "stdout"}, .err = {.name = "stderr"}, .outcome = outcome};
             if (run_compiled(interp, &compiled, &pump) == 1) {
                 if (json_is_true(json_object_get(pump.done, "loaded")))

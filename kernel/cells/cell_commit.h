@@ -1,0 +1,18 @@
+/* Committing a cell that the worker has loaded: its declarations become
+ * state entries (cell_state.h) for the prelude of later cells.  Entries the
+ * cell replaces, and those that depended on a type it redefined, go. */
+#ifndef CNB_CELLS_CELL_COMMIT_H
+#define CNB_CELLS_CELL_COMMIT_H
+
+#include "cell_splitter.h"
+#include "cell_state.h"
+
+/* The keys a cell declares (what it replaces in the state). */
+void cell_declared_keys(const CellPlan *plan, KeySet *keys);
+
+/* Applies cell K's plan (origin "In[n]") to state; *dropped gets the names
+ * hidden only because they used a redefined type (malloc'd, or NULL). */
+void cell_commit(CellState *state, const CellPlan *plan, int cell, const char *origin,
+                 const KeySet *declared, char **dropped);
+
+#endif
