@@ -1,0 +1,95 @@
+"""The cell side through the real kernel and jupyter_client: what a
+notebook user sees of redefinition, compile errors, faults, exit(),
+magics, runtime reprs, completion and inspection.  (Streams, stdin,
+interrupts and a crash followed by an earlier variable are in
+test_front_execute.py.)"""
+
+import pytest
+
+from front_support import (needs_kernel, execute, shell_reply, start_kernel, stdout_of,
+                           stop_kernel, text_result)
+
+pytestmark = needs_kernel
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    km, kc = start_kernel()
+    yield km, kc
+    stop_kernel(km, kc)
+
+
+def run(kc, code, **kwargs):
+    reply, outputs = execute(kc, code, **kwargs)
+    return reply["content"], outputs
+
+
+def error_of(outputs):
+    for m in outputs:
+        if m["msg_type"] == "error":
+            return m["content"]
+    return None
+
+
+def test_redefinition_of_function_and_variable(kernel):
+    _, kc = kernel
+    run(kc, "int scale(int v) { return 2 * v; }\nint level = 3;")
+    assert text_result(run(kc, "scale(level)")[1]) == "6"
+    run(kc, "int scale(int v) { return 10 * v; }\ndouble level = 0.5;")
+    assert text_result(run(kc, "scale(2) + level")[1]) == "20.5"
+
+
+def test_compile_error_has_cell_lines_and_changes_nothing(kernel):
+    _, kc = kernel
+    run(kc, "int kept = 7;")
+    reply, outputs = run(kc, "int kept = 8;\nint broken = kept +;")
+    assert reply["status"] == "error" and reply["ename"] == "CompileError"
+    error = error_of(outputs)
+    assert error and any(":2:" in line and "error" in line for line in error["traceback"])
+    assert text_result(run(kc, "kept")[1]) == "7"
+
+
+@pytest.mark.parametrize("code, ename", [
+    ("int nested(int n) { volatile char pad[512]; pad[0] = (char)n; return nested(n + 1) + pad[0]; }\n"
+     "nested(0);", "StackOverflow"),
+    ("volatile int divisor = 0;\nprintf(\"%d\\n\", 7 / divisor);", "SIGFPE"),
+    ("abort();", "SIGABRT"),
+    ("exit(2);", "SystemExit"),
+], ids=["stack-overflow", "division-by-zero", "abort", "exit"])
+def test_faults_are_errors_and_state_survives(kernel, code, ename):
+    _, kc = kernel
+    run(kc, "int survivor = 99;")
+    reply, outputs = run(kc, code)
+    assert reply["status"] == "error" and reply["ename"] == ename
+    assert error_of(outputs)["ename"] == ename
+    assert text_result(run(kc, "survivor")[1]) == "99"
+
+
+def test_magics(kernel):
+    _, kc = kernel
+    run(kc, "int counted = 5;")
+    assert "per loop (mean" in stdout_of(run(kc, "%timeit counted * 3")[1])
+    assert "counted" in stdout_of(run(kc, "%who")[1])
+    assert text_result(run(kc, "%lib m\ncbrt(27.0)")[1]) == "3"
+    reply, _ = run(kc, "%frobnicate")
+    assert reply["status"] == "error" and reply["ename"] == "UsageError"
+
+
+def test_model_is_shown_through_the_runtime_repr(kernel):
+    _, kc = kernel
+    result = text_result(run(kc, "Model *net = sequential(flatten(), linear(4, 2));\nnet")[1])
+    assert result and "Linear" in result
+
+
+def test_completion_and_inspection_know_earlier_cells(kernel):
+    _, kc = kernel
+    run(kc, "/** Where a point is. */\nstruct Spot { int row, col; };\nstruct Spot *spot;\n"
+            "/** Moves a spot one row down. */\nvoid step(struct Spot *s) { s->row++; }")
+    reply = shell_reply(kc, kc.complete("spot->", 6))["content"]
+    assert {"row", "col"} <= set(reply["matches"])
+    reply = shell_reply(kc, kc.complete("ste", 3))["content"]
+    assert "step" in reply["matches"] and reply["cursor_start"] == 0
+    reply = shell_reply(kc, kc.inspect("step(spot)", 2))["content"]
+    assert reply["found"]
+    assert "void step(struct Spot * s)" in reply["data"]["text/plain"]
+    assert "Moves a spot one row down." in reply["data"]["text/plain"]
