@@ -33,4 +33,20 @@ void vec_relu(const float *in, float *out, size_t n);
 /* out[j] (+)= sum over rows of g[r][j] */
 void vec_column_sums(const float *g, int rows, int cols, float *out, bool accumulate);
 
+/* dst [cols, rows] = (or +=) the transpose of src [rows, cols] (transpose.c). */
+void vec_transpose(const float *src, int rows, int cols, float *dst, bool accumulate);
+
+/* Writes the positions and values of the nonzeros of x[0..n) and returns
+ * how many, or SIZE_MAX when there are more than room (nonzeros.c).
+ * index and value must have room + 16 entries. */
+size_t vec_nonzeros(const float *x, int n, int *index, float *value, size_t room);
+
+/* Sparse rows (CSR) times a dense matrix: y[r] = sum over the nonzeros
+ * x[r][k] of x[r][k] * bt[k], where bt is [k, n] (the transposed weight). */
+void vec_sparse_times_dense(const int *row_start, const int *index, const float *value, int rows,
+                            const float *bt, int n, float *y);
+/* The same, by columns (CSC): out[k] = sum over the nonzeros x[r][k] of
+ * x[r][k] * g[r], g is [rows, n], out is [k, n] (the transposed dW). */
+void vec_sparse_columns_times_dense(const int *col_start, const int *index, const float *value,
+                                    int cols, const float *g, int n, float *out);
 #endif

@@ -24,6 +24,8 @@ void layer_free(Layer *layer)
     tensor_free(layer->grad_weight);
     tensor_free(layer->grad_bias);
     tensor_free(layer->mask);
+    sparse_input_free(layer->sparse_train);
+    sparse_input_free(layer->sparse_predict);
     free(layer);
 }
 

@@ -23,6 +23,8 @@ typedef enum LayerKind {
  * bias, when it is followed by one (the activation layer then does nothing). */
 typedef enum Activation { ACT_NONE = 0, ACT_RELU, ACT_SIGMOID, ACT_TANH } Activation;
 
+typedef struct SparseInput SparseInput;    /* linear_sparse.c */
+
 struct Layer {
     LayerKind kind;
     bool in_model;                /* owned by a model already */
@@ -32,6 +34,8 @@ struct Layer {
     Tensor *grad_weight, *grad_bias;
     Activation fused;             /* applied by this linear layer */
     bool fused_away;              /* an activation a linear layer applies */
+    SparseInput *sparse_train;    /* the sparse path: nonzeros of the training input */
+    SparseInput *sparse_predict;  /* and of a no-grad input */
     /* dropout */
     float p;
     Tensor *mask;                 /* 0 or 1/(1-p) per element of the last batch */
@@ -49,14 +53,22 @@ Activation layer_activation(const Layer *layer);    /* ACT_NONE if not one */
 int layer_output_shape(const Layer *layer, int index, const Tensor *input,
                        int shape[CNB_MAX_DIMS], int *ndim);
 
-/* Linear: out = act(in W^T + b); in is [B, in_features]. */
-void linear_forward(Layer *layer, const Tensor *in, Tensor *out);
+/* Linear: out = act(in W^T + b); in is [B, in_features].  training: a
+ * backward will follow (the sparse path keeps the input's nonzeros for it). */
+void linear_forward(Layer *layer, const Tensor *in, Tensor *out, bool training);
 /* grad_out: dL/d(layer output) [B, out], rewritten in place into the
  * gradient before the fused activation.  Accumulates (or, when
  * first_accumulation, sets) the parameter gradients; writes grad_in when
  * it is not NULL. */
 void linear_backward(Layer *layer, const Tensor *in, const Tensor *out, Tensor *grad_out,
                      Tensor *grad_in, bool first_accumulation);
+
+/* The sparse-input path (linear_sparse.c): false when it does not apply
+ * (small layer, dense input), and the caller takes the dense GEMM. */
+bool linear_sparse_forward(Layer *layer, const Tensor *in, Tensor *out, bool training);
+bool linear_sparse_weight_grad(Layer *layer, const Tensor *in, const float *grad_out,
+                               bool first_accumulation);
+void sparse_input_free(SparseInput *sparse);
 
 /* Elementwise activations on n values (in may equal out). */
 void activation_forward(Activation act, const float *in, float *out, size_t n);

@@ -51,12 +51,13 @@ Layer *linear(int in_features, int out_features)
     return layer;
 }
 
-void linear_forward(Layer *layer, const Tensor *in, Tensor *out)
+void linear_forward(Layer *layer, const Tensor *in, Tensor *out, bool training)
 {
     int n_in = layer->in_features, n_out = layer->out_features;
     int rows = (int)(in->numel / (size_t)n_in);
-    gemm(false, true, rows, n_out, n_in, 1.0f, in->data, n_in, layer->weight->data, n_in,
-         0.0f, out->data, n_out);
+    if (!linear_sparse_forward(layer, in, out, training))
+        gemm(false, true, rows, n_out, n_in, 1.0f, in->data, n_in, layer->weight->data, n_in,
+             0.0f, out->data, n_out);
     /* bias and activation in one pass over the output, while it is in cache */
     bool relu = layer->fused == ACT_RELU;
     vec_bias_rows(out->data, layer->bias->data, rows, n_out, relu);
@@ -73,8 +74,9 @@ void linear_backward(Layer *layer, const Tensor *in, const Tensor *out, Tensor *
     if (layer->fused != ACT_NONE)
         activation_backward(layer->fused, out->data, g, grad_out->numel);
     /* dW (+)= G^T X, db (+)= column sums of G, dX = G W */
-    gemm(true, false, n_out, n_in, rows, 1.0f, g, n_out, in->data, n_in,
-         first_accumulation ? 0.0f : 1.0f, layer->grad_weight->data, n_in);
+    if (!linear_sparse_weight_grad(layer, in, g, first_accumulation))
+        gemm(true, false, n_out, n_in, rows, 1.0f, g, n_out, in->data, n_in,
+             first_accumulation ? 0.0f : 1.0f, layer->grad_weight->data, n_in);
     vec_column_sums(g, rows, n_out, layer->grad_bias->data, !first_accumulation);
     if (grad_in)
         gemm(false, false, rows, n_in, n_out, 1.0f, g, n_out, layer->weight->data, n_in,

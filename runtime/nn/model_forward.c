@@ -51,7 +51,7 @@ static int forward_layer(Model *model, int i, const Tensor *in, Tensor *out)
         return -1;
     switch (layer->kind) {
     case LAYER_LINEAR:
-        linear_forward(layer, in, out);
+        linear_forward(layer, in, out, true);
         break;
     case LAYER_DROPOUT:
         return dropout_forward(layer, in, out, model->training);
@@ -111,7 +111,7 @@ static int predict_layer(Model *model, int i, const Tensor *in, int *in_block, T
     }
     switch (layer->kind) {
     case LAYER_LINEAR:
-        linear_forward(layer, in, *result);
+        linear_forward(layer, in, *result, false);
         return 0;
     case LAYER_DROPOUT:
         return dropout_forward(layer, in, *result, model->training);
