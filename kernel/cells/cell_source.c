@@ -155,6 +155,28 @@ static void body_item(Text *t, const CellSourceSpec *spec, const CellItem *item)
     }
 }
 
+static bool ends_with_semicolon(const char *code)
+{
+    size_t n = strlen(code);
+    while (n > 0 && (code[n - 1] == ' ' || code[n - 1] == '\t'))
+        n--;
+    return n > 0 && code[n - 1] == ';';
+}
+
+/* An expression's value is kept alive through an empty asm, so that -O2
+ * cannot drop the work being timed (a statement is timed as written). */
+static void timeit_body(Text *t, const CellSourceSpec *spec, size_t i)
+{
+    const CellTimeit *timeit = &spec->timeits[i];
+    add(t, "\nstatic void cnb_timeit_%d_%zu(void)\n{", spec->cell, i);
+    line(t, spec, timeit->line);
+    if (spec->show_expression && !ends_with_semicolon(timeit->code))
+        add(t, "__auto_type cnb_timed_ = (%s\n); __asm__ volatile(\"\" : : \"r\"(&cnb_timed_) : \"memory\");\n}\n",
+            timeit->code);
+    else
+        add(t, "%s\n;\n}\n", timeit->code);
+}
+
 char *cell_source_generate(const CellSourceSpec *spec)
 {
     Text t = {0};
@@ -163,11 +185,8 @@ char *cell_source_generate(const CellSourceSpec *spec)
     add(&t, "%s", spec->prelude ? spec->prelude : "");
     for (size_t i = 0; i < spec->plan->count; i++)
         file_scope_item(&t, spec, &spec->plan->items[i]);
-    for (size_t i = 0; i < spec->timeit_count; i++) {
-        add(&t, "\nstatic void cnb_timeit_%d_%zu(void)\n{", spec->cell, i);
-        line(&t, spec, spec->timeits[i].line);
-        add(&t, "%s\n;\n}\n", spec->timeits[i].code);
-    }
+    for (size_t i = 0; i < spec->timeit_count; i++)
+        timeit_body(&t, spec, i);
     add(&t, "\n#line 1 \"%s\"\nvoid cnb_cell_%d(void);\nvoid cnb_cell_%d(void)\n{\n", spec->origin,
         spec->cell, spec->cell);
     for (size_t i = 0; i < spec->timeit_count; i++)

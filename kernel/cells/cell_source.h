@@ -34,7 +34,7 @@ typedef struct CellSourceSpec {
     const CellPlan *plan;
     const char *prelude;        /* from cell_state_prelude */
     const char *header;         /* first line: the PCH include, or "#include <cnb.h>" */
-    bool show_expression;       /* wrap the trailing expression in cnb_show */
+    bool show_expression;       /* show the trailing expression; keep %timeit's value */
     const CellTimeit *timeits;
     size_t timeit_count;
 } CellSourceSpec;

@@ -14,7 +14,7 @@ static bool is_header(const char *line)
 static bool drop_record(const char *header, size_t n)
 {
     static const char *const noise[] = {
-        "cnb_value_", "In function \xE2\x80\x98" "cnb_cell_", "In function 'cnb_cell_",
+        "cnb_value_", "cnb_timed_", "In function \xE2\x80\x98" "cnb_cell_", "In function 'cnb_cell_",
         "In file included from cnb_pch.h", "macro \xE2\x80\x98" "cnb_show", "macro 'cnb_show",
         "some warnings being treated as errors", NULL
     };

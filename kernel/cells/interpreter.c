@@ -359,7 +359,7 @@ static int compile_cell(Interpreter *interp, const CellPlan *plan, const CellMag
         .timeits = magics->timeits, .timeit_count = magics->timeit_count,
     };
     int rc = compile_once(interp, &spec, cflags, ldflags, out);
-    if (rc == 0 && !out->ok && has_expression(plan)) {
+    if (rc == 0 && !out->ok && (has_expression(plan) || magics->timeit_count > 0)) {
         /* Not every value can be shown (a struct, a void call): run the
          * expression as a plain statement instead. */
         Compiled plain = {.cell = ++interp->next_cell};
