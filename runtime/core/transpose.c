@@ -73,8 +73,10 @@ static void tile_plain(const float *src, size_t lds, float *dst, size_t ldd, int
 void vec_transpose(const float *src, int rows, int cols, float *dst, bool accumulate)
 {
     bool simd = have_avx2();
-    for (int r0 = 0; r0 < rows; r0 += 8)
-        for (int c0 = 0; c0 < cols; c0 += 8) {
+    /* column blocks outside: consecutive tiles fill the same destination
+     * lines, which then leave the cache complete */
+    for (int c0 = 0; c0 < cols; c0 += 8)
+        for (int r0 = 0; r0 < rows; r0 += 8) {
             const float *s = src + (size_t)r0 * (size_t)cols + (size_t)c0;
             float *d = dst + (size_t)c0 * (size_t)rows + (size_t)r0;
             int h = rows - r0 < 8 ? rows - r0 : 8, w = cols - c0 < 8 ? cols - c0 : 8;

@@ -27,8 +27,9 @@ static double loss_at(Model *model, Loss *loss, const Tensor *x, const Tensor *y
     return tensor_item(loss_forward(loss, model_predict(model, x), y));
 }
 
-/* Compares every parameter gradient with central differences. */
-static void gradient_check(Model *model, const Tensor *x, const Tensor *y, const char *what)
+/* Compares every parameter gradient (or every stride-th) with central differences. */
+static void gradient_check_every(Model *model, const Tensor *x, const Tensor *y, const char *what,
+                                 size_t stride)
 {
     Loss *loss = cross_entropy_loss();
     const uint64_t seed = 99;
@@ -41,7 +42,7 @@ static void gradient_check(Model *model, const Tensor *x, const Tensor *y, const
     const float h = 1e-3f;
     for (int p = 0; p < model_parameter_tensors(model); p++) {
         Tensor *param = model_parameter(model, p, NULL), *grad = model_gradient(model, p);
-        for (size_t i = 0; i < tensor_numel(param); i++) {
+        for (size_t i = 0; i < tensor_numel(param); i += stride) {
             float *w = tensor_data(param) + i, saved = *w;
             *w = saved + h;
             double up = loss_at(model, loss, x, y, seed);
@@ -58,6 +59,81 @@ static void gradient_check(Model *model, const Tensor *x, const Tensor *y, const
     }
     ok(worst < 2e-2 && largest > 1e-3, "gradient check %s (worst relative error %.2g)", what, worst);
     loss_free(loss);
+}
+
+static void gradient_check(Model *model, const Tensor *x, const Tensor *y, const char *what)
+{
+    gradient_check_every(model, x, y, what, 1);
+}
+
+/* Images with mostly zeros, as MNIST: large first layers take the sparse path. */
+static Tensor *sparse_images(int n, int width, double density)
+{
+    Tensor *t = tensor(n, width);
+    for (size_t i = 0; i < tensor_numel(t); i++)
+        if ((random_u32() % 1000) < density * 1000)
+            tensor_data(t)[i] = random_uniform(0.0f, 1.0f);
+    return t;
+}
+
+/* y = x W^T + b in double, to check the fast paths against. */
+static double forward_error(Model *m, const Tensor *x, int in, int out)
+{
+    const float *w = tensor_cdata(model_parameter(m, 0, NULL));
+    const float *b = tensor_cdata(model_parameter(m, 1, NULL));
+    const float *got = tensor_cdata(model_forward(m, x));
+    double worst = 0;
+    for (int r = 0; r < tensor_dim(x, 0); r++)
+        for (int j = 0; j < out; j++) {
+            double sum = b[j];
+            for (int k = 0; k < in; k++)
+                sum += (double)tensor_cdata(x)[r * in + k] * w[j * in + k];
+            worst = fmax(worst, fabs(sum - got[r * out + j]));
+        }
+    return worst;
+}
+
+static void test_sparse_path(void)
+{
+    manual_seed(8);
+    Tensor *sparse = sparse_images(6, 300, 0.15), *dense = sparse_images(6, 300, 1.0);
+    Tensor *y = labels(6, 5);
+    Model *single = sequential(linear(300, 70));
+    is_near(forward_error(single, sparse, 300, 70), 0, 1e-5, "sparse input: forward as x W^T + b");
+    is_near(forward_error(single, dense, 300, 70), 0, 1e-5, "dense input: forward as x W^T + b");
+    model_free(single);
+    /* tanh, not relu: no kink for a finite difference to straddle */
+    Model *m = sequential(linear(300, 70), tanh_layer(), linear(70, 5));
+    gradient_check_every(m, sparse, y, "linear with a sparse input (15% nonzero)", 7);
+    gradient_check_every(m, dense, y, "the same layer with a dense input", 7);
+    /* a no-grad pass on other data between forward and backward */
+    Loss *loss = cross_entropy_loss();
+    model_zero_grad(m);
+    loss_backward(loss_forward(loss, model_forward(m, sparse), y));
+    Tensor *g = tensor_clone(model_gradient(m, 0));
+    model_zero_grad(m);
+    Tensor *value = loss_forward(loss, model_forward(m, sparse), y);
+    model_predict(m, dense);
+    Tensor *other = sparse_images(3, 300, 0.1);
+    model_predict(m, other);
+    loss_backward(value);
+    double diff = 0;
+    for (size_t i = 0; i < tensor_numel(g); i++)
+        diff = fmax(diff, fabs(tensor_cdata(g)[i] - tensor_cdata(model_gradient(m, 0))[i]));
+    is_near(diff, 0, 0, "sparse path: no-grad passes between forward and backward change nothing");
+    /* accumulation over two backward passes */
+    loss_backward(loss_forward(loss, model_forward(m, sparse), y));
+    diff = 0;
+    for (size_t i = 0; i < tensor_numel(g); i++)
+        diff = fmax(diff, fabs(2 * tensor_cdata(g)[i] - tensor_cdata(model_gradient(m, 0))[i]));
+    is_near(diff, 0, 1e-6, "sparse path: gradients accumulate");
+    loss_free(loss);
+    tensor_free(other);
+    tensor_free(g);
+    model_free(m);
+    tensor_free(y);
+    tensor_free(dense);
+    tensor_free(sparse);
 }
 
 static void test_gradients(void)
@@ -296,6 +372,7 @@ static void test_dropout_modes(void)
 int main(void)
 {
     test_gradients();
+    test_sparse_path();
     test_cross_entropy();
     test_model_api();
     test_dropout_modes();
