@@ -27,13 +27,16 @@ void vec_adam(float *restrict p, const float *restrict grad, float *restrict m,
 {
     const float b1 = s->beta1, b2 = s->beta2, c1 = s->one_minus_beta1, c2 = s->one_minus_beta2;
     const float eps = s->eps, wd = s->weight_decay, step = s->step_size;
-    const float bc2 = s->bias_correction2_sqrt;
+    /* torch divides sqrt(v) by sqrt(1 - beta2^t); multiplying by the
+     * reciprocal differs by an ulp at most and saves one of the two
+     * divisions, which (with the sqrt) bound this loop, not memory */
+    const float inv_bc2 = 1.0f / s->bias_correction2_sqrt;
     if (wd != 0.0f) {
         for (size_t i = 0; i < n; i++) {
             float g = grad[i] + wd * p[i];
             m[i] = m[i] * b1 + c1 * g;
             v[i] = v[i] * b2 + c2 * g * g;
-            p[i] -= step * (m[i] / (sqrtf(v[i]) / bc2 + eps));
+            p[i] -= step * (m[i] / (sqrtf(v[i]) * inv_bc2 + eps));
         }
         return;
     }
@@ -41,7 +44,7 @@ void vec_adam(float *restrict p, const float *restrict grad, float *restrict m,
         float g = grad[i];
         m[i] = m[i] * b1 + c1 * g;
         v[i] = v[i] * b2 + c2 * g * g;
-        p[i] -= step * (m[i] / (sqrtf(v[i]) / bc2 + eps));
+        p[i] -= step * (m[i] / (sqrtf(v[i]) * inv_bc2 + eps));
     }
 }
 
