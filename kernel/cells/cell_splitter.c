@@ -155,8 +155,12 @@ static size_t chunk_end(const Splitter *s, size_t start, bool *terminated)
 {
     int depth = 0;
     size_t brace_open = start;
+    /* `do x++; while (c);`: the first ';' does not end a do statement. */
+    bool awaiting_while = is(s, start, "do");
     for (size_t j = start; j < s->count; j++) {
         const CToken *t = &s->tok[j];
+        if (depth == 0 && j > start && is(s, j, "while"))
+            awaiting_while = false;
         if (t->kind != CTOK_PUNCT || t->length != 1)
             continue;
         char c = s->code[t->start];
@@ -171,7 +175,7 @@ static size_t chunk_end(const Splitter *s, size_t start, bool *terminated)
                 *terminated = true;
                 return j + 1;
             }
-        } else if (c == ';' && depth == 0 && !is(s, j + 1, "else")) {
+        } else if (c == ';' && depth == 0 && !is(s, j + 1, "else") && !awaiting_while) {
             *terminated = true;
             return j + 1;
         }

@@ -132,6 +132,9 @@ int main(void)
     split("int twice(int v)\n{\n#ifdef DOUBLE\n  return 2 * v;\n#else\n  return v + v;\n#endif\n}\ntwice(2)");
     is_str(shape(), "function:twice expression", "directives inside a function body stay in it");
 
+    split("do x++; while (x < 3);\nwhile (y) y--;");
+    is_str(shape(), "statement statement", "do without braces, then a while loop");
+
     split("label: x++;\nreturn;");
     is_str(shape(), "statement statement", "labels and return are statements");
 
