@@ -15,7 +15,7 @@
 #define BATCH_SECONDS 0.05
 #define BATCH_BYTES (64 * 1024)
 #define INTERRUPT_GRACE_SECONDS 0.3
-#define INTERRUPT_REPEAT_SECONDS 0.5
+#define INTERRUPT_REPEAT_SECONDS 0.2
 
 static double now(void)
 {

@@ -47,6 +47,7 @@ static json_t *run_cell(const char *library, const char *function)
     void (*cell)(void) = (void (*)(void))dlsym(handle, function);
     if (!cell)
         return load_error(dlerror());
+    worker_note_cell_code((void *)cell);
     worker_stdin_reset();
     CellEnd end = worker_run_protected(cell);
     fflush(stdout);

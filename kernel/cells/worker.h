@@ -14,6 +14,8 @@ typedef enum CellEnd { CELL_OK = 0, CELL_FAULT, CELL_EXIT, CELL_INTERRUPT } Cell
  * overflow) and interrupts (SIGINT asks, SIGUSR1 forces) during a cell. */
 void worker_signals_install(void);
 CellEnd worker_run_protected(void (*function)(void));
+/* Remembers the code of the library holding address as cell code. */
+void worker_note_cell_code(void *address);
 /* Leaves the running cell from ordinary code (exit(), check_interrupt). */
 _Noreturn void worker_unwind(CellEnd why, int status);
 bool worker_cell_running(void);

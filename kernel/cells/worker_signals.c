@@ -6,13 +6,15 @@
  * Interrupts come in two steps: SIGINT sets a flag that runtime loops poll
  * (cnb_check_interrupt), so they stop cleanly between batches; if the cell
  * is still running after a grace period, the interpreter sends SIGUSR1 and
- * the handler unwinds the cell from wherever it is (a tight `while (1);`).
+ * the handler unwinds the cell from wherever it is (a tight `while (1);`),
+ * preferably from the cell's own code rather than from inside libc.
  * While the worker is in the middle of protocol traffic the forced unwind
  * waits, so that a frame is never cut in half. */
 #include "worker.h"
 
 #include <dlfcn.h>
 #include <execinfo.h>
+#include <link.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -91,8 +93,58 @@ static void on_interrupt(int signo)
     interrupt_pending = 1;
 }
 
-static void on_force(int signo)
+/* Where the cells' own code is: a forced unwind from there cannot leave a
+ * libc lock (malloc's, stdio's) held.  Filled in outside signal context,
+ * read by the handler. */
+#define MAX_CODE_RANGES 8192
+static struct {
+    uintptr_t start, end;
+} code_ranges[MAX_CODE_RANGES];
+static volatile sig_atomic_t code_range_count;
+/* Forced unwinds deferred because the cell was inside library code. */
+#define MAX_DEFERRALS 3
+static volatile sig_atomic_t deferrals;
+
+static bool in_cell_code(uintptr_t pc)
 {
+    for (int i = 0; i < code_range_count; i++)
+        if (pc >= code_ranges[i].start && pc < code_ranges[i].end)
+            return true;
+    return false;
+}
+
+static int note_ranges(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    uintptr_t wanted = (uintptr_t)data;
+    bool contains = false;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+        contains |= ph->p_type == PT_LOAD && wanted >= start && wanted < start + ph->p_memsz;
+    }
+    if (!contains)
+        return 0;
+    for (int i = 0; i < info->dlpi_phnum && code_range_count < MAX_CODE_RANGES; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+            continue;
+        int n = code_range_count;
+        code_ranges[n].start = info->dlpi_addr + ph->p_vaddr;
+        code_ranges[n].end = code_ranges[n].start + ph->p_memsz;
+        code_range_count = n + 1;
+    }
+    return 1;
+}
+
+void worker_note_cell_code(void *address)
+{
+    dl_iterate_phdr(note_ranges, address);
+}
+
+static void on_force(int signo, siginfo_t *info, void *context)
+{
+    (void)info;
     /* A signal sent to the process may land on any thread: pass it on. */
     if (gettid() != main_thread) {
         tgkill(getpid(), main_thread, signo);
@@ -102,6 +154,13 @@ static void on_force(int signo)
         return;
     if (protocol_depth > 0) {
         forced_pending = 1;
+        return;
+    }
+    /* Inside libc (malloc, printf) the unwind could leave a lock held:
+     * wait for the next signal, a few times, hoping to catch the cell in
+     * its own code. */
+    if (!in_cell_code(context_pc(context)) && deferrals < MAX_DEFERRALS) {
+        deferrals++;
         return;
     }
     cell_running = 0;
@@ -122,7 +181,7 @@ void worker_signals_install(void)
     struct sigaction interrupt = {.sa_handler = on_interrupt, .sa_flags = SA_RESTART};
     sigemptyset(&interrupt.sa_mask);
     sigaction(SIGINT, &interrupt, NULL);
-    struct sigaction force = {.sa_handler = on_force, .sa_flags = SA_RESTART | SA_ONSTACK};
+    struct sigaction force = {.sa_sigaction = on_force, .sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK};
     sigemptyset(&force.sa_mask);
     sigaction(SIGUSR1, &force, NULL);
     signal(SIGPIPE, SIG_IGN);
@@ -141,6 +200,7 @@ CellEnd worker_run_protected(void (*function)(void))
     memset(&fault, 0, sizeof fault);
     interrupt_pending = 0;
     forced_pending = 0;
+    deferrals = 0;
     protocol_depth = 0;
     int why = sigsetjmp(cell_jump, 1);
     if (why == 0) {

@@ -234,6 +234,9 @@ static void test_interrupt(void)
     is_str(run_interrupted("while (1);"), "KeyboardInterrupt", "a tight loop is interrupted");
     is_str(run_interrupted("while (1) cnb_check_interrupt();"), "KeyboardInterrupt",
            "a runtime loop stops at check_interrupt");
+    is_str(run_interrupted("#include <unistd.h>\nwhile (1) { void *p = malloc(64); free(p); getpid(); }"),
+           "KeyboardInterrupt", "a loop that lives in libc is interrupted");
+    is_str(run("char *after = malloc(16);\nafter != NULL"), "1", "and malloc still works afterwards");
     is_str(run("x"), "2.5", "state survives interrupts");
     is_str(run("#include <signal.h>\n#include <unistd.h>\nkill(getpid(), SIGKILL);"), "WorkerDied",
            "a killed worker is reported");
