@@ -156,12 +156,40 @@ void vec_sparse_times_dense(const int *restrict row_start, const int *restrict i
                          row_start[r + 1] - row_start[r], bt, n, y + (size_t)r * (size_t)n);
 }
 
+/* By columns, the dense rows g[r] (64 rows of the batch) are read again for
+ * every column k: so the outer loop runs over 64-wide slices of the output,
+ * and a slice of all of g (64 x 64 floats, 16 KB) stays in L1 while the
+ * loop runs through the 784 columns. */
+#define SLICE_VECTORS 4
+#define SLICE (16 * SLICE_VECTORS)
+
 VECTOR_CLONES
 void vec_sparse_columns_times_dense(const int *restrict col_start, const int *restrict index,
                                     const float *restrict value, int cols,
                                     const float *restrict g, int n, float *restrict out)
 {
-    for (int k = 0; k < cols; k++)
-        weighted_row_sum(index + col_start[k], value + col_start[k],
-                         col_start[k + 1] - col_start[k], g, n, out + (size_t)k * (size_t)n);
+    int j0 = 0;
+    for (; j0 + SLICE <= n; j0 += SLICE)
+        for (int k = 0; k < cols; k++) {
+            vf16 acc[SLICE_VECTORS] = {0};
+            for (int e = col_start[k]; e < col_start[k + 1]; e++) {
+                const float v = value[e], *gr = g + (size_t)index[e] * (size_t)n + j0;
+                for (int c = 0; c < SLICE_VECTORS; c++)
+                    acc[c] += v * *(const vf16 *)(gr + 16 * c);
+            }
+            for (int c = 0; c < SLICE_VECTORS; c++)
+                *(vf16 *)(out + (size_t)k * (size_t)n + j0 + 16 * c) = acc[c];
+        }
+    if (j0 == n)
+        return;
+    for (int k = 0; k < cols; k++) {
+        float *o = out + (size_t)k * (size_t)n;
+        for (int j = j0; j < n; j++)
+            o[j] = 0.0f;
+        for (int e = col_start[k]; e < col_start[k + 1]; e++) {
+            const float v = value[e], *gr = g + (size_t)index[e] * (size_t)n;
+            for (int j = j0; j < n; j++)
+                o[j] += v * gr[j];
+        }
+    }
 }
