@@ -74,6 +74,25 @@ static json_t *collect(CXCodeCompleteResults *results, const char *prefix)
     return list;
 }
 
+/* `%ti` at the start of a line completes to a magic's name. */
+static json_t *complete_magic(const char *code, size_t start, size_t cursor)
+{
+    static const char *const magics[] = {"cflags", "ldflags", "lib", "timeit", "who", "reset", NULL};
+    size_t line = start;
+    while (line > 0 && code[line - 1] != '\n')
+        line--;
+    size_t p = line;
+    while (p < start && (code[p] == ' ' || code[p] == '\t'))
+        p++;
+    if (p + 1 != start || code[p] != '%')
+        return NULL;
+    json_t *matches = json_array();
+    for (const char *const *magic = magics; *magic; magic++)
+        if (strncmp(*magic, code + start, cursor - start) == 0)
+            json_array_append_new(matches, json_string(*magic));
+    return matches;
+}
+
 json_t *interpreter_complete(Interpreter *interp, const char *code, int cursor_pos)
 {
     if (!code)
@@ -84,8 +103,8 @@ json_t *interpreter_complete(Interpreter *interp, const char *code, int cursor_p
     while (start > 0 && is_word_char(code[start - 1]))
         start--;
     char *prefix = strndup(code + start, cursor - start);
-    json_t *matches = NULL;
-    ClangContext *context = interp ? interpreter_clang(interp) : NULL;
+    json_t *matches = complete_magic(code, start, cursor);
+    ClangContext *context = interp && !matches ? interpreter_clang(interp) : NULL;
     ClangDocument doc;
     /* Complete at the start of the word, so that clang offers everything
      * the prefix could become; we filter by the prefix. */

@@ -297,6 +297,10 @@ static void test_introspection(void)
     reply = interpreter_complete(interp, "int y = 1;\ntensor_n", 19);
     ok(matches_have(reply, "tensor_new"), "completes the runtime API");
     json_decref(reply);
+    reply = interpreter_complete(interp, "%ti", 3);
+    ok(matches_have(reply, "timeit") && json_array_size(json_object_get(reply, "matches")) == 1,
+       "completes magic names");
+    json_decref(reply);
     reply = interpreter_inspect(interp, "twist(2)", 3, 0);
     const char *text = json_string_value(json_object_get(json_object_get(reply, "data"), "text/plain"));
     ok(json_is_true(json_object_get(reply, "found")) && text && strstr(text, "int twist(int v)") &&
