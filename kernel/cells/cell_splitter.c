@@ -451,6 +451,21 @@ static bool has_unsized_array(const Splitter *s, size_t name, size_t b)
     return false;
 }
 
+/* An initializer made of literals and operators only (`{0}`, `-1.5`,
+ * `"text"`) stays a static initializer: nothing to run, and no copy of a
+ * big array through the stack. */
+static bool constant_initializer(const Splitter *s, size_t a, size_t b)
+{
+    static const char *const constant_words[] = {"sizeof", "true", "false", "NULL", NULL};
+    if (a >= b)
+        return false;
+    for (size_t i = a; i < b; i++)
+        if (s->tok[i].kind == CTOK_IDENT && !is_in(s, i, constant_words) && !is_in(s, i, type_words) &&
+            !is_in(s, i, qualifier_words))
+            return false;
+    return true;
+}
+
 static int add_variable(Splitter *s, size_t first, const Specifiers *sp, const char *specs,
                         size_t a, size_t b, size_t name)
 {
@@ -466,7 +481,7 @@ static int add_variable(Splitter *s, size_t first, const Specifiers *sp, const c
         return -1;
     if (eq < b) {
         item->initializer = slice(s, eq + 1, b);
-        item->static_init = has_unsized_array(s, name, eq);
+        item->static_init = has_unsized_array(s, name, eq) || constant_initializer(s, eq + 1, b);
         char *head = slice(s, a, name), *tail = slice(s, name + 1, eq);
         if (!item->initializer || !head || !tail ||
             asprintf(&item->init_head, "%s %s" CELL_INIT_NAME "%s", specs, head, tail) < 0 ||

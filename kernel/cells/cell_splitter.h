@@ -45,7 +45,8 @@ typedef struct CellItem {
                                when the initializer is copied in at run time) */
     char *initializer;      /* VARIABLE: initializer text, or NULL */
     char *init_declaration; /* VARIABLE: `T CELL_INIT_NAME = initializer` */
-    bool static_init;       /* VARIABLE: the initializer stays on the definition */
+    bool static_init;       /* VARIABLE: the initializer stays on the definition (constant,
+                               or an unsized array) */
     char *comment;          /* comment right before the item, or NULL */
     /* Blanks (tabs kept) as wide as what precedes the item on its first
      * line, so that generated code keeps the user's columns. */

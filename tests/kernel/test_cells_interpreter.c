@@ -158,6 +158,8 @@ static void test_state(void)
     is_str(run("const int k = sq(2) + 1;\nint table[] = {1, 2, 3};\nk"), "1003",
            "const with a non-constant initializer");
     is_str(run("sizeof table / sizeof *table"), "3", "an unsized array keeps its size");
+    is_str(run("static float huge[1 << 24] = {0};\nhuge[12345] = 2;\nhuge[12345]"), "2",
+           "a 64 MiB array with a constant initializer (no copy through the stack)");
     is_str(run("struct P { int a, b; };\nstruct P p = {1, 2};\np.a + p.b"), "3", "struct and variable");
     is_str(run("p"), "(no result)", "a struct value has no result, and does not fail");
     is_str(run("struct P { int a, b, c; };"), "(no result)", "struct redefined");

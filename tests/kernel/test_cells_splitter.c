@@ -117,6 +117,11 @@ int main(void)
     ok(!plan.items[1].static_init && strstr(plan.items[1].definition, "const") == NULL,
        "const copied-in global defined without const: %s", plan.items[1].definition);
 
+    split("static float buffer[1 << 20] = {0};\nint m1 = -1;\nint viax = m1;\nchar *hi = \"hi\";");
+    ok(plan.count == 4 && plan.items[0].static_init && plan.items[1].static_init &&
+       !plan.items[2].static_init && plan.items[3].static_init,
+       "constant initializers stay static, others run");
+
     split("Point p\n");
     is_str(shape(), "variable:p", "trailing declaration without semicolon");
 
