@@ -187,7 +187,9 @@ char *cell_source_generate(const CellSourceSpec *spec)
         file_scope_item(&t, spec, &spec->plan->items[i]);
     for (size_t i = 0; i < spec->timeit_count; i++)
         timeit_body(&t, spec, i);
-    add(&t, "\n#line 1 \"%s\"\nvoid cnb_cell_%d(void);\nvoid cnb_cell_%d(void)\n{\n", spec->origin,
+    /* Notes about the cell function itself ("declared here" after a
+     * `return 0;`) point at a file name that diagnostics.c drops. */
+    add(&t, "\n#line 1 \"" CELL_FUNCTION_FILE "\"\nvoid cnb_cell_%d(void);\nvoid cnb_cell_%d(void)\n{\n",
         spec->cell, spec->cell);
     for (size_t i = 0; i < spec->timeit_count; i++)
         add(&t, "cnb_timeit_run(cnb_timeit_%d_%zu);\n", spec->cell, i);

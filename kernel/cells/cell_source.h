@@ -23,6 +23,9 @@
 #include <stdbool.h>
 #include "cell_splitter.h"
 
+/* The file name the generated cell function is declared under. */
+#define CELL_FUNCTION_FILE "cnb-cell-function"
+
 typedef struct CellTimeit {
     const char *code;
     int line;

@@ -1,5 +1,6 @@
 /* Diagnostics tidying; see diagnostics.h. */
 #include "diagnostics.h"
+#include "cell_source.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@ static bool drop_record(const char *header, size_t n)
     static const char *const noise[] = {
         "cnb_value_", "cnb_timed_", "In function \xE2\x80\x98" "cnb_cell_", "In function 'cnb_cell_",
         "In file included from cnb_pch.h", "macro \xE2\x80\x98" "cnb_show", "macro 'cnb_show",
-        "some warnings being treated as errors", NULL
+        "some warnings being treated as errors", CELL_FUNCTION_FILE, NULL
     };
     for (const char *const *word = noise; *word; word++)
         if (memmem(header, n, *word, strlen(*word)))
