@@ -15,6 +15,7 @@
 #include <dlfcn.h>
 #include <execinfo.h>
 #include <link.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -167,13 +168,16 @@ static void on_force(int signo, siginfo_t *info, void *context)
     siglongjmp(cell_jump, CELL_INTERRUPT);
 }
 
-void worker_signals_install(void)
+static void *alt_stack;
+
+/* Handlers and mask as the worker needs them; re-done before every cell,
+ * since a cell may have installed its own handlers or blocked signals. */
+static void arm(void)
 {
-    main_thread = gettid();
-    worker_pid = getpid();
-    stack_t alt = {.ss_sp = malloc(ALT_STACK_SIZE), .ss_size = ALT_STACK_SIZE};
-    if (alt.ss_sp)
+    if (alt_stack) {
+        stack_t alt = {.ss_sp = alt_stack, .ss_size = ALT_STACK_SIZE};
         sigaltstack(&alt, NULL);
+    }
     struct sigaction action = {.sa_sigaction = on_fault, .sa_flags = SA_SIGINFO | SA_ONSTACK};
     sigemptyset(&action.sa_mask);
     for (size_t i = 0; i < sizeof fault_signals / sizeof *fault_signals; i++)
@@ -185,6 +189,21 @@ void worker_signals_install(void)
     sigemptyset(&force.sa_mask);
     sigaction(SIGUSR1, &force, NULL);
     signal(SIGPIPE, SIG_IGN);
+    sigset_t ours;
+    sigemptyset(&ours);
+    for (size_t i = 0; i < sizeof fault_signals / sizeof *fault_signals; i++)
+        sigaddset(&ours, fault_signals[i]);
+    sigaddset(&ours, SIGINT);
+    sigaddset(&ours, SIGUSR1);
+    pthread_sigmask(SIG_UNBLOCK, &ours, NULL);
+}
+
+void worker_signals_install(void)
+{
+    main_thread = gettid();
+    worker_pid = getpid();
+    alt_stack = malloc(ALT_STACK_SIZE);
+    arm();
     /* backtrace() loads libgcc on first use; do it now, not in a handler. */
     void *warm[2];
     backtrace(warm, 2);
@@ -197,6 +216,7 @@ CellEnd worker_run_protected(void (*function)(void))
 {
     volatile int marker = 0;
     stack_top = (uintptr_t)&marker;
+    arm();
     memset(&fault, 0, sizeof fault);
     interrupt_pending = 0;
     forced_pending = 0;

@@ -224,6 +224,10 @@ static void test_faults(void)
     ok(traceback_has("exit(3)"), "with its status");
     is_str(rec.out, "bye\n", "output before exit() arrives");
     is_str(run("x"), "2.5", "earlier variables survive abort and exit");
+    is_str(run("#include <signal.h>\nsignal(SIGSEGV, SIG_DFL);\nsigset_t block;\nsigemptyset(&block);\n"
+               "sigaddset(&block, SIGUSR1);\nsigprocmask(SIG_BLOCK, &block, NULL);"), "(no result)",
+           "a cell resets the fault handler and blocks SIGUSR1");
+    is_str(run("int *again = NULL;\n*again = 2;"), "SIGSEGV", "the next fault is still caught");
     is_str(run("#include <sys/wait.h>\n#include <unistd.h>\npid_t child = fork();\n"
                "if (child == 0) { printf(\"child\\n\"); exit(0); }\nwaitpid(child, NULL, 0);\n"
                "printf(\"parent\\n\");"), "(no result)", "a cell may fork; the child's exit ends only the child");
