@@ -627,6 +627,27 @@ static bool starts_declaration(const Splitter *s, size_t i, size_t end)
             punct(s, j + 1, '['));
 }
 
+static bool has_top_assignment(const Splitter *s, size_t a, size_t b)
+{
+    static const char *const assignments[] = {
+        "=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", NULL
+    };
+    int depth = 0;
+    for (size_t i = a; i < b; i++) {
+        const CToken *t = &s->tok[i];
+        if (t->kind != CTOK_PUNCT)
+            continue;
+        char c = s->code[t->start];
+        if (t->length == 1 && (c == '(' || c == '[' || c == '{'))
+            depth++;
+        else if (t->length == 1 && (c == ')' || c == ']' || c == '}'))
+            depth--;
+        else if (depth == 0 && word_in(s->code + t->start, t->length, assignments))
+            return true;
+    }
+    return false;
+}
+
 static int classify(Splitter *s, size_t first, size_t end, bool terminated)
 {
     /* The ';' is not part of a declaration's declarators. */
@@ -662,7 +683,9 @@ static int classify(Splitter *s, size_t first, size_t end, bool terminated)
         }
         return add_declarators(s, first, decl_end, &sp);
     }
-    bool expression = !terminated && !is_in(s, first, statement_words) && !punct(s, first, '{');
+    /* An assignment as the last line is a statement, as in Python. */
+    bool expression = !terminated && !is_in(s, first, statement_words) && !punct(s, first, '{') &&
+                      !has_top_assignment(s, first, end);
     CellItem *item = add_item(s, expression ? ITEM_EXPRESSION : ITEM_STATEMENT, first, end);
     if (!item || !(item->text = slice(s, first, end)))
         return -1;

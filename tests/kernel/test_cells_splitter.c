@@ -127,6 +127,10 @@ int main(void)
 
     split("x = 5;\nx");
     is_str(shape(), "statement expression", "assignment is a statement");
+    split("x += 5");
+    is_str(shape(), "statement", "a trailing assignment is a statement, not a result");
+    split("x == 5");
+    is_str(shape(), "expression", "a trailing comparison is a result");
 
     split("unsigned long long big = 1ULL << 40, small;");
     is_str(shape(), "variable:big variable:small", "multiple declarators");
