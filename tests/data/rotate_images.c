@@ -1,6 +1,7 @@
-/* Writes the first N MNIST test images after random_rotation(DEGREES) from
- * manual_seed(SEED), one byte per pixel, for test_rotation.py to compare
- * with torchvision:  rotate_images MNIST_DIR SEED N DEGREES > out */
+/* Rotates images read from stdin with random_rotation(DEGREES) after
+ * manual_seed(SEED), one angle drawn per image as RandomRotation does, and
+ * writes them to stdout, one byte per pixel, for test_rotation.py to compare
+ * with torchvision:   rotate_images HEIGHT WIDTH SEED DEGREES < in > out */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,23 +10,29 @@
 int main(int argc, char **argv)
 {
     if (argc != 5) {
-        fprintf(stderr, "usage: rotate_images MNIST_DIR SEED N DEGREES\n");
+        fprintf(stderr, "usage: rotate_images HEIGHT WIDTH SEED DEGREES < images\n");
         return 2;
     }
-    Dataset *d = mnist(argv[1], .train = false,
-                       .transform = random_rotation((float)atof(argv[4])));
-    if (!d)
+    int height = atoi(argv[1]), width = atoi(argv[2]);
+    size_t n = (size_t)height * (size_t)width;
+    Transform *rotation = random_rotation((float)atof(argv[4]));
+    unsigned char *pixels = malloc(n);
+    Tensor *image = tensor(1, height, width);
+    if (!rotation || !pixels || !image)
         return 1;
-    manual_seed(strtoull(argv[2], NULL, 10));
-    size_t n = strtoull(argv[3], NULL, 10);
-    for (size_t i = 0; i < n && i < dataset_len(d); i++) {
-        Tensor *x = dataset_get(d, i, NULL);
-        unsigned char pixels[784];
-        for (int j = 0; j < 784; j++)
-            pixels[j] = (unsigned char)tensor_cdata(x)[j];
-        fwrite(pixels, 1, sizeof pixels, stdout);
-        tensor_free(x);
+    manual_seed(strtoull(argv[3], NULL, 10));
+    while (fread(pixels, 1, n, stdin) == n) {
+        float *p = tensor_data(image);
+        for (size_t i = 0; i < n; i++)
+            p[i] = pixels[i];
+        if (transform_apply(rotation, image) != 0)
+            return 1;
+        for (size_t i = 0; i < n; i++)
+            pixels[i] = (unsigned char)p[i];
+        fwrite(pixels, 1, n, stdout);
     }
-    dataset_free(d);
+    tensor_free(image);
+    transform_free(rotation);
+    free(pixels);
     return 0;
 }
