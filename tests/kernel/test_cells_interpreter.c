@@ -110,19 +110,28 @@ static bool traceback_has(const char *needle)
     return false;
 }
 
+static volatile int cell_returned;
+
+/* Interrupts, and again every half second until the cell has returned (a
+ * loaded machine may not have started the cell by the first time). */
 static void *interrupt_later(void *arg)
 {
     (void)arg;
-    usleep(700 * 1000);
-    interpreter_interrupt(interp);
+    for (int i = 0; i < 100 && !cell_returned; i++) {
+        usleep(i == 0 ? 700 * 1000 : 500 * 1000);
+        if (!cell_returned)
+            interpreter_interrupt(interp);
+    }
     return NULL;
 }
 
 static const char *run_interrupted(const char *code)
 {
     pthread_t thread;
+    cell_returned = 0;
     pthread_create(&thread, NULL, interrupt_later, NULL);
     const char *result = run(code);
+    cell_returned = 1;
     pthread_join(thread, NULL);
     return result;
 }
