@@ -139,10 +139,41 @@ void cell_declared_keys(const CellPlan *plan, KeySet *keys)
 {
     for (size_t i = 0; i < plan->count; i++) {
         const CellItem *item = &plan->items[i];
+        if (item->unchanged)
+            continue;
         if (item->kind == ITEM_VARIABLE || item->kind == ITEM_FUNCTION || item->kind == ITEM_EXTERN)
             key_set_add(keys, item->name);
         for (size_t k = 0; k < item->key_count; k++)
             key_set_add(keys, item->keys[k]);
+    }
+}
+
+/* Same text but for spacing. */
+static bool same_code(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r')
+            a++;
+        while (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r')
+            b++;
+        if (*a != *b)
+            return false;
+        if (!*a)
+            return true;
+        a++;
+        b++;
+    }
+}
+
+void cell_mark_unchanged(const CellState *state, CellPlan *plan)
+{
+    for (size_t i = 0; i < plan->count; i++) {
+        CellItem *item = &plan->items[i];
+        if (item->kind != ITEM_TYPE)
+            continue;
+        for (size_t e = 0; e < state->count && !item->unchanged; e++)
+            item->unchanged = state->entries[e].kind == ENTRY_TYPE &&
+                              same_code(state->entries[e].text, item->text);
     }
 }
 
@@ -157,6 +188,6 @@ void cell_commit(CellState *state, const CellPlan *plan, int cell, const char *o
     }
     free(hidden);
     for (size_t i = 0; i < plan->count; i++)
-        if (!prototype_of_own_function(plan, &plan->items[i]))
+        if (!prototype_of_own_function(plan, &plan->items[i]) && !plan->items[i].unchanged)
             commit_item(state, &plan->items[i], cell, origin);
 }

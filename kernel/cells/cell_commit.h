@@ -7,6 +7,11 @@
 #include "cell_splitter.h"
 #include "cell_state.h"
 
+/* Marks the cell's type definitions that the state already has, word for
+ * word (a cell run again): they are kept as they are, so that what other
+ * cells declared with them stays visible. */
+void cell_mark_unchanged(const CellState *state, CellPlan *plan);
+
 /* The keys a cell declares (what it replaces in the state). */
 void cell_declared_keys(const CellPlan *plan, KeySet *keys);
 

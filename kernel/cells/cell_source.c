@@ -70,6 +70,8 @@ static void line(Text *t, const CellSourceSpec *spec, int number)
 
 static void file_scope_item(Text *t, const CellSourceSpec *spec, const CellItem *item)
 {
+    if (item->unchanged)
+        return;     /* the prelude has it already */
     char *symbol = item->name ? cell_symbol(spec->cell, item->name) : NULL;
     switch (item->kind) {
     case ITEM_DEFINE:

@@ -56,6 +56,9 @@ typedef struct CellItem {
     char *init_head;
     int init_line;
     char *init_lead;
+    /* TYPE: the state already has this very definition (a cell run again);
+     * set by the interpreter: the item is neither compiled nor committed. */
+    bool unchanged;
 } CellItem;
 
 typedef struct CellPlan {

@@ -588,8 +588,9 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
     write_file(interp->work_dir, origin, magics.code);  /* gcc quotes the lines from it */
 
     KeySet declared = {0};
-    cell_declared_keys(&plan, &declared);
     pthread_mutex_lock(&interp->lock);
+    cell_mark_unchanged(&interp->state, &plan);
+    cell_declared_keys(&plan, &declared);
     bool *hidden = calloc(interp->state.count + 1, sizeof *hidden);
     if (hidden)
         cell_state_hidden(&interp->state, &declared, hidden);

@@ -175,6 +175,13 @@ static void test_state(void)
     ok(strstr(rec.err, "p") && strstr(rec.err, "no longer visible"), "note on what the old struct hid: %.120s",
        rec.err);
     is_str(run("struct P q = {1, 2, 3};\nq.c"), "3", "the new struct is used");
+    is_str(run("typedef struct { float x, y; } Vec2;\nVec2 origin = {0, 0};"), "(no result)", "a typedef");
+    is_str(run("float length1(Vec2 v) { return v.x + v.y; }\nlength1((Vec2){1, 2})"), "3",
+           "a function of another cell uses it");
+    is_str(run("typedef struct { float x, y; } Vec2;\nVec2 origin = {0, 0};"), "(no result)",
+           "the typedef's cell runs again");
+    ok(!strstr(rec.err, "no longer visible"), "an unchanged type hides nothing");
+    is_str(run("length1(origin)"), "0", "the other cell's function still works with it");
     is_str(run("\"hi\""), "\"hi\"", "string result");
     is_str(run("3.25"), "3.25", "double result");
     is_str(run("static int counter;\nvoid bump(void) { counter++; }\nbump(); bump();\ncounter"), "2",
