@@ -11,7 +11,7 @@ import { chromium } from 'playwright-core';
 import path from 'node:path';
 
 const [baseUrl, token, notebook, shots] = process.argv.slice(2);
-const CELL_TIMEOUT = 600_000;
+const CELL_TIMEOUT = 300_000;
 const facts = { steps: [], images: [], errors: [], console: [] };
 
 function step(name, ok, detail = '') {
@@ -58,11 +58,14 @@ async function waitForCell(page, i, timeout = CELL_TIMEOUT) {
   return cellInfo(page, i);
 }
 
+// Waits until the running cell i prints pattern; false if it ended first.
 async function waitForOutput(page, i, pattern, timeout = CELL_TIMEOUT) {
   await page.waitForFunction(([i, pattern]) => {
     const el = Jupyter.notebook.get_cell(i).element[0];
-    return new RegExp(pattern).test(Array.from(el.querySelectorAll('.output_text')).map((o) => o.textContent).join('\n'));
+    const text = Array.from(el.querySelectorAll('.output_text')).map((o) => o.textContent).join('\n');
+    return new RegExp(pattern).test(text) || /\[\d+\]/.test(el.querySelector('.input_prompt').textContent);
   }, [i, pattern], { timeout, polling: 250 });
+  return new RegExp(pattern).test((await cellInfo(page, i)).text);
 }
 
 async function waitForIdle(page, timeout = 120_000) {
@@ -140,8 +143,13 @@ async function main() {
       await runSelected(page);
       if (i === interruptAt) {
         // Let the first epoch finish (a checkpoint exists), then stop in the middle of the second.
-        await waitForOutput(page, i, 'Epoch \\[2/20\\], Step \\[200/938\\]');
+        const reached = await waitForOutput(page, i, 'Epoch \\[2/20\\], Step \\[200/938\\]');
         await shot(page, '04-training-running.png', i);
+        if (!reached) {
+          const info = await cellInfo(page, i);
+          step('training cell is running when interrupted', false, info.text + info.errors.join('\n'));
+          break;
+        }
         const running = await cellInfo(page, i);
         step('training cell is running when interrupted', /\[\*\]/.test(running.prompt), running.prompt);
         await page.locator('button[data-jupyter-action="jupyter-notebook:interrupt-kernel"]').click();
