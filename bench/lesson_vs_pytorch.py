@@ -128,7 +128,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--only", choices=sorted(RUNS))
     ap.add_argument("--workdir", default=os.path.join(BUILDDIR, "bench", "lesson-run"))
+    ap.add_argument("--cnb-notebook", help="another C lesson notebook (default: the German one)")
     args = ap.parse_args()
+    if args.cnb_notebook:
+        RUNS["cnb"]["notebook"] = os.path.abspath(args.cnb_notebook)
     if os.environ.get("CNB_BUILDDIR") and "JUPYTER_PATH" not in os.environ:
         os.environ["JUPYTER_PATH"] = os.path.join(BUILDDIR, "tests", "jupyter")
     print(f"lesson end to end with nbconvert, {os.cpu_count()} CPUs; "
