@@ -107,24 +107,17 @@ static int load_all(const char *root, bool train_split, Tensor **images, Tensor 
     return 0;
 }
 
-static double evaluate_preloaded(Model *model, const Tensor *images, const Tensor *labels)
+static double evaluate_preloaded(Model *model, Tensor *images, Tensor *labels)
 {
     int n = tensor_dim(images, 0), correct = 0;
-    Tensor *x = NULL, *y = NULL;          /* reused while the batch size stays */
     for (int start = 0; start < n; start += EVAL_BATCH) {
         int size = n - start < EVAL_BATCH ? n - start : EVAL_BATCH;
-        if (!x || tensor_dim(x, 0) != size) {
-            tensor_free(x);
-            tensor_free(y);
-            x = tensor(size, 784);
-            y = tensor(size);
-        }
-        memcpy(tensor_data(x), tensor_cdata(images) + (size_t)start * 784, (size_t)size * 784 * 4);
-        memcpy(tensor_data(y), tensor_cdata(labels) + start, (size_t)size * 4);
+        /* views, as torch's slicing: no copy */
+        Tensor *x = tensor_narrow(images, start, size), *y = tensor_narrow(labels, start, size);
         correct += count_correct(model_predict(model, x), y);
+        tensor_free(x);
+        tensor_free(y);
     }
-    tensor_free(x);
-    tensor_free(y);
     return 100.0 * correct / n;
 }
 

@@ -195,6 +195,30 @@ const float *tensor_cdata(const Tensor *t)
     return t->data;
 }
 
+Tensor *tensor_narrow(Tensor *t, int start, int length)
+{
+    if (!t) {
+        cnb_error("tensor_narrow", "tensor is NULL");
+        return NULL;
+    }
+    if (t->ndim < 1 || start < 0 || length < 0 || start + length > t->shape[0]) {
+        cnb_error("tensor_narrow", "rows %d..%d outside a first dimension of %d", start,
+                  start + length - 1, t->ndim ? t->shape[0] : 0);
+        return NULL;
+    }
+    Tensor *view = tensor_empty();
+    if (!view)
+        return NULL;
+    size_t row = t->shape[0] ? t->numel / (size_t)t->shape[0] : 0;
+    int shape[CNB_MAX_DIMS];
+    memcpy(shape, t->shape, sizeof shape);
+    shape[0] = length;
+    set_shape(view, shape, t->ndim, row * (size_t)length);
+    view->data = t->data + row * (size_t)start;
+    view->device = t->device;
+    return view;
+}
+
 int tensor_reshape(Tensor *t, const int *shape, int ndim)
 {
     size_t numel;

@@ -59,6 +59,14 @@ static void test_access(void)
     is_int(tensor_reshape(c, (int[]){4, 2}, 2), -1, "reshape with another numel fails");
     tensor_fill(c, 0.5f);
     is_near(tensor_sum(c), 3, 0, "fill");
+    Tensor *rows = tensor_narrow(t, 1, 1);
+    ok(rows && tensor_dim(rows, 0) == 1 && tensor_dim(rows, 1) == 3, "narrow: one row of three");
+    is_near(tensor_get(rows, 0, 2), 6, 0, "narrow views the second row");
+    tensor_data(rows)[0] = 40;
+    is_near(tensor_get(t, 1, 0), 40, 0, "and shares its data");
+    tensor_free(rows);
+    is_near(tensor_get(t, 1, 1), 5, 0, "freeing the view leaves the tensor");
+    ok(tensor_narrow(t, 1, 2) == NULL, "narrow past the end fails");
     Tensor *s = tensor_from_data((float[]){ 2.5f }, NULL, 0);
     is_near(tensor_item(s), 2.5, 0, "scalar item");
     ok(tensor_to(s, CPU) == s, "to(cpu) is a no-op");

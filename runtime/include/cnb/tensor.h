@@ -35,6 +35,11 @@ Device tensor_device(const Tensor *t);
 float *tensor_data(Tensor *t);
 const float *tensor_cdata(const Tensor *t);
 
+/* Rows start .. start+length-1 of t (along the first dimension), as
+ * torch.narrow(t, 0, start, length): a view sharing t's data, valid while t
+ * lives; free it with tensor_free (which leaves t's data alone). */
+Tensor *tensor_narrow(Tensor *t, int start, int length);
+
 /* Gives the tensor a new shape with the same number of elements (in place). */
 int tensor_reshape(Tensor *t, const int *shape, int ndim);
 void tensor_fill(Tensor *t, float value);
