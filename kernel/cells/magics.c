@@ -158,6 +158,34 @@ static int apply(CellMagics *magics, const char *name, const char *args, int lin
     return 0;
 }
 
+/* %%timeit: times the whole rest of the cell (which then does not run
+ * otherwise). */
+static int cell_magic(CellMagics *magics, const char *name, size_t length, char *end, int line)
+{
+    if (!(length >= 6 && strncmp(name, "timeit", 6) == 0 &&
+          (length == 6 || isspace((unsigned char)name[6])))) {
+        if (asprintf(&magics->error, "unknown cell magic %%%%%.*s (cnb knows %%%%timeit)",
+                     (int)strcspn(name, " \t\r\n"), name) < 0)
+            magics->error = NULL;
+        return 0;
+    }
+    if (!end || !end[1]) {
+        if (asprintf(&magics->error, "%%%%timeit needs code on the lines below it") < 0)
+            magics->error = NULL;
+        return 0;
+    }
+    /* The body keeps its lines; the splitter sees blank lines instead. */
+    char *body = NULL;
+    if (asprintf(&body, "{\n%s\n};", end + 1) < 0)
+        return -1;
+    int rc = add_timeit(magics, body, line);
+    free(body);
+    for (char *p = end + 1; *p; p++)
+        if (*p != '\n')
+            *p = ' ';
+    return rc;
+}
+
 int magics_parse(const char *code, CellMagics *magics)
 {
     *magics = (CellMagics){0};
@@ -171,6 +199,14 @@ int magics_parse(const char *code, CellMagics *magics)
         char *q = p;
         while (q < p + length && isspace((unsigned char)*q))
             q++;
+        if (q + 1 < p + length && q[0] == '%' && q[1] == '%') {
+            /* A cell magic: the rest of the cell is its body. */
+            int rc = cell_magic(magics, q + 2, (size_t)(p + length - q - 2), end, line);
+            if (rc != 0)
+                return rc;
+            memset(p, ' ', length);
+            break;
+        }
         if (q < p + length && *q == '%') {
             char *text = strndup(q + 1, (size_t)(p + length - q - 1));
             if (!text)

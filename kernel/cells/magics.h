@@ -4,6 +4,7 @@
  *   %ldflags -L/opt/x -lx   linker flags for this and later cells
  *   %lib m                  shorthand for %ldflags -lm
  *   %timeit <statement or expression>   times it, as IPython does
+ *   %%timeit (first line)   times the rest of the cell
  *   %who                    lists the globals of earlier cells with their types
  *   %reset                  forgets every earlier cell (a fresh worker, no flags)
  *

@@ -273,6 +273,9 @@ static void test_magics(void)
     run("void pause_a_little(void) { }\n");
     run("%timeit pause_a_little()");
     ok(strstr(rec.out, "per loop (mean") != NULL, "%%timeit of a void call: %.120s", rec.out);
+    run("%%timeit\nint acc = 0;\nfor (int i = 0; i < 10; i++) acc += i;\nprintf(\"\");");
+    ok(strstr(rec.out, "per loop (mean") != NULL, "%%%%timeit times the whole cell: %.120s", rec.out);
+    is_str(run("%%frobnicate\nint z;"), "UsageError", "unknown cell magic");
     run("%who");
     ok(strstr(rec.out, "fresh") && strstr(rec.out, "int"), "%%who lists globals with types: %.120s", rec.out);
     is_str(run("%lib m\n%cflags -DMAGIC=7\nMAGIC + (int)floor(2.5)"), "9", "%%lib and %%cflags");
