@@ -59,32 +59,36 @@ void sparse_input_free(SparseInput *s)
     free(s);
 }
 
-static bool grow(void **p, size_t *capacity, size_t want, size_t size)
+/* Grows array p (of any element type) to want elements; capacity is shared
+ * by arrays that grow together, so it is only updated by the caller. */
+#define GROW(p, have, want)                                                   \
+    ((want) <= (have) ? true : grow_to((void *)&(p), sizeof *(p), (want)))
+
+static bool grow_to(void *pointer_to_array, size_t element, size_t want)
 {
-    if (want <= *capacity)
-        return true;
-    void *q = realloc(*p, want * size);
-    if (!q)
+    void *array;
+    memcpy(&array, pointer_to_array, sizeof array);
+    void *bigger = realloc(array, want * element);
+    if (!bigger)
         return false;
-    *p = q;
-    *capacity = want;
+    memcpy(pointer_to_array, &bigger, sizeof bigger);
     return true;
 }
 
 static bool reserve(SparseInput *s, int rows, int cols, size_t entries)
 {
-    size_t rc = (size_t)s->rows_capacity, cc = (size_t)s->cols_capacity, cap = s->capacity;
-    bool ok = grow((void **)&s->row_start, &rc, (size_t)rows + 1, sizeof(int));
-    s->rows_capacity = (int)rc;
-    size_t cap2 = cap;
-    ok = ok && grow((void **)&s->index, &cap, entries, sizeof(int));
-    ok = ok && grow((void **)&s->value, &cap2, entries, sizeof(float));
-    s->capacity = cap < cap2 ? cap : cap2;
-    size_t c1 = cc, c2 = cc;
-    ok = ok && grow((void **)&s->col_start, &c1, (size_t)cols + 1, sizeof(int));
-    ok = ok && grow((void **)&s->col_next, &c2, (size_t)cols + 1, sizeof(int));
-    s->cols_capacity = (int)(c1 < c2 ? c1 : c2);
-    return ok;
+    size_t r = (size_t)rows + 1, c = (size_t)cols + 1;
+    if (!GROW(s->row_start, (size_t)s->rows_capacity, r))
+        return false;
+    s->rows_capacity = (int)(r > (size_t)s->rows_capacity ? r : (size_t)s->rows_capacity);
+    if (!GROW(s->index, s->capacity, entries) || !GROW(s->value, s->capacity, entries))
+        return false;
+    s->capacity = entries > s->capacity ? entries : s->capacity;
+    if (!GROW(s->col_start, (size_t)s->cols_capacity, c) ||
+        !GROW(s->col_next, (size_t)s->cols_capacity, c))
+        return false;
+    s->cols_capacity = (int)(c > (size_t)s->cols_capacity ? c : (size_t)s->cols_capacity);
+    return true;
 }
 
 /* CSR of x [rows, cols]; false when x is too dense (or memory is short). */
@@ -109,12 +113,11 @@ static bool build_rows(SparseInput *s, const float *x, int rows, int cols)
 /* CSC from the CSR, rows in increasing order within each column. */
 static bool build_columns(SparseInput *s, int rows, int cols)
 {
-    size_t nnz = (size_t)s->row_start[rows], c1 = s->col_capacity, c2 = s->col_capacity;
-    bool ok = grow((void **)&s->col_index, &c1, nnz + 1, sizeof(int));
-    ok = ok && grow((void **)&s->col_value, &c2, nnz + 1, sizeof(float));
-    s->col_capacity = c1 < c2 ? c1 : c2;
-    if (!ok)
+    size_t nnz = (size_t)s->row_start[rows];
+    if (!GROW(s->col_index, s->col_capacity, nnz + 1) ||
+        !GROW(s->col_value, s->col_capacity, nnz + 1))
         return false;
+    s->col_capacity = nnz + 1 > s->col_capacity ? nnz + 1 : s->col_capacity;
     memset(s->col_start, 0, ((size_t)cols + 1) * sizeof(int));
     for (size_t e = 0; e < nnz; e++)
         s->col_start[s->index[e] + 1]++;
@@ -135,8 +138,9 @@ static SparseInput *workspace(SparseInput **slot, size_t wt_floats)
     if (!*slot && !(*slot = calloc(1, sizeof **slot)))
         return NULL;
     SparseInput *s = *slot;
-    if (!grow((void **)&s->wt, &s->wt_capacity, wt_floats, sizeof(float)))
+    if (!GROW(s->wt, s->wt_capacity, wt_floats))
         return NULL;
+    s->wt_capacity = wt_floats > s->wt_capacity ? wt_floats : s->wt_capacity;
     return s;
 }
 
