@@ -341,6 +341,14 @@ static void test_model_api(void)
     ok(sequential(linear(2, 2), shared) == NULL, "a layer of another model is refused");
     model_free(a);
     ok(dropout(1.5f) == NULL, "dropout(1.5) fails");
+    Model *big = sequential(flatten(), linear(784, 64), relu(), linear(64, 10));
+    Tensor *none = tensor(0, 1, 28, 28);
+    Tensor *empty_out = model_forward(big, none);
+    ok(empty_out && tensor_dim(empty_out, 0) == 0 && tensor_dim(empty_out, 1) == 10,
+       "an empty batch gives an empty output");
+    ok(model_predict(big, none) != NULL, "and predicts");
+    tensor_free(none);
+    model_free(big);
     ok(model_forward(NULL, NULL) == NULL, "NULL model fails");
     model_free(NULL);
 }
