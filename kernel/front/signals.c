@@ -1,13 +1,16 @@
 /* Signals: SIGINT interrupts the running cell (interrupt_mode "signal"),
- * SIGTERM shuts the kernel down.  The handlers only write a byte to a pipe
+ * SIGTERM shuts the kernel down, and so does the death of the parent that
+ * launched the kernel (checked once a second, see parent_watch.c).  The handlers only write a byte to a pipe
  * (async-signal-safe); signal_thread does the work.  Handlers, unlike a
  * blocked signal mask, are not inherited by the worker across exec. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "parent_watch.h"
 #include "threads.h"
 
 static int wake_fd = -1;
@@ -25,6 +28,7 @@ static void on_signal(int signo)
 int signals_install(Kernel *kernel)
 {
     wake_fd = kernel->signal_pipe[1];
+    parent_watch_init();
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_signal;
@@ -48,7 +52,16 @@ void *signal_thread(void *arg)
     Kernel *kernel = arg;
     char byte;
     for (;;) {
-        ssize_t n = read(kernel->signal_pipe[0], &byte, 1);
+        struct pollfd wake = {kernel->signal_pipe[0], POLLIN, 0};
+        int ready = poll(&wake, 1, 1000);
+        if (ready == 0) {
+            if (parent_is_gone()) {
+                log_warn("the process that launched the kernel is gone: shutting down");
+                kernel_request_stop(kernel);
+            }
+            continue;
+        }
+        ssize_t n = ready < 0 ? -1 : read(kernel->signal_pipe[0], &byte, 1);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0 || byte == 'q')

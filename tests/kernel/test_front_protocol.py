@@ -10,6 +10,8 @@ import json
 import os
 import queue
 import signal
+import subprocess
+import sys
 import time
 import uuid
 
@@ -342,3 +344,40 @@ def test_ipc_transport(tmp_path):
         assert any(p.startswith("kernel-ipc-") for p in os.listdir(tmp_path))
     finally:
         stop_kernel(km, kc)
+
+
+LAUNCHER = r"""
+import os, subprocess, sys
+from jupyter_client.connect import write_connection_file
+path, _ = write_connection_file(sys.argv[2], ip="127.0.0.1", key=b"k")
+kernel = subprocess.Popen([sys.argv[1], "-f", path], start_new_session=True,
+                          env=dict(os.environ, JPY_PARENT_PID=str(os.getpid())))
+print(kernel.pid, flush=True)
+kernel.wait()
+"""
+
+
+def process_gone(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return "\nState:\tZ" in f.read()
+    except FileNotFoundError:
+        return True
+
+
+def test_kernel_exits_when_its_launcher_dies(tmp_path):
+    kernel = os.environ.get("CNB_KERNEL")
+    if os.environ.get("CNB_TEST_KERNEL_NAME", "cnb") != "cnb" or not kernel:
+        pytest.skip("needs CNB_KERNEL")
+    launcher = subprocess.Popen([sys.executable, "-c", LAUNCHER, kernel, str(tmp_path / "c.json")],
+                                stdout=subprocess.PIPE, text=True,
+                                env=dict(os.environ, TMPDIR=str(tmp_path)))
+    kernel_pid = int(launcher.stdout.readline())
+    assert not process_gone(kernel_pid)
+    launcher.kill()
+    launcher.wait()
+    deadline = time.monotonic() + TIMEOUT
+    while not process_gone(kernel_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert process_gone(kernel_pid), "an orphaned kernel shuts itself down"
+    assert [p for p in os.listdir(tmp_path) if p.startswith("cnb-kernel-")] == []
