@@ -3,6 +3,7 @@
 #include "cnb/host.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,15 +83,38 @@ CnbBundle *cnb_repr_ulong(unsigned long long value)
     return plain(text);
 }
 
+/* Python's float repr: the shortest digits that read back as the same value,
+ * positional between 1e-4 and 1e16, and always recognisably a float ("10.0"). */
+static void format_double(double value, char *text, size_t size)
+{
+    if (isnan(value) || isinf(value)) {
+        snprintf(text, size, "%s", isnan(value) ? "nan" : value > 0 ? "inf" : "-inf");
+        return;
+    }
+    int digits = 17;
+    for (int precision = 1; precision <= 17; precision++) {
+        snprintf(text, size, "%.*e", precision - 1, value);
+        if (strtod(text, NULL) == value) {
+            digits = precision;
+            break;
+        }
+    }
+    double magnitude = fabs(value);
+    if (value != 0 && (magnitude < 1e-4 || magnitude >= 1e16)) {
+        snprintf(text, size, "%.*e", digits - 1, value);
+        return;
+    }
+    int exponent = value == 0 ? 0 : (int)floor(log10(magnitude));
+    int decimals = digits - 1 - exponent;
+    snprintf(text, size, "%.*f", decimals > 0 ? decimals : 0, value);
+    if (!strchr(text, '.'))
+        strncat(text, ".0", size - strlen(text) - 1);
+}
+
 CnbBundle *cnb_repr_double(double value)
 {
-    /* Shortest form that reads back as the same double, like Python's repr. */
-    char text[40];
-    for (int precision = 1; precision <= 17; precision++) {
-        snprintf(text, sizeof text, "%.*g", precision, value);
-        if (strtod(text, NULL) == value)
-            break;
-    }
+    char text[64];
+    format_double(value, text, sizeof text);
     return plain(text);
 }
 

@@ -37,6 +37,14 @@ static void test_reprs(void)
     check_plain(cnb_repr_ulong(18446744073709551615ull), "18446744073709551615", "unsigned repr");
     check_plain(cnb_repr_double(0.1), "0.1", "double repr is the shortest exact form");
     check_plain(cnb_repr_double(1.0 / 3.0), "0.3333333333333333", "double repr keeps all digits");
+    check_plain(cnb_repr_double(10.0f), "10.0", "a whole float shows as 10.0");
+    check_plain(cnb_repr_double(1.0f), "1.0", "1.0f shows as 1.0");
+    check_plain(cnb_repr_double(0.1f), "0.10000000149011612", "0.1f shows its double value");
+    check_plain(cnb_repr_double(-2.5e-7), "-2.5e-07", "tiny values use an exponent");
+    check_plain(cnb_repr_double(1e20), "1e+20", "huge values use an exponent");
+    check_plain(cnb_repr_double(123456.75), "123456.75", "positional in between");
+    check_plain(cnb_repr_double(0.0), "0.0", "zero");
+    check_plain(cnb_repr_double(NAN), "nan", "nan");
     check_plain(cnb_repr_bool(true), "true", "bool repr");
     check_plain(cnb_repr_char('A'), "'A' (65)", "char repr");
     check_plain(cnb_repr_string("a \"q\"\n"), "\"a \\\"q\\\"\\n\"", "string repr is quoted and escaped");
