@@ -236,3 +236,38 @@ def test_clear_output(kernel):
     reply, outputs = execute(kc, 'printf("soon gone\\n"); fflush(stdout); clear_output(false);')
     assert reply["content"]["status"] == "ok"
     assert any(m["msg_type"] == "clear_output" for m in outputs)
+
+
+def test_interrupt_mode_signal_through_jupyter_client(tmp_path):
+    """interrupt_mode "signal": jupyter_client sends SIGINT to the kernel's
+    whole process group (the worker included); the loop stops, state stays."""
+    import json
+    import shutil
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+    source = KernelSpecManager().find_kernel_specs()["cnb"]
+    target = tmp_path / "kernels" / "cnb-signal"
+    shutil.copytree(source, target)
+    spec = json.loads((target / "kernel.json").read_text())
+    spec["interrupt_mode"] = "signal"
+    (target / "kernel.json").write_text(json.dumps(spec))
+    km = KernelManager(kernel_name="cnb-signal",
+                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")]))
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=TIMEOUT)
+        execute(kc, "int kept_through_signal = 23;")
+        drain_iopub(kc)
+        msg_id = kc.execute("while (1);")
+        wait_for_running(kc, msg_id)
+        time.sleep(0.3)
+        km.interrupt_kernel()
+        reply = shell_reply(kc, msg_id)["content"]
+        assert reply["status"] == "error"
+        assert "interrupt" in (reply["ename"] + reply["evalue"]).lower()
+        _, outputs = execute(kc, "kept_through_signal")
+        assert text_result(outputs) == "23"
+    finally:
+        stop_kernel(km, kc)
