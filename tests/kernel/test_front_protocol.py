@@ -80,12 +80,12 @@ def test_reply_headers_are_signed_protocol_messages(kernel):
     assert header["session"] != kc.session.session
 
 
-def raw_shell_socket(km):
-    """A DEALER on the kernel's shell port, outside jupyter_client."""
+def raw_shell_socket(km, port=None):
+    """A DEALER on the kernel's shell (or another) port, outside jupyter_client."""
     context = zmq.Context.instance()
     socket = context.socket(zmq.DEALER)
     socket.setsockopt(zmq.LINGER, 0)
-    socket.connect(f"{km.transport}://{km.ip}:{km.shell_port}")
+    socket.connect(f"{km.transport}://{km.ip}:{port or km.shell_port}")
     return socket
 
 
@@ -120,6 +120,19 @@ def test_message_with_wrong_key_is_dropped(kernel):
     frames = socket.recv_multipart()
     assert b"kernel_info_reply" in frames[frames.index(b"<IDS|MSG>") + 2]
     socket.close()
+    assert_still_answers(kc)
+
+
+def test_control_message_with_wrong_key_is_dropped(kernel):
+    km, kc = kernel
+    socket = raw_shell_socket(km, km.control_port)
+    # A forged shutdown must not stop the kernel.
+    socket.send_multipart(wire_frames(b"forged", "shutdown_request", json.dumps({"restart": False})))
+    assert_no_reply(socket)
+    socket.send_multipart(wire_frames(km.session.key, "kernel_info_request"))
+    assert socket.poll(TIMEOUT * 1000), "a correctly signed control message got no reply"
+    socket.close()
+    assert km.is_alive()
     assert_still_answers(kc)
 
 
