@@ -147,13 +147,49 @@ void weighted_row_sum(const int *restrict index, const float *restrict value, in
 }
 
 VECTOR_CLONES
-void vec_sparse_times_dense(const int *restrict row_start, const int *restrict index,
-                            const float *restrict value, int rows, const float *restrict bt, int n,
-                            float *restrict y)
+static void sparse_times_dense_any(const int *restrict row_start, const int *restrict index,
+                                   const float *restrict value, int rows,
+                                   const float *restrict bt, int n, float *restrict y)
 {
     for (int r = 0; r < rows; r++)
         weighted_row_sum(index + row_start[r], value + row_start[r],
                          row_start[r + 1] - row_start[r], bt, n, y + (size_t)r * (size_t)n);
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+/* With AVX-512's 32 registers a whole 256-wide row of outputs fits in 16
+ * accumulators: a row's nonzeros are then read once, and each W^T row is
+ * read in one sweep (measured 20% faster than two 128-wide passes). */
+__attribute__((target("avx512f")))
+static void sparse_times_dense_256(const int *restrict row_start, const int *restrict index,
+                                   const float *restrict value, int rows,
+                                   const float *restrict bt, int n, float *restrict y)
+{
+    for (int r = 0; r < rows; r++)
+        for (int j0 = 0; j0 < n; j0 += 256) {
+            vf16 acc[16] = {0};
+            for (int e = row_start[r]; e < row_start[r + 1]; e++) {
+                const float v = value[e], *b = bt + (size_t)index[e] * (size_t)n + j0;
+                for (int c = 0; c < 16; c++)
+                    acc[c] += v * *(const vf16 *)(b + 16 * c);
+            }
+            for (int c = 0; c < 16; c++)
+                *(vf16 *)(y + (size_t)r * (size_t)n + j0 + 16 * c) = acc[c];
+        }
+}
+#endif
+
+void vec_sparse_times_dense(const int *restrict row_start, const int *restrict index,
+                            const float *restrict value, int rows, const float *restrict bt, int n,
+                            float *restrict y)
+{
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+    if (n % 256 == 0 && __builtin_cpu_supports("avx512f")) {
+        sparse_times_dense_256(row_start, index, value, rows, bt, n, y);
+        return;
+    }
+#endif
+    sparse_times_dense_any(row_start, index, value, rows, bt, n, y);
 }
 
 /* By columns, the dense rows g[r] (64 rows of the batch) are read again for

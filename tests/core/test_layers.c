@@ -102,6 +102,9 @@ static void test_sparse_path(void)
     is_near(forward_error(single, sparse, 300, 70), 0, 1e-5, "sparse input: forward as x W^T + b");
     is_near(forward_error(single, dense, 300, 70), 0, 1e-5, "dense input: forward as x W^T + b");
     model_free(single);
+    Model *wide = sequential(linear(300, 512));   /* the 256-wide AVX-512 kernel */
+    is_near(forward_error(wide, sparse, 300, 512), 0, 1e-5, "sparse input, 512 outputs: forward");
+    model_free(wide);
     /* tanh, not relu: no kink for a finite difference to straddle */
     Model *m = sequential(linear(300, 70), tanh_layer(), linear(70, 5));
     gradient_check_every(m, sparse, y, "linear with a sparse input (15% nonzero)", 7);
