@@ -217,7 +217,7 @@ In C we write a function for it that returns a new, freshly initialised model ea
 
 add(code("""Model *mnist_classifier(void)
 {
-    return sequential(
+    Model *model = sequential(
         flatten(),              // very important! Why? (CNNs will not need this flattening)
         linear(28 * 28, 256),
         relu(),
@@ -226,6 +226,8 @@ add(code("""Model *mnist_classifier(void)
         linear(128, 64),
         relu(),
         linear(64, 10));        // one output per class
+    model_set_name(model, "MNISTClassifier");   // the name model_summary shows
+    return model;
 }"""))
 
 add(code("""Model *model = model_to(mnist_classifier(), device);
@@ -593,7 +595,7 @@ add(md("""Wir verwenden dasselbe Modell wie vorher, geben der Funktion aber eine
 
 add(code("""Model *fashion_mnist_classifier(void)
 {
-    return sequential(
+    Model *model = sequential(
         flatten(),              // very important! Why?
         linear(28 * 28, 256),
         relu(),
@@ -602,6 +604,8 @@ add(code("""Model *fashion_mnist_classifier(void)
         linear(128, 64),
         relu(),
         linear(64, 10));
+    model_set_name(model, "FashionMNISTClassifier");
+    return model;
 }"""))
 
 add(md("""Jetzt trainieren wir das Modell.""", """Now we train the model."""))
