@@ -9,6 +9,7 @@ with that reason."""
 import os
 import queue
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -16,6 +17,14 @@ from jupyter_client.manager import KernelManager
 
 KERNEL_NAME = os.environ.get("CNB_TEST_KERNEL_NAME", "cnb")
 TIMEOUT = 60  # generous: CI machines are slow, and no test asserts on time
+
+
+def isolate_history(name):
+    """Gives the kernels this test module starts their own history file.
+    History "tail" spans every session in the file (as in IPython), so
+    kernels of test modules running in parallel must not share it."""
+    base = os.environ.get("JUPYTER_DATA_DIR") or os.path.join(tempfile.gettempdir(), "cnb-test-data")
+    os.environ["JUPYTER_DATA_DIR"] = os.path.join(base, "front-" + name)
 
 
 def kernel_missing():

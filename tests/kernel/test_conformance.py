@@ -7,9 +7,10 @@ import unittest
 
 import jupyter_kernel_test
 
-from front_support import needs_kernel
+from front_support import isolate_history, needs_kernel
 
 pytestmark = needs_kernel
+isolate_history('conformance')
 
 
 class CnbKernelTests(jupyter_kernel_test.KernelTests):

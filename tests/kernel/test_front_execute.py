@@ -11,11 +11,12 @@ import time
 
 import pytest
 
-from front_support import (needs_kernel, TIMEOUT, control_reply, drain_iopub, execute, iopub_for,
+from front_support import (isolate_history, needs_kernel, TIMEOUT, control_reply, drain_iopub, execute, iopub_for,
                            shell_reply, start_kernel, stdout_of, stop_kernel,
                            text_result)
 
 pytestmark = needs_kernel
+isolate_history('execute')
 
 
 @pytest.fixture(scope="module")
@@ -271,3 +272,18 @@ def test_interrupt_mode_signal_through_jupyter_client(tmp_path):
         assert text_result(outputs) == "23"
     finally:
         stop_kernel(km, kc)
+
+
+def test_redefinition_through_the_protocol(kernel):
+    _, kc = kernel
+    execute(kc, "int twice(int v) { return 2 * v; }")
+    _, outputs = execute(kc, "twice(21)")
+    assert text_result(outputs) == "42"
+    execute(kc, "int twice(int v) { return 3 * v; }")
+    _, outputs = execute(kc, "twice(21)")
+    assert text_result(outputs) == "63", "the newest definition wins"
+    execute(kc, "int shape = 1;")
+    reply, _ = execute(kc, 'const char *shape = "round";')
+    assert reply["content"]["status"] == "ok"
+    _, outputs = execute(kc, "shape")
+    assert "round" in (text_result(outputs) or "")

@@ -18,10 +18,11 @@ import uuid
 import pytest
 import zmq
 
-from front_support import (needs_kernel, TIMEOUT, control_reply, drain_iopub, execute, iopub_for,
+from front_support import (isolate_history, needs_kernel, TIMEOUT, control_reply, drain_iopub, execute, iopub_for,
                            shell_reply, start_kernel, stop_kernel)
 
 pytestmark = needs_kernel
+isolate_history('protocol')
 
 
 @pytest.fixture(scope="module")
