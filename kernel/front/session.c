@@ -52,6 +52,12 @@ json_t *session_header(const Session *session, const char *msg_type)
 int session_send(const Session *session, void *socket, const Frame *ids, size_t n_ids,
                  const char *msg_type, const json_t *parent, json_t *content)
 {
+    /* A NULL content is a json_pack that failed (e.g. text that is not
+     * UTF-8): send nothing rather than a message without its fields. */
+    if (!content) {
+        log_error("cannot build the content of a %s message; not sent", msg_type);
+        return -1;
+    }
     Message msg = {
         .ids = (Frame *)ids, .n_ids = n_ids,
         .header = session_header(session, msg_type),

@@ -287,3 +287,11 @@ def test_redefinition_through_the_protocol(kernel):
     assert reply["content"]["status"] == "ok"
     _, outputs = execute(kc, "shape")
     assert "round" in (text_result(outputs) or "")
+
+
+def test_output_that_is_not_utf8_still_arrives(kernel):
+    _, kc = kernel
+    reply, outputs = execute(kc, 'printf("bad \\xff byte, ok \\xc3\\xa9\\n");')
+    assert reply["content"]["status"] == "ok"
+    text = stdout_of(outputs)
+    assert text.startswith("bad ") and text.endswith(" byte, ok é\n")
