@@ -162,6 +162,8 @@ def test_kernel_answers_while_a_cell_runs(kernel):
     assert shell_reply(kc, kc.inspect("manual_seed"))["content"]["status"] == "ok"
     assert shell_reply(kc, kc.is_complete("int a = 1;"))["content"]["status"] == "complete"
     assert shell_reply(kc, kc.history(hist_access_type="tail", n=1))["content"]["status"] == "ok"
+    assert shell_reply(kc, kc.kernel_info())["content"]["language_info"]["name"] == "c"
+    assert shell_reply(kc, kc.comm_info())["content"]["status"] == "ok"
     msg = kc.session.msg("kernel_info_request", {})
     kc.control_channel.send(msg)
     assert control_reply(kc, msg["header"]["msg_id"])["content"]["status"] == "ok"
@@ -295,3 +297,31 @@ def test_output_that_is_not_utf8_still_arrives(kernel):
     assert reply["content"]["status"] == "ok"
     text = stdout_of(outputs)
     assert text.startswith("bad ") and text.endswith(" byte, ok é\n")
+
+
+def test_interrupt_abandons_a_pending_input_request(kernel):
+    km, kc = kernel
+    execute(kc, "int kept_through_input = 5;")
+    drain_iopub(kc)
+    msg_id = kc.execute(READ_LINE, allow_stdin=True)
+    assert kc.get_stdin_msg(timeout=TIMEOUT)["msg_type"] == "input_request"
+    km.interrupt_kernel()          # the user gives up instead of typing
+    reply = shell_reply(kc, msg_id)
+    assert reply["content"]["status"] in ("ok", "error")
+    assert "got:" not in stdout_of(iopub_for(kc, msg_id))
+    _, outputs = execute(kc, "kept_through_input")
+    assert text_result(outputs) == "5"
+
+
+def test_shutdown_while_a_cell_runs(tmp_path):
+    km, kc = start_kernel(env={"TMPDIR": str(tmp_path)})
+    try:
+        msg_id = kc.execute("while (1);")
+        wait_for_running(kc, msg_id)
+        shutdown_id = kc.shutdown()
+        assert control_reply(kc, shutdown_id)["content"]["status"] == "ok"
+        assert km.provisioner.process.wait(timeout=TIMEOUT) == 0
+        assert [p for p in os.listdir(tmp_path) if p.startswith("cnb-kernel-")] == []
+    finally:
+        kc.stop_channels()
+        km.cleanup_resources()
