@@ -173,10 +173,14 @@ async function main() {
     }
 
     // Restart from the toolbar, confirm the dialog, and check the state is really gone.
+    await page.evaluate(() => {
+      window.cnbRestarted = false;
+      Jupyter.notebook.events.one('kernel_ready.Kernel', () => { window.cnbRestarted = true; });
+    });
     await page.locator('button[data-jupyter-action="jupyter-notebook:confirm-restart-kernel"]').click();
     await page.locator('.modal-dialog button', { hasText: 'Restart' }).click();
-    await page.waitForFunction(() => Jupyter.notebook.kernel.is_connected(), null, { timeout: 120_000 });
-    await page.waitForTimeout(500);
+    await page.waitForFunction(() => window.cnbRestarted && Jupyter.notebook.kernel.is_connected(), null,
+      { timeout: 120_000 });
     await waitForIdle(page);
     const after = await typeNewCell(page, 'printf("after restart: %d\\n", 6 * 7);');
     step('kernel runs cells after the restart', /after restart: 42/.test(after.text), after.text + after.errors.join('\n'));
