@@ -114,3 +114,12 @@ def test_build_tree_spec_points_at_the_build():
     assert os.path.isdir(spec["env"]["CNB_INCLUDE_DIR"])
     assert os.path.exists(os.path.join(spec["env"]["CNB_INCLUDE_DIR"], "cnb.h"))
     assert spec["env"]["CNB_LIB_DIR"].endswith("runtime/.libs")
+
+
+def test_install_sys_prefix_uses_the_active_environment(tmp_path):
+    needs_kernel()
+    env = dict(os.environ, VIRTUAL_ENV=str(tmp_path / "venv"))
+    env.pop("CONDA_PREFIX", None)
+    run = subprocess.run([KERNEL, "install", "--sys-prefix"], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    check_spec_folder(tmp_path / "venv" / "share" / "jupyter" / "kernels" / "cnb", os.path.realpath(KERNEL))
