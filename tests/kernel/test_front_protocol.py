@@ -395,3 +395,25 @@ def test_kernel_exits_when_its_launcher_dies(tmp_path):
         time.sleep(0.1)
     assert process_gone(kernel_pid), "an orphaned kernel shuts itself down"
     assert [p for p in os.listdir(tmp_path) if p.startswith("cnb-kernel-")] == []
+
+
+def test_empty_key_means_no_signing():
+    from jupyter_client.manager import KernelManager
+    km = KernelManager(kernel_name=os.environ.get("CNB_TEST_KERNEL_NAME", "cnb"))
+    km.session.key = b""
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=TIMEOUT)
+        with open(km.connection_file) as f:
+            assert json.load(f)["key"] == ""
+        socket = raw_shell_socket(km)
+        frames = wire_frames(b"", "kernel_info_request", sign=False)
+        socket.send_multipart(frames)
+        assert socket.poll(TIMEOUT * 1000), "an unsigned message is answered when the key is empty"
+        reply = socket.recv_multipart()
+        assert reply[reply.index(b"<IDS|MSG>") + 1] == b"", "replies are unsigned too"
+        socket.close()
+    finally:
+        stop_kernel(km, kc)
