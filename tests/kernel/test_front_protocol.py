@@ -417,3 +417,23 @@ def test_empty_key_means_no_signing():
         socket.close()
     finally:
         stop_kernel(km, kc)
+
+
+ODD_CONTENTS = [{}, {"code": 5, "cursor_pos": "x", "detail_level": None, "n": -3, "session": "s",
+                     "start": [], "stop": {}, "pattern": 7, "unique": "yes", "hist_access_type": 1,
+                     "comm_id": None, "target_name": [], "restart": "no", "silent": "x",
+                     "store_history": 0, "allow_stdin": None, "stop_on_error": "x"}]
+
+
+@pytest.mark.parametrize("msg_type", ["kernel_info_request", "complete_request", "inspect_request",
+                                      "is_complete_request", "history_request", "comm_info_request",
+                                      "comm_open", "comm_msg", "comm_close", "connect_request",
+                                      "execute_request"])
+def test_requests_with_odd_content_never_crash(kernel, msg_type):
+    km, kc = kernel
+    for content in ODD_CONTENTS:
+        msg = kc.session.msg(msg_type, content)
+        kc.shell_channel.send(msg)
+        iopub_for(kc, msg["header"]["msg_id"])   # busy ... idle: it was handled
+    assert km.is_alive()
+    assert_still_answers(kc)
