@@ -25,6 +25,11 @@ static void on_signal(int signo)
     errno = saved;
 }
 
+static void on_sigpipe(int signo)
+{
+    (void)signo;
+}
+
 int signals_install(Kernel *kernel)
 {
     wake_fd = kernel->signal_pipe[1];
@@ -36,8 +41,11 @@ int signals_install(Kernel *kernel)
     action.sa_flags = SA_RESTART;
     if (sigaction(SIGINT, &action, NULL) < 0 || sigaction(SIGTERM, &action, NULL) < 0)
         return -1;
-    signal(SIGPIPE, SIG_IGN);
-    return 0;
+    /* A write to a lost worker's pipe must fail with EPIPE, not kill the
+     * front.  A handler rather than SIG_IGN: an ignored signal would stay
+     * ignored in the worker across exec, a handler does not. */
+    action.sa_handler = on_sigpipe;
+    return sigaction(SIGPIPE, &action, NULL);
 }
 
 void signals_quit(Kernel *kernel)
