@@ -10,10 +10,12 @@
 unsigned compute_enter(void);
 void compute_leave(unsigned saved);
 
-/* C = alpha * op(A) op(B) + beta * C, row-major, float32, via OpenBLAS;
- * small products run on one thread (threads cost more than they save
- * below a few MFLOP), large ones on all the cores OpenBLAS found. */
+/* C = alpha * op(A) op(B) + beta * C, row-major, float32, via OpenBLAS. */
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
           const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
+
+/* Chooses OpenBLAS's threads for the products of a pass over a batch of
+ * this many rows: one below 256 rows, all the cores OpenBLAS found above. */
+void gemm_threads_for_rows(int rows);
 
 #endif

@@ -69,6 +69,7 @@ Tensor *model_forward(Model *model, const Tensor *input)
     if (check_input("model_forward", model, input) < 0)
         return NULL;
     unsigned csr = compute_enter();
+    gemm_threads_for_rows(input->ndim ? input->shape[0] : 1);
     const Tensor *x = input;
     model->graph_ready = false;
     for (int i = 0; i < model->count; i++) {
@@ -129,6 +130,7 @@ Tensor *model_predict(Model *model, const Tensor *input)
     if (check_input("model_predict", model, input) < 0)
         return NULL;
     unsigned csr = compute_enter();
+    gemm_threads_for_rows(input->ndim ? input->shape[0] : 1);
     const Tensor *x = input;
     Tensor *out = NULL;
     int block = -1;               /* the input is the caller's */
@@ -188,6 +190,7 @@ int model_backward(Model *model, const Tensor *grad_output, unsigned long genera
         return -1;
     memcpy(model->grad_top->data, grad_output->data, grad_output->numel * sizeof(float));
     unsigned csr = compute_enter();
+    gemm_threads_for_rows(grad_output->shape[0]);
     Tensor *grad = model->grad_top;
     for (int i = model->count - 1; i >= model->first_trainable && grad; i--)
         grad = backward_layer(model, i, grad, i > model->first_trainable);
