@@ -2,6 +2,7 @@
 #include "kernel.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,7 +112,7 @@ Kernel *kernel_open(const ConnectionInfo *connection)
     kernel->iopub_in = bind_inproc(kernel, INPROC_IOPUB);
     kernel->shell_replies = bind_inproc(kernel, INPROC_SHELL_REPLIES);
     if (!kernel->iopub_in || !kernel->shell_replies || make_work_dir(kernel) < 0 ||
-        pipe(kernel->signal_pipe) < 0)
+        pipe2(kernel->signal_pipe, O_CLOEXEC) < 0)
         goto fail;
     open_history(kernel);
     return kernel;
