@@ -4,6 +4,9 @@
 #include "tap.h"
 
 #include <stdlib.h>
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 static Tensor *random_tensor(const int *shape, int ndim, float scale)
 {
@@ -356,6 +359,33 @@ static void test_model_api(void)
     model_free(NULL);
 }
 
+/* The runtime flushes denormals inside its kernels only: the caller's
+ * floating-point mode is the same before and after. */
+static void test_float_mode_restored(void)
+{
+#if defined(__x86_64__)
+    manual_seed(1);
+    Model *m = sequential(flatten(), linear(784, 32), relu(), linear(32, 10));
+    Tensor *x = tensor(4, 784), *y = labels(4, 10);
+    Loss *loss = cross_entropy_loss();
+    Optimizer *opt = adam(m);
+    unsigned before = _mm_getcsr();
+    loss_backward(loss_forward(loss, model_forward(m, x), y));
+    optimizer_step(opt);
+    model_predict(m, x);
+    is_int(_mm_getcsr(), before, "MXCSR (FTZ/DAZ) is the caller's again after a training step");
+    volatile float tiny = 1e-40f;     /* a denormal survives in the caller's code */
+    ok(tiny * 1.0f != 0.0f, "denormals are not flushed outside the runtime");
+    optimizer_free(opt);
+    loss_free(loss);
+    tensor_free(x);
+    tensor_free(y);
+    model_free(m);
+#else
+    ok(1, "# SKIP MXCSR is x86 only");
+#endif
+}
+
 static void test_dropout_modes(void)
 {
     manual_seed(5);
@@ -387,5 +417,6 @@ int main(void)
     test_cross_entropy();
     test_model_api();
     test_dropout_modes();
+    test_float_mode_restored();
     return tap_done();
 }
