@@ -272,6 +272,21 @@ static void test_model_api(void)
            ")\n"
            "Trainable parameters: 242,762\n", "summary as print(model) plus the count");
     free(text);
+    Model *others = sequential(linear(4, 3), sigmoid(), dropout(0.25f), tanh_layer(), relu());
+    char *other_text = summary_text(others);
+    is_str(other_text,
+           "Model(\n"
+           "  (layers): Sequential(\n"
+           "    (0): Linear(in_features=4, out_features=3, bias=True)\n"
+           "    (1): Sigmoid()\n"
+           "    (2): Dropout(p=0.25, inplace=False)\n"
+           "    (3): Tanh()\n"
+           "    (4): ReLU()\n"
+           "  )\n"
+           ")\n"
+           "Trainable parameters: 15\n", "reprs of sigmoid, dropout, tanh as PyTorch's; default name");
+    free(other_text);
+    model_free(others);
     const char *names[] = { "layers.1.weight", "layers.1.bias", "layers.3.weight", "layers.3.bias",
                             "layers.5.weight", "layers.5.bias", "layers.7.weight", "layers.7.bias" };
     for (int p = 0; p < 8; p++) {
