@@ -615,8 +615,10 @@ static bool starts_declaration(const Splitter *s, size_t i, size_t end)
         return false;
     if (names_type(s, i))
         return !punct(s, i + 1, '(') || punct(s, i + 2, '*');
-    /* Unknown names: `A b` is always a declaration; `A *b = ...` and
-     * `A *b;` are too (as expressions they would be useless or invalid). */
+    /* Unknown names: `A b` is always a declaration; `A *b = ...`, `A *b;`
+     * and `A *f(...)` are too (as expressions they would be useless or
+     * invalid): the last is how a function returning a runtime pointer type
+     * (`Model *make_model(void) { ... }`) begins. */
     if (is_ident(s, i + 1))
         return true;
     size_t j = i + 1;
@@ -624,7 +626,7 @@ static bool starts_declaration(const Splitter *s, size_t i, size_t end)
         j++;
     return j > i + 1 && is_ident(s, j) &&
            (punct(s, j + 1, '=') || punct(s, j + 1, ';') || punct(s, j + 1, ',') ||
-            punct(s, j + 1, '['));
+            punct(s, j + 1, '[') || punct(s, j + 1, '('));
 }
 
 static bool has_top_assignment(const Splitter *s, size_t a, size_t b)

@@ -70,7 +70,7 @@ def test_magics(kernel):
     run(kc, "int counted = 5;")
     assert "per loop (mean" in stdout_of(run(kc, "%timeit counted * 3")[1])
     assert "counted" in stdout_of(run(kc, "%who")[1])
-    assert text_result(run(kc, "%lib m\ncbrt(27.0)")[1]) == "3"
+    assert text_result(run(kc, "%lib m\ncbrt(27.0)")[1]) == "3.0"
     reply, _ = run(kc, "%frobnicate")
     assert reply["status"] == "error" and reply["ename"] == "UsageError"
 

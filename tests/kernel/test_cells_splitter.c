@@ -60,6 +60,10 @@ int main(void)
     split("Unknown *u = make();\nfoo(1);");
     is_str(shape(), "variable:u statement", "unknown type name recognized by shape");
 
+    split("Unknown *make_unknown(void) { return NULL; }\nUnknown *w(int);\nmake_unknown()");
+    is_str(shape(), "function:make_unknown prototype:w expression",
+           "a function returning a pointer to an unknown type name is a function");
+
     split("a * b");
     is_str(shape(), "expression", "trailing product is an expression");
 
