@@ -1,7 +1,9 @@
 /* The compute environment of the CPU backend: denormals flushed to zero
- * while runtime kernels run, and OpenBLAS threads chosen per GEMM size. */
+ * while runtime kernels run, and matrix products. */
 #ifndef CNB_CORE_COMPUTE_H
 #define CNB_CORE_COMPUTE_H
+
+#include <stdbool.h>
 
 /* Sets FTZ and DAZ in this thread's MXCSR and returns the previous state:
  * denormal activations (tiny gradients late in training) are 10-100x slower
@@ -10,12 +12,16 @@
 unsigned compute_enter(void);
 void compute_leave(unsigned saved);
 
-/* C = alpha * op(A) op(B) + beta * C, row-major, float32, via OpenBLAS. */
+/* C = alpha * op(A) op(B) + beta * C, row-major, float32, via OpenBLAS,
+ * split across the runtime's threads when it is large enough (gemm.c). */
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
           const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
+/* The same on the calling thread only (inside a parallel part). */
+void gemm_serial(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                 const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
 
-/* Chooses OpenBLAS's threads for the products of a pass over a batch of
- * this many rows: one below 256 rows, all the cores OpenBLAS found above. */
+/* Keeps OpenBLAS at one thread (the runtime splits products itself); the
+ * batch size no longer matters. */
 void gemm_threads_for_rows(int rows);
 
 #endif

@@ -1,38 +1,38 @@
-/* Matrix products through OpenBLAS, with the thread count chosen per pass.
+/* Matrix products through OpenBLAS, split across the runtime's threads.
  *
- * OpenBLAS starts its threads for any product it thinks is large enough;
- * for the lesson's 64-row batches that costs more in wake-ups and cache
- * traffic than it gains (measured: two threads make the GEMMs of an epoch
- * slower), while a 1000-row evaluation batch runs twice as fast on two.
- * Switching the count is itself expensive (the sleeping threads must wake:
- * ~0.7 ms), so it is chosen once per forward or backward pass from the
- * number of rows in the batch (gemm_threads_for_rows), not per product.
- * openblas_set_num_threads is only called when the choice changes, since it
- * is a global setting. */
+ * OpenBLAS's own threads are left at one: for the lesson's 64-row batches
+ * they cost more in wake-ups (~0.7 ms after a sleep) than they gain, and
+ * switching their count per pass was itself expensive.  Instead gemm()
+ * cuts C into one block of columns (or rows, when C is narrow) per thread
+ * of the runtime's pool (parallel.h), and each thread runs a one-thread
+ * OpenBLAS product on its block: every element of C is the same sum in the
+ * same order as in the undivided product, so results do not depend on the
+ * thread count. */
 #include <stdbool.h>
+#include <stddef.h>
+#include <pthread.h>
 #include <cblas.h>
 #include "core/compute.h"
+#include "core/parallel.h"
 
-#define GEMM_PARALLEL_ROWS 256
+/* Below this many multiply-adds a product takes about as long as handing
+ * half of it to the other thread (~1-2 us). */
+#define GEMM_PARALLEL_MIN 131072.0
 
-static int max_threads = -1;  /* what OpenBLAS chose at start-up */
-static int current_threads = -1;
+static void openblas_one_thread(void)
+{
+    openblas_set_num_threads(1);
+}
 
 void gemm_threads_for_rows(int rows)
 {
-    if (max_threads < 0) {
-        max_threads = openblas_get_num_threads();
-        current_threads = max_threads;
-    }
-    int want = rows < GEMM_PARALLEL_ROWS ? 1 : max_threads;
-    if (want != current_threads) {
-        openblas_set_num_threads(want);
-        current_threads = want;
-    }
+    (void)rows;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, openblas_one_thread);
 }
 
-void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
-          const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc)
+void gemm_serial(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                 const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc)
 {
     if (m <= 0 || n <= 0)
         return;
@@ -42,9 +42,40 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                 c[(size_t)i * (size_t)ldc + (size_t)j] *= beta;
         return;
     }
-    if (max_threads < 0)
-        gemm_threads_for_rows(0);  /* a product outside a pass: one thread */
+    gemm_threads_for_rows(0);
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb,
                 beta, c, ldc);
+}
+
+typedef struct GemmTask {
+    bool trans_a, trans_b;
+    int m, n, k, lda, ldb, ldc;
+    float alpha, beta;
+    const float *a, *b;
+    float *c;
+} GemmTask;
+
+static void gemm_part(void *context, int part, int parts)
+{
+    const GemmTask *t = context;
+    size_t lo, hi;
+    if (t->n >= t->m) {           /* a block of columns: B's columns (rows if B^T) */
+        parallel_slice((size_t)t->n, part, parts, 16, &lo, &hi);
+        const float *b = t->b + (t->trans_b ? lo * (size_t)t->ldb : lo);
+        gemm_serial(t->trans_a, t->trans_b, t->m, (int)(hi - lo), t->k, t->alpha, t->a, t->lda,
+                    b, t->ldb, t->beta, t->c + lo, t->ldc);
+    } else {                      /* a block of rows: A's rows (columns if A^T) */
+        parallel_slice((size_t)t->m, part, parts, 8, &lo, &hi);
+        const float *a = t->a + (t->trans_a ? lo : lo * (size_t)t->lda);
+        gemm_serial(t->trans_a, t->trans_b, (int)(hi - lo), t->n, t->k, t->alpha, a, t->lda,
+                    t->b, t->ldb, t->beta, t->c + lo * (size_t)t->ldc, t->ldc);
+    }
+}
+
+void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+          const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc)
+{
+    GemmTask t = { trans_a, trans_b, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c };
+    parallel_run(gemm_part, &t, (double)m * n * k >= GEMM_PARALLEL_MIN);
 }

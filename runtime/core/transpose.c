@@ -69,17 +69,23 @@ static void tile_plain(const float *src, size_t lds, float *dst, size_t ldd, int
 
 void vec_transpose(const float *src, int rows, int cols, float *dst, bool accumulate)
 {
+    vec_transpose_strided(src, (size_t)cols, rows, cols, dst, (size_t)rows, accumulate);
+}
+
+void vec_transpose_strided(const float *src, size_t lds, int rows, int cols, float *dst,
+                           size_t ldd, bool accumulate)
+{
     bool simd = have_avx2();
     /* column blocks outside: consecutive tiles fill the same destination
      * lines, which then leave the cache complete */
     for (int c0 = 0; c0 < cols; c0 += 8)
         for (int r0 = 0; r0 < rows; r0 += 8) {
-            const float *s = src + (size_t)r0 * (size_t)cols + (size_t)c0;
-            float *d = dst + (size_t)c0 * (size_t)rows + (size_t)r0;
+            const float *s = src + (size_t)r0 * lds + (size_t)c0;
+            float *d = dst + (size_t)c0 * ldd + (size_t)r0;
             int h = rows - r0 < 8 ? rows - r0 : 8, w = cols - c0 < 8 ? cols - c0 : 8;
             if (simd && h == 8 && w == 8)
-                tile8_avx2(s, (size_t)cols, d, (size_t)rows, accumulate);
+                tile8_avx2(s, lds, d, ldd, accumulate);
             else
-                tile_plain(s, (size_t)cols, d, (size_t)rows, h, w, accumulate);
+                tile_plain(s, lds, d, ldd, h, w, accumulate);
         }
 }

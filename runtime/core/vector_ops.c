@@ -67,10 +67,11 @@ void vec_sgd(float *restrict p, const float *restrict grad, float *restrict buf,
 }
 
 VECTOR_CLONES
-void vec_bias_rows(float *restrict y, const float *restrict b, int rows, int cols, bool relu)
+void vec_bias_rows(float *restrict y, int ld, const float *restrict b, int rows, int cols,
+                   bool relu)
 {
     for (int r = 0; r < rows; r++) {
-        float *row = y + (size_t)r * (size_t)cols;
+        float *row = y + (size_t)r * (size_t)ld;
         if (relu)
             for (int j = 0; j < cols; j++) {
                 float x = row[j] + b[j];
@@ -97,13 +98,13 @@ void vec_relu(const float *in, float *out, size_t n)
 }
 
 VECTOR_CLONES
-void vec_column_sums(const float *restrict g, int rows, int cols, float *restrict out,
+void vec_column_sums(const float *restrict g, int ld, int rows, int cols, float *restrict out,
                      bool accumulate)
 {
     if (!accumulate)
         memset(out, 0, (size_t)cols * sizeof(float));
     for (int r = 0; r < rows; r++) {
-        const float *row = g + (size_t)r * (size_t)cols;
+        const float *row = g + (size_t)r * (size_t)ld;
         for (int j = 0; j < cols; j++)
             out[j] += row[j];
     }
@@ -202,28 +203,29 @@ void vec_sparse_times_dense(const int *restrict row_start, const int *restrict i
 VECTOR_CLONES
 void vec_sparse_columns_times_dense(const int *restrict col_start, const int *restrict index,
                                     const float *restrict value, int cols,
-                                    const float *restrict g, int n, float *restrict out)
+                                    const float *restrict g, int ldg, int n,
+                                    float *restrict out, int ldo)
 {
     int j0 = 0;
     for (; j0 + SLICE <= n; j0 += SLICE)
         for (int k = 0; k < cols; k++) {
             vf16 acc[SLICE_VECTORS] = {0};
             for (int e = col_start[k]; e < col_start[k + 1]; e++) {
-                const float v = value[e], *gr = g + (size_t)index[e] * (size_t)n + j0;
+                const float v = value[e], *gr = g + (size_t)index[e] * (size_t)ldg + j0;
                 for (int c = 0; c < SLICE_VECTORS; c++)
                     acc[c] += v * *(const vf16 *)(gr + 16 * c);
             }
             for (int c = 0; c < SLICE_VECTORS; c++)
-                *(vf16 *)(out + (size_t)k * (size_t)n + j0 + 16 * c) = acc[c];
+                *(vf16 *)(out + (size_t)k * (size_t)ldo + j0 + 16 * c) = acc[c];
         }
     if (j0 == n)
         return;
     for (int k = 0; k < cols; k++) {
-        float *o = out + (size_t)k * (size_t)n;
+        float *o = out + (size_t)k * (size_t)ldo;
         for (int j = j0; j < n; j++)
             o[j] = 0.0f;
         for (int e = col_start[k]; e < col_start[k + 1]; e++) {
-            const float v = value[e], *gr = g + (size_t)index[e] * (size_t)n;
+            const float v = value[e], *gr = g + (size_t)index[e] * (size_t)ldg;
             for (int j = j0; j < n; j++)
                 o[j] += v * gr[j];
         }

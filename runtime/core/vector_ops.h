@@ -25,16 +25,19 @@ typedef struct SgdScalars {
 
 void vec_sgd(float *p, const float *grad, float *buf, size_t n, const SgdScalars *s);
 
-/* y[r][j] += b[j] for each row, then max(y, 0) when relu. */
-void vec_bias_rows(float *y, const float *b, int rows, int cols, bool relu);
+/* y[r][j] += b[j] for each row (rows ld apart), then max(y, 0) when relu. */
+void vec_bias_rows(float *y, int ld, const float *b, int rows, int cols, bool relu);
 /* g *= (y > 0) */
 void vec_relu_backward(const float *y, float *g, size_t n);
 void vec_relu(const float *in, float *out, size_t n);
-/* out[j] (+)= sum over rows of g[r][j] */
-void vec_column_sums(const float *g, int rows, int cols, float *out, bool accumulate);
+/* out[j] (+)= sum over rows of g[r][j] (rows ld apart) */
+void vec_column_sums(const float *g, int ld, int rows, int cols, float *out, bool accumulate);
 
-/* dst [cols, rows] = (or +=) the transpose of src [rows, cols] (transpose.c). */
+/* dst [cols, rows] = (or +=) the transpose of src [rows, cols] (transpose.c);
+ * the strided form works on blocks of larger matrices (lds, ldd: row pitch). */
 void vec_transpose(const float *src, int rows, int cols, float *dst, bool accumulate);
+void vec_transpose_strided(const float *src, size_t lds, int rows, int cols, float *dst,
+                           size_t ldd, bool accumulate);
 
 /* Writes the positions and values of the nonzeros of x[0..n) and returns
  * how many, or SIZE_MAX when there are more than room (nonzeros.c).
@@ -46,7 +49,8 @@ size_t vec_nonzeros(const float *x, int n, int *index, float *value, size_t room
 void vec_sparse_times_dense(const int *row_start, const int *index, const float *value, int rows,
                             const float *bt, int n, float *y);
 /* The same, by columns (CSC): out[k] = sum over the nonzeros x[r][k] of
- * x[r][k] * g[r], g is [rows, n], out is [k, n] (the transposed dW). */
+ * x[r][k] * g[r], g is [rows, n] (rows ldg apart), out is [k, n] (rows ldo
+ * apart: the transposed dW, or a block of columns of it). */
 void vec_sparse_columns_times_dense(const int *col_start, const int *index, const float *value,
-                                    int cols, const float *g, int n, float *out);
+                                    int cols, const float *g, int ldg, int n, float *out, int ldo);
 #endif

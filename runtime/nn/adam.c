@@ -5,6 +5,7 @@
  *     p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  * The scalars are computed in double, as Python does, then used as floats. */
 #include "nn/optimizer_impl.h"
+#include "core/parallel.h"
 #include "core/vector_ops.h"
 #include "cnb/error.h"
 
@@ -31,6 +32,26 @@ Optimizer *adam_new(Model *model, AdamOptions o)
     return opt;
 }
 
+typedef struct AdamPass {
+    Optimizer *opt;
+    const AdamScalars *s;
+} AdamPass;
+
+/* Every parameter's slice for this part: elementwise, so any cut gives
+ * the same numbers; cuts on 64-byte lines keep the threads' writes apart. */
+static void adam_part(void *context, int part, int parts)
+{
+    const AdamPass *a = context;
+    Model *model = a->opt->model;
+    for (int p = 0; p < model->param_count; p++) {
+        size_t lo, hi;
+        parallel_slice(model->params[p]->numel, part, parts, 16, &lo, &hi);
+        if (lo < hi)
+            vec_adam(model->params[p]->data + lo, model->param_grads[p]->data + lo,
+                     a->opt->state1[p] + lo, a->opt->state2[p] + lo, hi - lo, a->s);
+    }
+}
+
 void adam_step(Optimizer *opt)
 {
     const AdamOptions *o = &opt->adam;
@@ -42,8 +63,6 @@ void adam_step(Optimizer *opt)
         .eps = (float)o->eps, .weight_decay = (float)o->weight_decay,
         .step_size = (float)(o->lr / bc1), .bias_correction2_sqrt = (float)sqrt(bc2),
     };
-    Model *model = opt->model;
-    for (int p = 0; p < model->param_count; p++)
-        vec_adam(model->params[p]->data, model->param_grads[p]->data, opt->state1[p],
-                 opt->state2[p], model->params[p]->numel, &s);
+    AdamPass pass = { opt, &s };
+    parallel_run(adam_part, &pass, opt->model->param_count > 0);
 }

@@ -63,10 +63,18 @@ void linear_forward(Layer *layer, const Tensor *in, Tensor *out, bool training);
 void linear_backward(Layer *layer, const Tensor *in, const Tensor *out, Tensor *grad_out,
                      Tensor *grad_in, bool first_accumulation);
 
-/* The sparse-input path (linear_sparse.c): false when it does not apply
- * (small layer, dense input), and the caller takes the dense GEMM. */
+/* Bias and fused activation on rows x [c0, c1) of y (rows ld apart). */
+void linear_epilogue(const Layer *layer, float *y, int ld, int rows, int c0, int c1);
+
+/* The sparse-input path (linear_sparse.c).  linear_sparse_forward is false
+ * when it does not apply (too dense, not eligible, out of memory) and then
+ * writes nothing; when true, out holds act(x W^T + b).  For backward,
+ * linear_sparse_backward_ready says whether the kept nonzeros serve this
+ * input (and prepares their columns); linear_sparse_weight_grad then makes
+ * rows [lo, hi) of dW (+)= G^T X, safe to call for disjoint ranges at once. */
 bool linear_sparse_forward(Layer *layer, const Tensor *in, Tensor *out, bool training);
-bool linear_sparse_weight_grad(Layer *layer, const Tensor *in, const float *grad_out,
+bool linear_sparse_backward_ready(Layer *layer, const Tensor *in);
+void linear_sparse_weight_grad(Layer *layer, const float *grad_out, int lo, int hi,
                                bool first_accumulation);
 void sparse_input_free(SparseInput *sparse);
 

@@ -7,6 +7,7 @@
  * and handed to uniform_ as floats. */
 #include "nn/layer.h"
 #include "core/compute.h"
+#include "core/parallel.h"
 #include "core/vector_ops.h"
 #include "cnb/error.h"
 #include "cnb/random.h"
@@ -51,18 +52,82 @@ Layer *linear(int in_features, int out_features)
     return layer;
 }
 
+/* Parallel work is worth handing out above this many multiply-adds. */
+#define PARALLEL_MIN_WORK 131072.0
+
+void linear_epilogue(const Layer *layer, float *y, int ld, int rows, int c0, int c1)
+{
+    bool relu = layer->fused == ACT_RELU;
+    vec_bias_rows(y + c0, ld, layer->bias->data + c0, rows, c1 - c0, relu);
+    if (layer->fused != ACT_NONE && !relu)
+        for (int r = 0; r < rows; r++)
+            activation_forward(layer->fused, y + (size_t)r * (size_t)ld + c0,
+                               y + (size_t)r * (size_t)ld + c0, (size_t)(c1 - c0));
+}
+
+typedef struct LinearPass {
+    Layer *layer;
+    const float *x;               /* the input [rows, in] */
+    const float *y;               /* the output [rows, out] (backward) */
+    float *out;                   /* forward: the output; backward: G, rewritten in place */
+    int rows;
+    bool sparse, first_accumulation;
+} LinearPass;
+
+/* A block of the output: columns (wide layers) or rows (narrow ones), the
+ * product, then bias and activation while the block is in cache. */
+static void forward_part(void *context, int part, int parts)
+{
+    const LinearPass *p = context;
+    int n_in = p->layer->in_features, n_out = p->layer->out_features;
+    size_t lo, hi;
+    if (n_out >= 32) {
+        parallel_slice((size_t)n_out, part, parts, 16, &lo, &hi);
+        gemm_serial(false, true, p->rows, (int)(hi - lo), n_in, 1.0f, p->x, n_in,
+                    p->layer->weight->data + lo * (size_t)n_in, n_in, 0.0f, p->out + lo, n_out);
+        linear_epilogue(p->layer, p->out, n_out, p->rows, (int)lo, (int)hi);
+    } else {
+        parallel_slice((size_t)p->rows, part, parts, 1, &lo, &hi);
+        float *y = p->out + lo * (size_t)n_out;
+        gemm_serial(false, true, (int)(hi - lo), n_out, n_in, 1.0f, p->x + lo * (size_t)n_in,
+                    n_in, p->layer->weight->data, n_in, 0.0f, y, n_out);
+        linear_epilogue(p->layer, y, n_out, (int)(hi - lo), 0, n_out);
+    }
+}
+
 void linear_forward(Layer *layer, const Tensor *in, Tensor *out, bool training)
 {
     int n_in = layer->in_features, n_out = layer->out_features;
     int rows = (int)(in->numel / (size_t)n_in);
-    if (!linear_sparse_forward(layer, in, out, training))
-        gemm(false, true, rows, n_out, n_in, 1.0f, in->data, n_in, layer->weight->data, n_in,
-             0.0f, out->data, n_out);
-    /* bias and activation in one pass over the output, while it is in cache */
-    bool relu = layer->fused == ACT_RELU;
-    vec_bias_rows(out->data, layer->bias->data, rows, n_out, relu);
-    if (layer->fused != ACT_NONE && !relu)
-        activation_forward(layer->fused, out->data, out->data, out->numel);
+    if (linear_sparse_forward(layer, in, out, training))
+        return;
+    LinearPass p = { .layer = layer, .x = in->data, .out = out->data, .rows = rows };
+    parallel_run(forward_part, &p, (double)rows * n_in * n_out >= PARALLEL_MIN_WORK);
+}
+
+/* Columns [lo, hi) of G: the activation's derivative, then the rows
+ * [lo, hi) of dW and db that depend on those columns only. */
+static void weight_grad_part(void *context, int part, int parts)
+{
+    const LinearPass *p = context;
+    int n_in = p->layer->in_features, n_out = p->layer->out_features;
+    size_t lo, hi;
+    parallel_slice((size_t)n_out, part, parts, 16, &lo, &hi);
+    if (lo == hi)
+        return;
+    float *g = p->out;
+    if (p->layer->fused != ACT_NONE)
+        for (int r = 0; r < p->rows; r++)
+            activation_backward(p->layer->fused, p->y + (size_t)r * (size_t)n_out + lo,
+                                g + (size_t)r * (size_t)n_out + lo, hi - lo);
+    vec_column_sums(g + lo, n_out, p->rows, (int)(hi - lo), p->layer->grad_bias->data + lo,
+                    !p->first_accumulation);
+    if (p->sparse)
+        linear_sparse_weight_grad(p->layer, g, (int)lo, (int)hi, p->first_accumulation);
+    else
+        gemm_serial(true, false, (int)(hi - lo), n_in, p->rows, 1.0f, g + lo, n_out, p->x, n_in,
+                    p->first_accumulation ? 0.0f : 1.0f,
+                    p->layer->grad_weight->data + lo * (size_t)n_in, n_in);
 }
 
 void linear_backward(Layer *layer, const Tensor *in, const Tensor *out, Tensor *grad_out,
@@ -70,15 +135,12 @@ void linear_backward(Layer *layer, const Tensor *in, const Tensor *out, Tensor *
 {
     int n_in = layer->in_features, n_out = layer->out_features;
     int rows = (int)(in->numel / (size_t)n_in);
-    float *g = grad_out->data;
-    if (layer->fused != ACT_NONE)
-        activation_backward(layer->fused, out->data, g, grad_out->numel);
-    /* dW (+)= G^T X, db (+)= column sums of G, dX = G W */
-    if (!linear_sparse_weight_grad(layer, in, g, first_accumulation))
-        gemm(true, false, n_out, n_in, rows, 1.0f, g, n_out, in->data, n_in,
-             first_accumulation ? 0.0f : 1.0f, layer->grad_weight->data, n_in);
-    vec_column_sums(g, rows, n_out, layer->grad_bias->data, !first_accumulation);
+    /* dW (+)= G^T X, db (+)= column sums of G, then dX = G W */
+    LinearPass p = { .layer = layer, .x = in->data, .y = out->data, .out = grad_out->data,
+                     .rows = rows, .sparse = linear_sparse_backward_ready(layer, in),
+                     .first_accumulation = first_accumulation };
+    parallel_run(weight_grad_part, &p, (double)rows * n_in * n_out >= PARALLEL_MIN_WORK);
     if (grad_in)
-        gemm(false, false, rows, n_in, n_out, 1.0f, g, n_out, layer->weight->data, n_in,
-             0.0f, grad_in->data, n_in);
+        gemm(false, false, rows, n_in, n_out, 1.0f, grad_out->data, n_out, layer->weight->data,
+             n_in, 0.0f, grad_in->data, n_in);
 }

@@ -16,6 +16,7 @@
  * images, Fashion-MNIST at ~50% nonzero, hidden activations) take the
  * OpenBLAS path; the results agree to float rounding (other summation order). */
 #include "nn/layer.h"
+#include "core/parallel.h"
 #include "core/vector_ops.h"
 #include "cnb/error.h"
 
@@ -149,6 +150,36 @@ static bool eligible(const Layer *layer)
     return layer->in_features >= SPARSE_MIN_IN && layer->out_features >= SPARSE_MIN_OUT;
 }
 
+typedef struct SparseForward {
+    Layer *layer;
+    SparseInput *s;
+    float *out;
+    int rows;
+} SparseForward;
+
+/* Part of W^T: rows [lo, hi) of W become columns of W^T. */
+static void transpose_part(void *context, int part, int parts)
+{
+    const SparseForward *f = context;
+    size_t n_in = (size_t)f->layer->in_features, n_out = (size_t)f->layer->out_features, lo, hi;
+    parallel_slice(n_out, part, parts, 8, &lo, &hi);
+    vec_transpose_strided(f->layer->weight->data + lo * n_in, n_in, (int)(hi - lo), (int)n_in,
+                          f->s->wt + lo, n_out, false);
+}
+
+/* Part of the batch: its rows of x W^T, then bias and activation. */
+static void product_part(void *context, int part, int parts)
+{
+    const SparseForward *f = context;
+    int n_out = f->layer->out_features;
+    size_t lo, hi;
+    parallel_slice((size_t)f->rows, part, parts, 1, &lo, &hi);
+    float *y = f->out + lo * (size_t)n_out;
+    vec_sparse_times_dense(f->s->row_start + lo, f->s->index, f->s->value, (int)(hi - lo),
+                           f->s->wt, n_out, y);
+    linear_epilogue(f->layer, y, n_out, (int)(hi - lo), 0, n_out);
+}
+
 bool linear_sparse_forward(Layer *layer, const Tensor *in, Tensor *out, bool training)
 {
     SparseInput **slot = training ? &layer->sparse_train : &layer->sparse_predict;
@@ -161,8 +192,9 @@ bool linear_sparse_forward(Layer *layer, const Tensor *in, Tensor *out, bool tra
     SparseInput *s = workspace(slot, (size_t)n_in * (size_t)n_out);
     if (!s || !build_rows(s, in->data, rows, n_in))
         return false;
-    vec_transpose(layer->weight->data, n_out, n_in, s->wt, false);
-    vec_sparse_times_dense(s->row_start, s->index, s->value, rows, s->wt, n_out, out->data);
+    SparseForward f = { layer, s, out->data, rows };
+    parallel_run(transpose_part, &f, true);
+    parallel_run(product_part, &f, rows >= 8);
     /* kept for backward: the input must not change until then (the API
      * asks that it stays valid; torch would refuse an in-place change) */
     s->valid = true;
@@ -170,16 +202,22 @@ bool linear_sparse_forward(Layer *layer, const Tensor *in, Tensor *out, bool tra
     return true;
 }
 
-bool linear_sparse_weight_grad(Layer *layer, const Tensor *in, const float *g,
+bool linear_sparse_backward_ready(Layer *layer, const Tensor *in)
+{
+    SparseInput *s = layer->sparse_train;
+    int n_in = layer->in_features;
+    int rows = (int)(in->numel / (size_t)n_in);
+    return s && s->valid && s->rows == rows && build_columns(s, rows, n_in);
+}
+
+void linear_sparse_weight_grad(Layer *layer, const float *g, int lo, int hi,
                                bool first_accumulation)
 {
     SparseInput *s = layer->sparse_train;
     int n_in = layer->in_features, n_out = layer->out_features;
-    int rows = (int)(in->numel / (size_t)n_in);
-    if (!s || !s->valid || s->rows != rows || !build_columns(s, rows, n_in))
-        return false;
-    vec_sparse_columns_times_dense(s->col_start, s->col_index, s->col_value, n_in, g, n_out,
-                                   s->wt);
-    vec_transpose(s->wt, n_in, n_out, layer->grad_weight->data, !first_accumulation);
-    return true;
+    vec_sparse_columns_times_dense(s->col_start, s->col_index, s->col_value, n_in, g + lo, n_out,
+                                   hi - lo, s->wt + lo, n_out);
+    vec_transpose_strided(s->wt + lo, (size_t)n_out, n_in, hi - lo,
+                          layer->grad_weight->data + (size_t)lo * (size_t)n_in, (size_t)n_in,
+                          !first_accumulation);
 }

@@ -1,0 +1,265 @@
+/* The runtime's persistent compute threads (see parallel.h).
+ *
+ * Workers wait for a generation counter to change: spinning first (the next
+ * task of a training step usually comes within microseconds), then sleeping
+ * on a futex, so an idle pool costs nothing and does not steal the core
+ * the dataloader's thread or the notebook needs.  The caller runs part 0
+ * itself and waits for the workers the same way.  One dispatcher at a
+ * time: a nested call, or a second thread while one dispatches, runs its
+ * work on its own thread in one part instead of waiting.
+ *
+ * The thread count is set_num_threads(n), else CNB_NUM_THREADS, else
+ * OPENBLAS_NUM_THREADS or OMP_NUM_THREADS (a user who limited those meant
+ * it for us too), else the CPUs this process may run on (at most 8: the
+ * layers of the lessons' models do not gain from more). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "core/parallel.h"
+#include "cnb/error.h"
+#include "cnb/tensor.h"
+
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define cpu_relax() _mm_pause()
+#define csr_get() _mm_getcsr()
+#define csr_set(v) _mm_setcsr(v)
+#else
+#define cpu_relax() ((void)0)
+#define csr_get() 0u
+#define csr_set(v) ((void)(v))
+#endif
+
+#define MAX_THREADS 64
+#define DEFAULT_MAX_THREADS 8
+/* How long a thread spins before it sleeps: longer than the gaps between
+ * the products of a step, short against the time between steps. */
+#define SPIN_NS 100000
+
+static struct {
+    atomic_int wanted;            /* threads asked for (0: not decided yet) */
+    atomic_bool busy;             /* someone is dispatching */
+    int workers;                  /* worker threads running (threads - 1) */
+    pthread_t thread[MAX_THREADS];
+    atomic_uint generation;       /* bumped for each task (a futex word) */
+    atomic_int pending;           /* workers still on the task (a futex word) */
+    atomic_int sleepers;          /* workers asleep on generation */
+    atomic_bool caller_sleeps;    /* the dispatcher asleep on pending */
+    atomic_bool stop;
+    ParallelFn *fn;
+    void *context;
+    int parts;
+    unsigned csr;                 /* the caller's FTZ/DAZ, for the workers */
+} pool;
+
+static long futex(void *word, int op, int value)
+{
+    return syscall(SYS_futex, word, op, value, NULL, NULL, 0);
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Spins until *word != seen or SPIN_NS pass; true if it changed. */
+static bool spin_while_equal(atomic_uint *word, unsigned seen)
+{
+    int64_t start = 0;
+    for (unsigned i = 1;; i++) {
+        if (atomic_load_explicit(word, memory_order_acquire) != seen)
+            return true;
+        cpu_relax();
+        if (i % 64 == 0) {
+            int64_t t = now_ns();
+            if (!start)
+                start = t;
+            else if (t - start > SPIN_NS)
+                return false;
+        }
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    int part = (int)(intptr_t)arg;
+    unsigned seen = 0;
+    for (;;) {
+        if (!spin_while_equal(&pool.generation, seen)) {
+            atomic_fetch_add(&pool.sleepers, 1);
+            while (atomic_load(&pool.generation) == seen)
+                futex(&pool.generation, FUTEX_WAIT_PRIVATE, (int)seen);
+            atomic_fetch_sub(&pool.sleepers, 1);
+        }
+        seen = atomic_load_explicit(&pool.generation, memory_order_acquire);
+        if (atomic_load(&pool.stop))
+            return NULL;
+        if (part < pool.parts) {
+            csr_set(pool.csr);
+            pool.fn(pool.context, part, pool.parts);
+        }
+        if (atomic_fetch_sub(&pool.pending, 1) == 1 && atomic_load(&pool.caller_sleeps))
+            futex(&pool.pending, FUTEX_WAKE_PRIVATE, 1);
+    }
+}
+
+static void publish(void)
+{
+    atomic_fetch_add(&pool.generation, 1);
+    if (atomic_load(&pool.sleepers) > 0)
+        futex(&pool.generation, FUTEX_WAKE_PRIVATE, INT_MAX);
+}
+
+static void wait_for_workers(void)
+{
+    int64_t start = 0;
+    for (unsigned i = 1; atomic_load(&pool.pending) != 0; i++) {
+        cpu_relax();
+        if (i % 64 != 0)
+            continue;
+        int64_t t = now_ns();
+        if (!start)
+            start = t;
+        if (t - start < SPIN_NS)
+            continue;
+        atomic_store(&pool.caller_sleeps, true);
+        int left = atomic_load(&pool.pending);
+        if (left != 0)
+            futex(&pool.pending, FUTEX_WAIT_PRIVATE, left);
+        atomic_store(&pool.caller_sleeps, false);
+    }
+}
+
+static void stop_workers(void)
+{
+    if (pool.workers == 0)
+        return;
+    atomic_store(&pool.stop, true);
+    atomic_store(&pool.pending, pool.workers);
+    publish();
+    for (int i = 0; i < pool.workers; i++)
+        pthread_join(pool.thread[i], NULL);
+    atomic_store(&pool.stop, false);
+    pool.workers = 0;
+}
+
+static void start_workers(int count)
+{
+    atomic_store(&pool.generation, 0);
+    for (int i = 0; i < count; i++) {
+        if (pthread_create(&pool.thread[i], NULL, worker_main, (void *)(intptr_t)(i + 1))) {
+            cnb_error("set_num_threads", "could not start a compute thread; using %d", i + 1);
+            atomic_store(&pool.wanted, i + 1);
+            break;
+        }
+        pool.workers = i + 1;
+    }
+}
+
+static int parse_count(const char *name)
+{
+    const char *text = getenv(name);
+    if (!text || !*text)
+        return 0;
+    char *end;
+    long n = strtol(text, &end, 10);
+    return *end == '\0' && n >= 1 && n <= MAX_THREADS ? (int)n : 0;
+}
+
+static int default_threads(void)
+{
+    const char *names[] = { "CNB_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS" };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        int n = parse_count(names[i]);
+        if (n)
+            return n;
+    }
+    cpu_set_t cpus;
+    int n = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus)
+                                                         : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > DEFAULT_MAX_THREADS ? DEFAULT_MAX_THREADS : n;
+}
+
+/* A forked child has none of the parent's workers: start afresh. */
+static void after_fork_in_child(void)
+{
+    pool.workers = 0;
+    atomic_store(&pool.busy, false);
+    atomic_store(&pool.sleepers, 0);
+    atomic_store(&pool.stop, false);
+}
+
+int get_num_threads(void)
+{
+    int n = atomic_load(&pool.wanted);
+    if (n == 0) {
+        int expected = 0;
+        atomic_compare_exchange_strong(&pool.wanted, &expected, default_threads());
+        n = atomic_load(&pool.wanted);
+    }
+    return n;
+}
+
+int set_num_threads(int n)
+{
+    if (n < 1 || n > MAX_THREADS)
+        return cnb_error("set_num_threads", "%d threads: choose 1 to %d", n, MAX_THREADS);
+    atomic_store(&pool.wanted, n);   /* the next parallel_run starts or stops workers */
+    return 0;
+}
+
+int parallel_parts(void)
+{
+    return get_num_threads();
+}
+
+void parallel_run(ParallelFn *fn, void *context, bool worth)
+{
+    bool expected = false;
+    if (!worth || get_num_threads() == 1 ||
+        !atomic_compare_exchange_strong(&pool.busy, &expected, true)) {
+        fn(context, 0, 1);
+        return;
+    }
+    static bool fork_handler;
+    if (!fork_handler) {
+        pthread_atfork(NULL, NULL, after_fork_in_child);
+        fork_handler = true;
+    }
+    int threads = get_num_threads();
+    if (pool.workers != threads - 1) {
+        stop_workers();
+        start_workers(threads - 1);
+    }
+    pool.fn = fn;
+    pool.context = context;
+    pool.parts = pool.workers + 1;
+    pool.csr = csr_get();
+    atomic_store(&pool.pending, pool.workers);
+    publish();
+    fn(context, 0, pool.parts);
+    wait_for_workers();
+    atomic_store(&pool.busy, false);
+}
+
+void parallel_slice(size_t n, int part, int parts, size_t align, size_t *lo, size_t *hi)
+{
+    size_t units = (n + align - 1) / align;
+    size_t a = units * (size_t)part / (size_t)parts * align;
+    size_t b = units * (size_t)(part + 1) / (size_t)parts * align;
+    *lo = a < n ? a : n;
+    *hi = b < n ? b : n;
+}
