@@ -164,8 +164,8 @@ async function main() {
         continue;
       }
       const info = await waitForCell(page, i);
-      if (info.errors.length) facts.errors.push({ cell: i, source: info.source.slice(0, 200), errors: info.errors });
-      if (info.images.length) facts.images.push({ cell: i, source: info.source.slice(0, 200), images: info.images });
+      if (info.errors.length) facts.errors.push({ cell: i, source: info.source.slice(0, 2000), errors: info.errors });
+      if (info.images.length) facts.images.push({ cell: i, source: info.source.slice(0, 2000), images: info.images });
       if (/show_images\(/.test(info.source) && facts.images.length === 1) await shot(page, '02-sample-grid.png', i);
       if (/show_images\(/.test(info.source) && facts.images.length === 2) await shot(page, '03-fashion-samples.png', i);
       if (/show_confusion_matrix\(/.test(info.source)) await shot(page, '07-heatmap.png', i);
