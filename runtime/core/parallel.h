@@ -4,10 +4,11 @@
  * a tenth of a millisecond each: far too short for threads started per call
  * or woken from sleep (OpenBLAS's own threads cost ~0.7 ms to wake, and
  * made an epoch slower).  So the runtime keeps its own persistent workers
- * that spin briefly between tasks, and splits the work itself, statically:
- * part p of `parts` always gets the same slice, so results are the same
- * every run for a given thread count.  Each split keeps every output
- * element's summation order, so results also match the one-thread run. */
+ * that spin briefly between tasks, and splits the work itself into a fixed
+ * number of parts: part p of `parts` always gets the same slice, whichever
+ * thread runs it, so results are the same every run for a given thread
+ * count.  The splits keep every output element's summation order, so for
+ * the lesson's batches results also match the one-thread run. */
 #ifndef CNB_CORE_PARALLEL_H
 #define CNB_CORE_PARALLEL_H
 
@@ -16,13 +17,12 @@
 
 typedef void ParallelFn(void *context, int part, int parts);
 
-/* How many parts parallel_run splits work into now (the thread count). */
-int parallel_parts(void);
-
-/* Runs fn(context, p, parts) for every p in [0, parts): part 0 on the
- * caller, the others on the pool's workers, and returns when all are done.
- * With worth == false (too little work to share), or when the pool is in
- * use (a nested call, another thread), runs fn(context, 0, 1) on the caller. */
+/* Runs fn(context, p, parts) for every p in [0, parts) (parts: twice the
+ * threads), each on whichever thread claims it first, the caller
+ * included, and returns when all are done.  With worth == false (too
+ * little work to share), one thread, or when the pool is in use (a nested
+ * call, another thread), runs fn(context, 0, 1) on the caller.  Parts must
+ * write disjoint memory. */
 void parallel_run(ParallelFn *fn, void *context, bool worth);
 
 /* The slice [*lo, *hi) of [0, n) that part p of parts gets; the cut points

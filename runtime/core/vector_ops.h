@@ -44,13 +44,20 @@ void vec_transpose_strided(const float *src, size_t lds, int rows, int cols, flo
  * index and value must have room + 16 entries. */
 size_t vec_nonzeros(const float *x, int n, int *index, float *value, size_t room);
 
-/* Sparse rows (CSR) times a dense matrix: y[r] = sum over the nonzeros
- * x[r][k] of x[r][k] * bt[k], where bt is [k, n] (the transposed weight). */
-void vec_sparse_times_dense(const int *row_start, const int *index, const float *value, int rows,
-                            const float *bt, int n, float *y);
-/* The same, by columns (CSC): out[k] = sum over the nonzeros x[r][k] of
- * x[r][k] * g[r], g is [rows, n] (rows ldg apart), out is [k, n] (rows ldo
- * apart: the transposed dW, or a block of columns of it). */
-void vec_sparse_columns_times_dense(const int *col_start, const int *index, const float *value,
-                                    int cols, const float *g, int ldg, int n, float *out, int ldo);
+/* Sparse rows (CSR, row r's entries at [row_start[r], row_end[r])) times a
+ * dense matrix: y[r] = sum over the nonzeros x[r][k] of x[r][k] * bt[k],
+ * where bt is [k, n] (the transposed weight). */
+void vec_sparse_times_dense(const int *row_start, const int *row_end, const int *index,
+                            const float *value, int rows, const float *bt, int n, float *y);
+/* Columns [0, width) of the same product, with bt and y pointing at the
+ * block's first column and ldb / ldy apart (a part of the output). */
+void vec_sparse_times_dense_block(const int *row_start, const int *row_end, const int *index,
+                                  const float *value, int rows, const float *bt, int ldb,
+                                  int width, float *y, int ldy);
+/* The same, by columns (CSC): out[j][k] (+)= sum over the nonzeros x[r][k]
+ * of x[r][k] * g[r][j], g is [rows, n] (rows ldg apart), out is [n, cols]
+ * (rows ldo apart: dW, or a block of its rows). */
+void vec_sparse_columns_times_dense_t(const int *col_start, const int *col_end, const int *index,
+                                      const float *value, int cols, const float *g, int ldg,
+                                      int n, float *out, int ldo, bool accumulate);
 #endif

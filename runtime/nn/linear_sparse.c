@@ -12,7 +12,15 @@
  *
  * with W^T made by a fast transpose each step (W changes every step) and
  * dW^T transposed (or added) into the gradient.  The input's gradient,
- * when needed, still comes from the dense GEMM.  Dense inputs (normalized
+ * when needed, still comes from the dense GEMM.
+ *
+ * Every piece is split across the compute threads: each row's nonzeros go
+ * to a slot of their own (CSR with a start and an end per row, so rows can
+ * be gathered in parallel), the columns' nonzeros (CSC, for backward) come
+ * from a transposed copy of the batch, also by slices, and the product is
+ * cut where the nonzeros, not the rows, are halved.  The order of each sum
+ * is the one of the one-thread code, so results do not depend on the
+ * thread count.  Dense inputs (normalized
  * images, Fashion-MNIST at ~50% nonzero, hidden activations) take the
  * OpenBLAS path; the results agree to float rounding (other summation order). */
 #include "nn/layer.h"
@@ -20,6 +28,7 @@
 #include "core/vector_ops.h"
 #include "cnb/error.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,118 +40,87 @@
 #define SPARSE_MIN_OUT 32
 
 struct SparseInput {
-    int *row_start, *index;       /* CSR of the input */
+    int rows_capacity, cols;      /* the shape the slots are laid out for */
+    int rows;                     /* of the last input */
+    size_t row_pitch, col_pitch;  /* entries per row slot / column slot */
+    int *row_start, *row_end;     /* CSR: row r is [row_start[r], row_end[r]) */
+    int *index;
     float *value;
-    size_t capacity;              /* entries of index/value */
-    int rows_capacity;
-    int *col_start, *col_next, *col_index;   /* CSC (backward) */
+    int *col_start, *col_end;     /* CSC (backward) */
+    int *col_index;
     float *col_value;
-    int cols_capacity;
-    size_t col_capacity;          /* entries of col_index/col_value */
+    float *xt;                    /* the batch transposed [cols, rows] */
     float *wt;                    /* W^T [in, out] (forward), dW^T (backward) */
     size_t wt_capacity;
     bool valid;                   /* holds the nonzeros of the last training input */
-    int rows;
+    bool columns;                 /* and their CSC */
+    bool was_dense;               /* the last input took the dense path */
 };
+
+static void free_slots(SparseInput *s)
+{
+    free(s->row_start);
+    free(s->row_end);
+    free(s->index);
+    free(s->value);
+    free(s->col_start);
+    free(s->col_end);
+    free(s->col_index);
+    free(s->col_value);
+    free(s->xt);
+}
 
 void sparse_input_free(SparseInput *s)
 {
     if (!s)
         return;
-    free(s->row_start);
-    free(s->index);
-    free(s->value);
-    free(s->col_start);
-    free(s->col_next);
-    free(s->col_index);
-    free(s->col_value);
+    free_slots(s);
     free(s->wt);
     free(s);
 }
 
-/* Grows array p (of any element type) to want elements; capacity is shared
- * by arrays that grow together, so it is only updated by the caller. */
-#define GROW(p, have, want)                                                   \
-    ((want) <= (have) ? true : grow_to((void *)&(p), sizeof *(p), (want)))
-
-static bool grow_to(void *pointer_to_array, size_t element, size_t want)
+/* Slots for a [rows, cols] input: room for every entry of a row (plus the
+ * 16 that vec_nonzeros may write past the last), and of a column. */
+static bool reserve(SparseInput *s, int rows, int cols)
 {
-    void *array;
-    memcpy(&array, pointer_to_array, sizeof array);
-    void *bigger = realloc(array, want * element);
-    if (!bigger)
-        return false;
-    memcpy(pointer_to_array, &bigger, sizeof bigger);
-    return true;
+    if (s->index && rows <= s->rows_capacity && cols == s->cols)
+        return true;
+    free_slots(s);
+    s->rows_capacity = rows;
+    s->cols = cols;
+    s->row_pitch = (size_t)cols + 16;
+    s->col_pitch = (size_t)rows + 16;
+    size_t r = (size_t)rows, c = (size_t)cols;
+    s->row_start = malloc(r * sizeof(int));
+    s->row_end = malloc(r * sizeof(int));
+    s->index = malloc(r * s->row_pitch * sizeof(int));
+    s->value = malloc(r * s->row_pitch * sizeof(float));
+    s->col_start = malloc(c * sizeof(int));
+    s->col_end = malloc(c * sizeof(int));
+    s->col_index = malloc(c * s->col_pitch * sizeof(int));
+    s->col_value = malloc(c * s->col_pitch * sizeof(float));
+    s->xt = malloc(c * r * sizeof(float) + 64);
+    if (s->row_start && s->row_end && s->index && s->value && s->col_start && s->col_end &&
+        s->col_index && s->col_value && s->xt)
+        return true;
+    free_slots(s);
+    memset(s, 0, offsetof(SparseInput, wt));
+    return false;
 }
 
-static bool reserve(SparseInput *s, int rows, int cols, size_t entries)
-{
-    size_t r = (size_t)rows + 1, c = (size_t)cols + 1;
-    if (!GROW(s->row_start, (size_t)s->rows_capacity, r))
-        return false;
-    s->rows_capacity = (int)(r > (size_t)s->rows_capacity ? r : (size_t)s->rows_capacity);
-    if (!GROW(s->index, s->capacity, entries) || !GROW(s->value, s->capacity, entries))
-        return false;
-    s->capacity = entries > s->capacity ? entries : s->capacity;
-    if (!GROW(s->col_start, (size_t)s->cols_capacity, c) ||
-        !GROW(s->col_next, (size_t)s->cols_capacity, c))
-        return false;
-    s->cols_capacity = (int)(c > (size_t)s->cols_capacity ? c : (size_t)s->cols_capacity);
-    return true;
-}
-
-/* CSR of x [rows, cols]; false when x is too dense (or memory is short). */
-static bool build_rows(SparseInput *s, const float *x, int rows, int cols)
-{
-    size_t limit = (size_t)((double)rows * cols * SPARSE_MAX_DENSITY);
-    if (!reserve(s, rows, cols, limit + 17))   /* vec_nonzeros writes 16 ahead */
-        return false;
-    size_t nnz = 0;
-    for (int r = 0; r < rows; r++) {
-        s->row_start[r] = (int)nnz;
-        size_t found = vec_nonzeros(x + (size_t)r * (size_t)cols, cols, s->index + nnz,
-                                    s->value + nnz, limit - nnz);
-        if (found == SIZE_MAX)
-            return false;
-        nnz += found;
-    }
-    s->row_start[rows] = (int)nnz;
-    return true;
-}
-
-/* CSC from the CSR, rows in increasing order within each column. */
-static bool build_columns(SparseInput *s, int rows, int cols)
-{
-    size_t nnz = (size_t)s->row_start[rows];
-    if (!GROW(s->col_index, s->col_capacity, nnz + 1) ||
-        !GROW(s->col_value, s->col_capacity, nnz + 1))
-        return false;
-    s->col_capacity = nnz + 1 > s->col_capacity ? nnz + 1 : s->col_capacity;
-    memset(s->col_start, 0, ((size_t)cols + 1) * sizeof(int));
-    for (size_t e = 0; e < nnz; e++)
-        s->col_start[s->index[e] + 1]++;
-    for (int k = 0; k < cols; k++)
-        s->col_start[k + 1] += s->col_start[k];
-    memcpy(s->col_next, s->col_start, (size_t)cols * sizeof(int));
-    for (int r = 0; r < rows; r++)
-        for (int e = s->row_start[r]; e < s->row_start[r + 1]; e++) {
-            int at = s->col_next[s->index[e]]++;
-            s->col_index[at] = r;
-            s->col_value[at] = s->value[e];
-        }
-    return true;
-}
-
-static SparseInput *workspace(SparseInput **slot, size_t wt_floats)
+static SparseInput *workspace(SparseInput **slot, int rows, int cols, size_t wt_floats)
 {
     if (!*slot && !(*slot = calloc(1, sizeof **slot)))
         return NULL;
     SparseInput *s = *slot;
-    if (!GROW(s->wt, s->wt_capacity, wt_floats))
-        return NULL;
-    s->wt_capacity = wt_floats > s->wt_capacity ? wt_floats : s->wt_capacity;
-    return s;
+    if (wt_floats > s->wt_capacity) {
+        float *bigger = realloc(s->wt, wt_floats * sizeof(float));
+        if (!bigger)
+            return NULL;
+        s->wt = bigger;
+        s->wt_capacity = wt_floats;
+    }
+    return reserve(s, rows, cols) ? s : NULL;
 }
 
 static bool eligible(const Layer *layer)
@@ -150,54 +128,126 @@ static bool eligible(const Layer *layer)
     return layer->in_features >= SPARSE_MIN_IN && layer->out_features >= SPARSE_MIN_OUT;
 }
 
-typedef struct SparseForward {
+typedef struct SparsePass {
     Layer *layer;
     SparseInput *s;
+    const float *x;
     float *out;
     int rows;
-} SparseForward;
+    bool gather_rows, gather_columns;
+} SparsePass;
 
-/* Part of W^T: rows [lo, hi) of W become columns of W^T. */
-static void transpose_part(void *context, int part, int parts)
+static void gather_rows(const SparsePass *f, int part, int parts)
 {
-    const SparseForward *f = context;
-    size_t n_in = (size_t)f->layer->in_features, n_out = (size_t)f->layer->out_features, lo, hi;
-    parallel_slice(n_out, part, parts, 8, &lo, &hi);
+    SparseInput *s = f->s;
+    size_t lo, hi;
+    parallel_slice((size_t)f->rows, part, parts, 1, &lo, &hi);
+    for (size_t r = lo; r < hi; r++) {
+        size_t at = r * s->row_pitch;
+        size_t n = vec_nonzeros(f->x + r * (size_t)s->cols, s->cols, s->index + at,
+                                s->value + at, (size_t)s->cols);
+        s->row_start[r] = (int)at;
+        s->row_end[r] = (int)(at + n);
+    }
+}
+
+/* Columns [lo, hi) of the batch: transposed into xt, then each column's
+ * nonzeros (rows in increasing order) into its slot. */
+static void gather_columns(const SparsePass *f, int part, int parts)
+{
+    SparseInput *s = f->s;
+    size_t lo, hi, rows = (size_t)f->rows;
+    parallel_slice((size_t)s->cols, part, parts, 8, &lo, &hi);
+    if (lo == hi)
+        return;
+    vec_transpose_strided(f->x + lo, (size_t)s->cols, f->rows, (int)(hi - lo), s->xt + lo * rows,
+                          rows, false);
+    for (size_t k = lo; k < hi; k++) {
+        size_t at = k * s->col_pitch;
+        size_t n = vec_nonzeros(s->xt + k * rows, f->rows, s->col_index + at, s->col_value + at,
+                                rows);
+        s->col_start[k] = (int)at;
+        s->col_end[k] = (int)(at + n);
+    }
+}
+
+/* Rows [lo, hi) of W become columns of W^T. */
+static void transpose_weight(const SparsePass *f, size_t lo, size_t hi)
+{
+    size_t n_in = (size_t)f->layer->in_features, n_out = (size_t)f->layer->out_features;
     vec_transpose_strided(f->layer->weight->data + lo * n_in, n_in, (int)(hi - lo), (int)n_in,
                           f->s->wt + lo, n_out, false);
 }
 
-/* Part of the batch: its rows of x W^T, then bias and activation. */
+static void prepare_part(void *context, int part, int parts)
+{
+    const SparsePass *f = context;
+    if (f->gather_rows)
+        gather_rows(f, part, parts);
+    if (f->gather_columns)
+        gather_columns(f, part, parts);
+}
+
+/* Its columns [lo, hi) of the output: those rows of W transposed into the
+ * same columns of W^T, then x W^T for them, bias and activation.  The
+ * thread that transposes a block multiplies with it (from its own cache),
+ * and needs only its share of W^T in cache. */
 static void product_part(void *context, int part, int parts)
 {
-    const SparseForward *f = context;
+    const SparsePass *f = context;
     int n_out = f->layer->out_features;
     size_t lo, hi;
-    parallel_slice((size_t)f->rows, part, parts, 1, &lo, &hi);
-    float *y = f->out + lo * (size_t)n_out;
-    vec_sparse_times_dense(f->s->row_start + lo, f->s->index, f->s->value, (int)(hi - lo),
-                           f->s->wt, n_out, y);
-    linear_epilogue(f->layer, y, n_out, (int)(hi - lo), 0, n_out);
+    parallel_slice((size_t)n_out, part, parts, 16, &lo, &hi);
+    if (lo == hi)
+        return;
+    transpose_weight(f, lo, hi);
+    if (parts == 1) {             /* the whole row: the kernel for full rows */
+        vec_sparse_times_dense(f->s->row_start, f->s->row_end, f->s->index, f->s->value, f->rows,
+                               f->s->wt, n_out, f->out);
+        linear_epilogue(f->layer, f->out, n_out, f->rows, 0, n_out);
+        return;
+    }
+    vec_sparse_times_dense_block(f->s->row_start, f->s->row_end, f->s->index, f->s->value,
+                                 f->rows, f->s->wt + lo, n_out, (int)(hi - lo), f->out + lo,
+                                 n_out);
+    linear_epilogue(f->layer, f->out, n_out, f->rows, (int)lo, (int)hi);
 }
 
 bool linear_sparse_forward(Layer *layer, const Tensor *in, Tensor *out, bool training)
 {
     SparseInput **slot = training ? &layer->sparse_train : &layer->sparse_predict;
     if (*slot)
-        (*slot)->valid = false;
+        (*slot)->valid = (*slot)->columns = false;
     if (!eligible(layer))
         return false;
     int n_in = layer->in_features, n_out = layer->out_features;
     int rows = (int)(in->numel / (size_t)n_in);
-    SparseInput *s = workspace(slot, (size_t)n_in * (size_t)n_out);
-    if (!s || !build_rows(s, in->data, rows, n_in))
+    if (rows <= 0)
         return false;
-    SparseForward f = { layer, s, out->data, rows };
-    parallel_run(transpose_part, &f, true);
+    SparseInput *s = workspace(slot, rows, n_in, (size_t)n_in * (size_t)n_out);
+    if (!s)
+        return false;
+    /* after a dense input, first count: the columns would be wasted */
+    SparsePass f = { layer, s, in->data, out->data, rows, true, training && !s->was_dense };
+    double work = (double)rows * n_in;
+    parallel_run(prepare_part, &f, work >= 8192);
+    size_t nonzeros = 0;
+    for (int r = 0; r < rows; r++)
+        nonzeros += (size_t)(s->row_end[r] - s->row_start[r]);
+    bool prepared = !s->was_dense;
+    s->was_dense = (double)nonzeros > work * SPARSE_MAX_DENSITY;
+    if (s->was_dense)
+        return false;
+    if (!prepared && training) {
+        f.gather_rows = false;
+        f.gather_columns = true;
+        parallel_run(prepare_part, &f, true);
+    }
     parallel_run(product_part, &f, rows >= 8);
     /* kept for backward: the input must not change until then (the API
      * asks that it stays valid; torch would refuse an in-place change) */
     s->valid = true;
+    s->columns = training;
     s->rows = rows;
     return true;
 }
@@ -205,9 +255,8 @@ bool linear_sparse_forward(Layer *layer, const Tensor *in, Tensor *out, bool tra
 bool linear_sparse_backward_ready(Layer *layer, const Tensor *in)
 {
     SparseInput *s = layer->sparse_train;
-    int n_in = layer->in_features;
-    int rows = (int)(in->numel / (size_t)n_in);
-    return s && s->valid && s->rows == rows && build_columns(s, rows, n_in);
+    int rows = (int)(in->numel / (size_t)layer->in_features);
+    return s && s->valid && s->columns && s->rows == rows;
 }
 
 void linear_sparse_weight_grad(Layer *layer, const float *g, int lo, int hi,
@@ -215,9 +264,8 @@ void linear_sparse_weight_grad(Layer *layer, const float *g, int lo, int hi,
 {
     SparseInput *s = layer->sparse_train;
     int n_in = layer->in_features, n_out = layer->out_features;
-    vec_sparse_columns_times_dense(s->col_start, s->col_index, s->col_value, n_in, g + lo, n_out,
-                                   hi - lo, s->wt + lo, n_out);
-    vec_transpose_strided(s->wt + lo, (size_t)n_out, n_in, hi - lo,
-                          layer->grad_weight->data + (size_t)lo * (size_t)n_in, (size_t)n_in,
-                          !first_accumulation);
+    vec_sparse_columns_times_dense_t(s->col_start, s->col_end, s->col_index, s->col_value, n_in,
+                                     g + lo, n_out, hi - lo,
+                                     layer->grad_weight->data + (size_t)lo * (size_t)n_in, n_in,
+                                     !first_accumulation);
 }

@@ -3,6 +3,7 @@
  *     buf = momentum buf + (1 - dampening) g
  *     g = nesterov ? g + momentum buf : buf;   p -= lr g */
 #include "nn/optimizer_impl.h"
+#include "core/parallel.h"
 #include "core/vector_ops.h"
 #include "cnb/error.h"
 
@@ -24,17 +25,35 @@ Optimizer *sgd_new(Model *model, SgdOptions o)
     return opt;
 }
 
+typedef struct SgdPass {
+    Optimizer *opt;
+    const SgdScalars *s;
+} SgdPass;
+
+/* Every parameter's slice for this part (elementwise: any cut gives the
+ * same numbers). */
+static void sgd_part(void *context, int part, int parts)
+{
+    const SgdPass *a = context;
+    Model *model = a->opt->model;
+    for (int p = 0; p < model->param_count; p++) {
+        size_t lo, hi;
+        parallel_slice(model->params[p]->numel, part, parts, 16, &lo, &hi);
+        if (lo < hi)
+            vec_sgd(model->params[p]->data + lo, model->param_grads[p]->data + lo,
+                    a->opt->state1 ? a->opt->state1[p] + lo : NULL, hi - lo, a->s);
+    }
+}
+
 void sgd_step(Optimizer *opt)
 {
-    Model *model = opt->model;
     SgdScalars s = {
         .lr = (float)opt->sgd.lr, .weight_decay = (float)opt->sgd.weight_decay,
         .momentum = (float)opt->sgd.momentum,
         .one_minus_dampening = (float)(1.0 - opt->sgd.dampening),
         .nesterov = opt->sgd.nesterov, .first = !opt->has_momentum,
     };
-    for (int p = 0; p < model->param_count; p++)
-        vec_sgd(model->params[p]->data, model->param_grads[p]->data,
-                opt->state1 ? opt->state1[p] : NULL, model->params[p]->numel, &s);
+    SgdPass pass = { opt, &s };
+    parallel_run(sgd_part, &pass, model_parameter_count(opt->model) >= 16384);
     opt->has_momentum = true;
 }
