@@ -1,0 +1,193 @@
+/* The runtime's compute threads: the thread count, and training that gives
+ * the same numbers every run, for every thread count on the lesson's
+ * batches, from two threads training at once, and after fork().
+ *
+ * The data are synthetic MNIST-like batches (784 pixels, about 20% of them
+ * nonzero, so the first layer takes the sparse path), made here with a
+ * fixed seed. */
+#include "cnb.h"
+#include "../tap.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define STEPS 12
+#define PIXELS 784
+
+typedef struct Snapshot {
+    float *values;                /* every parameter, in state_dict order */
+    size_t count;
+    double loss;
+} Snapshot;
+
+static uint32_t next_random(uint32_t *state)
+{
+    *state = *state * 1664525u + 1013904223u;
+    return *state >> 8;
+}
+
+/* A batch of `rows` sparse images and their labels; the same for a seed. */
+static void make_batch(Tensor *x, Tensor *y, int rows, uint32_t seed)
+{
+    float *px = tensor_data(x), *py = tensor_data(y);
+    for (int i = 0; i < rows * PIXELS; i++)
+        px[i] = next_random(&seed) % 5 == 0 ? (float)(next_random(&seed) % 255 + 1) / 255.0f : 0;
+    for (int r = 0; r < rows; r++)
+        py[r] = (float)(next_random(&seed) % 10);
+}
+
+/* The lesson's MLP and Adam for STEPS steps; batches of `rows`, and a last
+ * one of last_rows (as the end of an epoch). */
+static Snapshot train(int rows, int last_rows)
+{
+    manual_seed(0);
+    Model *m = sequential(flatten(), linear(PIXELS, 256), relu(), linear(256, 128), relu(),
+                          linear(128, 64), relu(), linear(64, 10));
+    Loss *loss = cross_entropy_loss();
+    Optimizer *opt = adam(m, .lr = 0.001);
+    Snapshot snap = { 0 };
+    for (int s = 0; s < STEPS; s++) {
+        int n = s == STEPS - 1 ? last_rows : rows;
+        Tensor *x = tensor(n, PIXELS), *y = tensor(n);
+        make_batch(x, y, n, (uint32_t)s + 1);
+        optimizer_zero_grad(opt);
+        Tensor *value = loss_forward(loss, model_forward(m, x), y);
+        loss_backward(value);
+        optimizer_step(opt);
+        snap.loss = tensor_item(value);
+        tensor_free(x);
+        tensor_free(y);
+    }
+    snap.count = model_parameter_count(m);
+    snap.values = malloc(snap.count * sizeof(float));
+    size_t at = 0;
+    for (int i = 0; i < model_parameter_tensors(m); i++) {
+        Tensor *p = model_parameter(m, i, NULL);
+        memcpy(snap.values + at, tensor_cdata(p), tensor_numel(p) * sizeof(float));
+        at += tensor_numel(p);
+    }
+    optimizer_free(opt);
+    loss_free(loss);
+    model_free(m);
+    return snap;
+}
+
+/* Where another cut of a product makes OpenBLAS pick another kernel (a
+ * different summation order), the last bits of a gradient differ; Adam
+ * divides by sqrt(v), so after a few steps a parameter can move by a small
+ * fraction of one step (lr = 1e-3) more or less. */
+#define ACROSS_COUNTS 1e-5
+
+static bool identical(Snapshot a, Snapshot b)
+{
+    return a.count == b.count && memcmp(a.values, b.values, a.count * sizeof(float)) == 0;
+}
+
+static double worst_difference(Snapshot a, Snapshot b)
+{
+    double worst = a.count == b.count ? 0 : INFINITY;
+    for (size_t i = 0; i < a.count && i < b.count; i++)
+        worst = fmax(worst, fabs((double)a.values[i] - (double)b.values[i]));
+    return worst;
+}
+
+static void *train_in_thread(void *arg)
+{
+    *(Snapshot *)arg = train(64, 32);
+    return NULL;
+}
+
+static void test_thread_count(void)
+{
+    is_int(get_num_threads(), 3, "CNB_NUM_THREADS=3 (set before the first use) is the default");
+    ok(set_num_threads(0) == -1, "set_num_threads(0) fails");
+    ok(strstr(cnb_last_error(), "choose 1 to") != NULL, "and says why: %s", cnb_last_error());
+    ok(set_num_threads(65) == -1, "set_num_threads(65) fails");
+    is_int(get_num_threads(), 3, "a refused count changes nothing");
+    ok(set_num_threads(2) == 0, "set_num_threads(2)");
+    is_int(get_num_threads(), 2, "get_num_threads() is 2");
+}
+
+static void test_same_numbers(void)
+{
+    set_num_threads(1);
+    Snapshot one = train(64, 64), one_tail = train(64, 32);
+    set_num_threads(2);
+    Snapshot two = train(64, 64), again = train(64, 64);
+    Snapshot two_tail = train(64, 32), two_tail_again = train(64, 32);
+    ok(identical(two, again), "2 threads: the same parameters on every run (64-row batches)");
+    ok(identical(two_tail, two_tail_again),
+       "2 threads: the same parameters on every run (with a 32-row last batch)");
+    ok(identical(one, two), "64-row batches: 2 threads give 1 thread's parameters bit for bit "
+       "(worst difference %g)", worst_difference(one, two));
+    ok(worst_difference(one_tail, two_tail) < ACROSS_COUNTS,
+       "a 32-row batch: 1 and 2 threads agree within 1e-5 (worst %g)",
+       worst_difference(one_tail, two_tail));
+    set_num_threads(3);           /* uneven cuts, workers restarted */
+    Snapshot three = train(64, 32), three_again = train(64, 32);
+    ok(identical(three, three_again), "3 threads: the same parameters on every run");
+    ok(worst_difference(one_tail, three) < ACROSS_COUNTS,
+       "3 threads agree with 1 within 1e-5 (worst %g)",
+       worst_difference(one_tail, three));
+    ok(isfinite(two.loss) && two.loss < 2.5, "the loss is a sane number (%g)", two.loss);
+    free(one.values), free(one_tail.values), free(two.values), free(again.values);
+    free(two_tail.values), free(two_tail_again.values), free(three.values);
+    free(three_again.values);
+}
+
+/* Two threads of the program train at once: one gets the pool, the other
+ * runs its parts alone; both get the numbers of a run on its own. */
+static void test_two_trainers(void)
+{
+    set_num_threads(2);
+    Snapshot alone = train(64, 32);
+    Snapshot a = { 0 }, b = { 0 };
+    pthread_t ta, tb;
+    pthread_create(&ta, NULL, train_in_thread, &a);
+    pthread_create(&tb, NULL, train_in_thread, &b);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    ok(identical(a, alone) && identical(b, alone),
+       "two models trained at once from two threads: each as when trained alone");
+    free(alone.values), free(a.values), free(b.values);
+}
+
+/* A forked child has none of the parent's workers: it starts its own. */
+static void test_fork(void)
+{
+    set_num_threads(2);
+    Snapshot parent = train(64, 64);
+    int pipe_fds[2];
+    if (pipe(pipe_fds) != 0) {
+        ok(0, "pipe");
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        Snapshot child = train(64, 64);
+        char same = identical(parent, child) ? 'y' : 'n';
+        ssize_t written = write(pipe_fds[1], &same, 1);
+        _exit(written == 1 ? 0 : 1);
+    }
+    char answer = 0;
+    ssize_t got = read(pipe_fds[0], &answer, 1);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ok(got == 1 && answer == 'y' && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+       "after fork() the child trains with its own workers, to the parent's numbers");
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    free(parent.values);
+}
+
+int main(void)
+{
+    setenv("CNB_NUM_THREADS", "3", 1);
+    test_thread_count();
+    test_same_numbers();
+    test_two_trainers();
+    test_fork();
+    return tap_done();
+}
