@@ -119,8 +119,10 @@ def show(r):
     if r.get("failed"):
         return f"{r['name']:8} failed after {r['wall_s']:.1f} s"
     acc = " / ".join(f"{a:.2f}%" for a in r["accuracies"])
+    per_epoch = " / ".join(f"{t / max(e, 1):.2f}" for t, e in zip(r["training_s"], r["epochs"]))
     return (f"{r['name']:8} wall {r['wall_s']:7.1f} s   training cells "
             f"{' + '.join(f'{t:.1f}' for t in r['training_s'])} s   epochs {r['epochs']}   "
+            f"s/epoch {per_epoch}   "
             f"test accuracy (MNIST / MNIST+augm. / Fashion) {acc}   errors {r['errors']}")
 
 
