@@ -5,6 +5,7 @@
  *   train_mnist pipeline  EPOCHS MNIST_DIR   mnist() + to_tensor + dataloader(shuffle)
  *   train_mnist preloaded EPOCHS MNIST_DIR   all images in one tensor, randperm per epoch
  *   train_mnist gemm      EPOCHS MNIST_DIR   only the GEMMs an epoch does, nothing else
+ *                                            (OpenBLAS threads: GEMM_THREADS, default 1)
  *
  * A fourth argument "fashion" reads Fashion-MNIST from the directory instead.
  *
@@ -202,7 +203,8 @@ static int run_gemm(int epochs)
         for (int i = 0; i < width[l] * width[l + 1]; i++)
             w[l][i] = 0.001f * (float)(i % 89);
     }
-    openblas_set_num_threads(1);   /* as libcnb runs batches of 64 */
+    const char *threads = getenv("GEMM_THREADS");
+    openblas_set_num_threads(threads ? atoi(threads) : 1);
     double times[MAX_EPOCHS];
     for (int e = 0; e < epochs; e++) {
         double t0 = now();
