@@ -38,13 +38,18 @@ static void make_batch(Tensor *x, Tensor *y, int rows, uint32_t seed)
         py[r] = (float)(next_random(&seed) % 10);
 }
 
-/* The lesson's MLP and Adam for STEPS steps; batches of `rows`, and a last
- * one of last_rows (as the end of an epoch). */
-static Snapshot train(int rows, int last_rows)
+/* The lesson's MLP, initialized from manual_seed(0). */
+static Model *lesson_mlp(void)
 {
     manual_seed(0);
-    Model *m = sequential(flatten(), linear(PIXELS, 256), relu(), linear(256, 128), relu(),
-                          linear(128, 64), relu(), linear(64, 10));
+    return sequential(flatten(), linear(PIXELS, 256), relu(), linear(256, 128), relu(),
+                      linear(128, 64), relu(), linear(64, 10));
+}
+
+/* Adam on model m for STEPS steps; batches of `rows`, and a last one of
+ * last_rows (as the end of an epoch). */
+static Snapshot train_model(Model *m, int rows, int last_rows)
+{
     Loss *loss = cross_entropy_loss();
     Optimizer *opt = adam(m, .lr = 0.001);
     Snapshot snap = { 0 };
@@ -74,6 +79,11 @@ static Snapshot train(int rows, int last_rows)
     return snap;
 }
 
+static Snapshot train(int rows, int last_rows)
+{
+    return train_model(lesson_mlp(), rows, last_rows);
+}
+
 /* Where another cut of a product makes OpenBLAS pick another kernel (a
  * different summation order), the last bits of a gradient differ; Adam
  * divides by sqrt(v), so after a few steps a parameter can move by a small
@@ -93,9 +103,15 @@ static double worst_difference(Snapshot a, Snapshot b)
     return worst;
 }
 
+typedef struct Trainer {
+    Model *model;
+    Snapshot result;
+} Trainer;
+
 static void *train_in_thread(void *arg)
 {
-    *(Snapshot *)arg = train(64, 32);
+    Trainer *t = arg;
+    t->result = train_model(t->model, 64, 32);
     return NULL;
 }
 
@@ -138,20 +154,22 @@ static void test_same_numbers(void)
 }
 
 /* Two threads of the program train at once: one gets the pool, the other
- * runs its parts alone; both get the numbers of a run on its own. */
+ * runs its parts alone; both get the numbers of a run on its own.  (The
+ * models are made first: their initial weights come from the one default
+ * generator, whose draws must not interleave.) */
 static void test_two_trainers(void)
 {
     set_num_threads(2);
     Snapshot alone = train(64, 32);
-    Snapshot a = { 0 }, b = { 0 };
+    Trainer a = { lesson_mlp(), { 0 } }, b = { lesson_mlp(), { 0 } };
     pthread_t ta, tb;
     pthread_create(&ta, NULL, train_in_thread, &a);
     pthread_create(&tb, NULL, train_in_thread, &b);
     pthread_join(ta, NULL);
     pthread_join(tb, NULL);
-    ok(identical(a, alone) && identical(b, alone),
+    ok(identical(a.result, alone) && identical(b.result, alone),
        "two models trained at once from two threads: each as when trained alone");
-    free(alone.values), free(a.values), free(b.values);
+    free(alone.values), free(a.result.values), free(b.result.values);
 }
 
 /* A forked child has none of the parent's workers: it starts its own. */
