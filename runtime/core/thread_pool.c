@@ -269,12 +269,15 @@ static void run_alone(ParallelFn *fn, void *context, int parts)
 /* A machine busier than its cores (other processes) preempts workers in the
  * middle of a part, and the caller then waits a scheduler time slice for
  * it: two threads get slower than one (1.5-2x per epoch at load 3 on two
- * cores).  So a caller that waited that long twice in a short while runs
- * the next tasks alone (the same parts, so the same numbers), then tries
- * the workers again. */
-#define STALL_NS 200000
-#define STALL_WINDOW 64
-#define ALONE_TASKS 4096
+ * cores).  So a caller that waited that long three times in a short while
+ * runs the next tasks alone (the same parts, so the same numbers), then
+ * tries the workers again.  Even a quiet machine has a few such stalls per
+ * epoch; reacting to two in 64 tasks ran a quarter of the tasks alone and
+ * cost 10% of an epoch. */
+#define STALL_NS 1000000
+#define STALL_WINDOW 256
+#define STALL_LIMIT 3
+#define ALONE_TASKS 1024
 
 static struct {
     int tasks, stalls;            /* in the current window */
@@ -285,7 +288,7 @@ static void note_wait(int64_t waited)
 {
     if (waited > STALL_NS)
         load.stalls++;
-    if (load.stalls >= 2) {
+    if (load.stalls >= STALL_LIMIT) {
         load.alone = ALONE_TASKS;
         load.stalls = load.tasks = 0;
     } else if (++load.tasks == STALL_WINDOW) {

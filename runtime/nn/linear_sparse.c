@@ -134,7 +134,7 @@ typedef struct SparsePass {
     const float *x;
     float *out;
     int rows;
-    bool gather_rows, gather_columns;
+    bool gather_rows, gather_columns, transpose_weight;
 } SparsePass;
 
 static void gather_rows(const SparsePass *f, int part, int parts)
@@ -172,9 +172,10 @@ static void gather_columns(const SparsePass *f, int part, int parts)
 }
 
 /* Rows [lo, hi) of W become columns of W^T. */
-static void transpose_weight(const SparsePass *f, size_t lo, size_t hi)
+static void transpose_weight(const SparsePass *f, int part, int parts)
 {
-    size_t n_in = (size_t)f->layer->in_features, n_out = (size_t)f->layer->out_features;
+    size_t n_in = (size_t)f->layer->in_features, n_out = (size_t)f->layer->out_features, lo, hi;
+    parallel_slice(n_out, part, parts, 8, &lo, &hi);
     vec_transpose_strided(f->layer->weight->data + lo * n_in, n_in, (int)(hi - lo), (int)n_in,
                           f->s->wt + lo, n_out, false);
 }
@@ -186,31 +187,42 @@ static void prepare_part(void *context, int part, int parts)
         gather_rows(f, part, parts);
     if (f->gather_columns)
         gather_columns(f, part, parts);
+    if (f->transpose_weight)
+        transpose_weight(f, part, parts);
 }
 
-/* Its columns [lo, hi) of the output: those rows of W transposed into the
- * same columns of W^T, then x W^T for them, bias and activation.  The
- * thread that transposes a block multiplies with it (from its own cache),
- * and needs only its share of W^T in cache. */
+/* The rows of this part: cut where the running count of nonzeros passes
+ * part/parts of the total, so that every part multiplies as many. */
+static void balanced_rows(const SparseInput *s, int rows, int part, int parts, int *lo, int *hi)
+{
+    size_t total = 0, seen = 0;
+    for (int r = 0; r < rows; r++)
+        total += (size_t)(s->row_end[r] - s->row_start[r]);
+    size_t from = total * (size_t)part / (size_t)parts;
+    size_t to = total * (size_t)(part + 1) / (size_t)parts;
+    int r = 0;
+    for (; r < rows && seen < from; r++)
+        seen += (size_t)(s->row_end[r] - s->row_start[r]);
+    *lo = part == 0 ? 0 : r;
+    for (; r < rows && seen < to; r++)
+        seen += (size_t)(s->row_end[r] - s->row_start[r]);
+    *hi = part + 1 == parts ? rows : r;
+}
+
+/* Its rows of x W^T, then bias and activation.  (Cutting by columns
+ * instead, each thread transposing and using its own half of W^T, was
+ * slower: the 128-wide kernel reads every row's nonzeros twice.) */
 static void product_part(void *context, int part, int parts)
 {
     const SparsePass *f = context;
-    int n_out = f->layer->out_features;
-    size_t lo, hi;
-    parallel_slice((size_t)n_out, part, parts, 16, &lo, &hi);
-    if (lo == hi)
+    int n_out = f->layer->out_features, lo, hi;
+    balanced_rows(f->s, f->rows, part, parts, &lo, &hi);
+    if (lo >= hi)
         return;
-    transpose_weight(f, lo, hi);
-    if (parts == 1) {             /* the whole row: the kernel for full rows */
-        vec_sparse_times_dense(f->s->row_start, f->s->row_end, f->s->index, f->s->value, f->rows,
-                               f->s->wt, n_out, f->out);
-        linear_epilogue(f->layer, f->out, n_out, f->rows, 0, n_out);
-        return;
-    }
-    vec_sparse_times_dense_block(f->s->row_start, f->s->row_end, f->s->index, f->s->value,
-                                 f->rows, f->s->wt + lo, n_out, (int)(hi - lo), f->out + lo,
-                                 n_out);
-    linear_epilogue(f->layer, f->out, n_out, f->rows, (int)lo, (int)hi);
+    float *y = f->out + (size_t)lo * (size_t)n_out;
+    vec_sparse_times_dense(f->s->row_start + lo, f->s->row_end + lo, f->s->index, f->s->value,
+                           hi - lo, f->s->wt, n_out, y);
+    linear_epilogue(f->layer, y, n_out, hi - lo, 0, n_out);
 }
 
 bool linear_sparse_forward(Layer *layer, const Tensor *in, Tensor *out, bool training)
@@ -227,8 +239,9 @@ bool linear_sparse_forward(Layer *layer, const Tensor *in, Tensor *out, bool tra
     SparseInput *s = workspace(slot, rows, n_in, (size_t)n_in * (size_t)n_out);
     if (!s)
         return false;
-    /* after a dense input, first count: the columns would be wasted */
-    SparsePass f = { layer, s, in->data, out->data, rows, true, training && !s->was_dense };
+    /* after a dense input, first count: columns and W^T would be wasted */
+    SparsePass f = { layer, s, in->data, out->data, rows, true, training && !s->was_dense,
+                     !s->was_dense };
     double work = (double)rows * n_in;
     parallel_run(prepare_part, &f, work >= 8192);
     size_t nonzeros = 0;
@@ -238,9 +251,10 @@ bool linear_sparse_forward(Layer *layer, const Tensor *in, Tensor *out, bool tra
     s->was_dense = (double)nonzeros > work * SPARSE_MAX_DENSITY;
     if (s->was_dense)
         return false;
-    if (!prepared && training) {
+    if (!prepared) {
         f.gather_rows = false;
-        f.gather_columns = true;
+        f.gather_columns = training;
+        f.transpose_weight = true;
         parallel_run(prepare_part, &f, true);
     }
     parallel_run(product_part, &f, rows >= 8);
