@@ -320,10 +320,12 @@ void train_model(Model *model, DataLoader *train_loader, DataLoader *valid_loade
 
     double best_loss = INFINITY;
     int patience_counter = 0;
+    int epochs_run = 0;
     int steps = (int)dataloader_len(train_loader);
     Progress *progress = progress_new("Training", (long)epochs * steps);
 
     for (int epoch = 1; epoch <= epochs; epoch++) {
+        epochs_run = epoch;
         model_train(model);
         double running_loss = 0.0;
 
@@ -371,8 +373,8 @@ void train_model(Model *model, DataLoader *train_loader, DataLoader *valid_loade
             }
         }
     }
-    char summary[64];
-    snprintf(summary, sizeof summary, "best validation loss %.4f", best_loss);
+    char summary[80];
+    snprintf(summary, sizeof summary, "%d epochs, best validation loss %.4f", epochs_run, best_loss);
     progress_finish(progress, summary);
 }"""))
 
