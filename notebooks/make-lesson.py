@@ -461,14 +461,14 @@ double pixel_mean, pixel_std;
 dataset_mean_std(train_dataset, &pixel_mean, &pixel_std);
 printf("%f %f\\n", pixel_mean, pixel_std);"""))
 
-add(md("""Der Mittelwert der Batch-Streuungen ist etwas kleiner als die Streuung über alle Pixel auf
-einmal; die üblichen Werte für MNIST sind $0.1307$ und $0.3081$. Mit `normalize` ziehen wir den
+add(md("""Der Mittelwert der Batch-Streuungen ist ein klein wenig kleiner als die Streuung über alle
+Pixel auf einmal; die üblichen Werte für MNIST sind $0.1307$ und $0.3081$. Mit `normalize` ziehen wir den
 Mittelwert ab und teilen durch die Streuung, sodass die Eingaben um $0$ liegen.
 
 Dazu kommt eine kleine **Datenaugmentation**: Jedes Trainingsbild wird zufällig um bis zu
 $10°$ gedreht. So sieht das Netz in jeder Epoche leicht andere Bilder. Die Testbilder drehen wir
 nicht.""",
-                """The mean of the batch spreads is a little smaller than the spread over all pixels at once;
+                """The mean of the batch spreads is a tiny bit smaller than the spread over all pixels at once;
 the usual values for MNIST are $0.1307$ and $0.3081$. `normalize` subtracts the mean and divides by
 the spread, so the inputs lie around $0$.
 
