@@ -72,3 +72,17 @@ size_t vec_nonzeros(const float *x, int n, int *index, float *value, size_t room
     return have_avx512() ? nonzeros_avx512(x, n, index, value, room)
                          : nonzeros_plain(x, n, index, value, room);
 }
+
+/* Blocks of 1024: a loop GCC vectorizes, and a check between blocks. */
+size_t vec_count_nonzeros(const float *x, size_t n, size_t stop)
+{
+    size_t count = 0;
+    for (size_t start = 0; start < n && count <= stop; start += 1024) {
+        size_t end = n - start < 1024 ? n : start + 1024;
+        unsigned block = 0;
+        for (size_t i = start; i < end; i++)
+            block += x[i] != 0.0f;
+        count += block;
+    }
+    return count;
+}

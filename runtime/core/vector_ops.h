@@ -43,6 +43,8 @@ void vec_transpose_strided(const float *src, size_t lds, int rows, int cols, flo
  * how many, or SIZE_MAX when there are more than room (nonzeros.c).
  * index and value must have room + 16 entries. */
 size_t vec_nonzeros(const float *x, int n, int *index, float *value, size_t room);
+/* How many of x[0..n) are nonzero; may stop counting once past stop. */
+size_t vec_count_nonzeros(const float *x, size_t n, size_t stop);
 
 /* Sparse rows (CSR, row r's entries at [row_start[r], row_end[r])) times a
  * dense matrix: y[r] = sum over the nonzeros x[r][k] of x[r][k] * bt[k],
