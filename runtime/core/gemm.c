@@ -77,5 +77,5 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
           const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc)
 {
     GemmTask t = { trans_a, trans_b, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c };
-    parallel_run(gemm_part, &t, (double)m * n * k >= GEMM_PARALLEL_MIN);
+    parallel_run(gemm_part, &t, (double)m * n * k >= GEMM_PARALLEL_MIN ? 1 : 0);
 }

@@ -17,13 +17,20 @@
 
 typedef void ParallelFn(void *context, int part, int parts);
 
-/* Runs fn(context, p, parts) for every p in [0, parts) (parts: twice the
- * threads), each on whichever thread claims it first, the caller
- * included, and returns when all are done.  With worth == false (too
- * little work to share), one thread, or when the pool is in use (a nested
- * call, another thread), runs fn(context, 0, 1) on the caller.  Parts must
- * write disjoint memory. */
-void parallel_run(ParallelFn *fn, void *context, bool worth);
+/* Runs fn(context, p, parts) for every p in [0, parts), parts being
+ * parts_per_thread times the thread count, each on whichever thread claims
+ * it first, the caller included, and returns when all are done (a nested
+ * call, or a second thread while one dispatches, runs them all itself).
+ * More parts balance better (a thread that shares its core with another
+ * process claims fewer) but cut products finer: GEMMs use one part per
+ * thread (OpenBLAS may sum smaller blocks in another order), elementwise
+ * and sparse work four.  parts_per_thread <= 0 (too little work to share)
+ * or one thread: fn(context, 0, 1) on the caller.  Parts must write
+ * disjoint memory. */
+void parallel_run(ParallelFn *fn, void *context, int parts_per_thread);
+
+/* Parts per thread for work whose results do not depend on the cut. */
+#define PARALLEL_FINE 4
 
 /* The slice [*lo, *hi) of [0, n) that part p of parts gets; the cut points
  * are multiples of align (vector width, cache lines). */

@@ -9,7 +9,7 @@
  * worker spinning there took half of the caller's time (an epoch at 0.88 s
  * instead of 0.55 s; with the yield, 0.56 s).
  *
- * A task is cut into a fixed number of parts (twice the threads), and
+ * A task is cut into a fixed number of parts (a few per thread), and
  * every thread, the caller included, claims the next unclaimed part until
  * none is left.  Which thread computes a part never changes what the part
  * computes, so results stay the same run after run; but a worker that the
@@ -55,7 +55,6 @@
 
 #define MAX_THREADS 64
 #define DEFAULT_MAX_THREADS 8
-#define PARTS_PER_THREAD 1
 /* How long a worker spins before it sleeps: longer than the gaps between
  * the products of a step, short against the time between steps. */
 #define SPIN_NS 100000
@@ -296,14 +295,14 @@ static void note_wait(int64_t waited)
     }
 }
 
-void parallel_run(ParallelFn *fn, void *context, bool worth)
+void parallel_run(ParallelFn *fn, void *context, int parts_per_thread)
 {
     int threads = get_num_threads();
-    if (!worth || threads == 1) {
+    if (parts_per_thread <= 0 || threads == 1) {
         fn(context, 0, 1);
         return;
     }
-    int parts = threads * PARTS_PER_THREAD;
+    int parts = threads * parts_per_thread;
     bool expected = false;
     if (!atomic_compare_exchange_strong(&pool.busy, &expected, true)) {
         run_alone(fn, context, parts);       /* nested, or another thread dispatches */
@@ -324,7 +323,7 @@ void parallel_run(ParallelFn *fn, void *context, bool worth)
         stop_workers();
         start_workers(threads - 1);
     }
-    parts = (pool.workers + 1) * PARTS_PER_THREAD;
+    parts = (pool.workers + 1) * parts_per_thread;
     unsigned generation = atomic_load(&pool.generation) + 1;
     pool.fn = fn;
     pool.context = context;

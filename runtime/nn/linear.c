@@ -102,7 +102,7 @@ void linear_forward(Layer *layer, const Tensor *in, Tensor *out, bool training)
     if (linear_sparse_forward(layer, in, out, training))
         return;
     LinearPass p = { .layer = layer, .x = in->data, .out = out->data, .rows = rows };
-    parallel_run(forward_part, &p, (double)rows * n_in * n_out >= PARALLEL_MIN_WORK);
+    parallel_run(forward_part, &p, (double)rows * n_in * n_out >= PARALLEL_MIN_WORK ? 1 : 0);
 }
 
 /* Columns [lo, hi) of G: the activation's derivative, then the rows
@@ -112,7 +112,7 @@ static void weight_grad_part(void *context, int part, int parts)
     const LinearPass *p = context;
     int n_in = p->layer->in_features, n_out = p->layer->out_features;
     size_t lo, hi;
-    parallel_slice((size_t)n_out, part, parts, 16, &lo, &hi);
+    parallel_slice((size_t)n_out, part, parts, p->sparse ? 64 : 16, &lo, &hi);
     if (lo == hi)
         return;
     float *g = p->out;
@@ -139,7 +139,10 @@ void linear_backward(Layer *layer, const Tensor *in, const Tensor *out, Tensor *
     LinearPass p = { .layer = layer, .x = in->data, .y = out->data, .out = grad_out->data,
                      .rows = rows, .sparse = linear_sparse_backward_ready(layer, in),
                      .first_accumulation = first_accumulation };
-    parallel_run(weight_grad_part, &p, (double)rows * n_in * n_out >= PARALLEL_MIN_WORK);
+    /* the sparse kernel works on 64-wide slices of dW's rows: as many parts */
+    int parts_per_thread = !p.sparse ? 1 : n_out >= 4 * 64 ? 2 : 1;
+    parallel_run(weight_grad_part, &p,
+                 (double)rows * n_in * n_out >= PARALLEL_MIN_WORK ? parts_per_thread : 0);
     if (grad_in)
         gemm(false, false, rows, n_in, n_out, 1.0f, grad_out->data, n_out, layer->weight->data,
              n_in, 0.0f, grad_in->data, n_in);

@@ -246,14 +246,14 @@ bool linear_sparse_forward(Layer *layer, const Tensor *in, Tensor *out, bool tra
     if (s->was_dense && vec_count_nonzeros(in->data, (size_t)work, limit) > limit)
         return false;
     SparsePass f = { layer, s, in->data, out->data, rows, true, training, true };
-    parallel_run(prepare_part, &f, work >= 8192);
+    parallel_run(prepare_part, &f, work >= 8192 ? PARALLEL_FINE : 0);
     size_t nonzeros = 0;
     for (int r = 0; r < rows; r++)
         nonzeros += (size_t)(s->row_end[r] - s->row_start[r]);
     s->was_dense = nonzeros > limit;
     if (s->was_dense)
         return false;
-    parallel_run(product_part, &f, rows >= 8);
+    parallel_run(product_part, &f, rows >= 8 ? PARALLEL_FINE : 0);
     /* kept for backward: the input must not change until then (the API
      * asks that it stays valid; torch would refuse an in-place change) */
     s->valid = true;

@@ -54,6 +54,6 @@ void sgd_step(Optimizer *opt)
         .nesterov = opt->sgd.nesterov, .first = !opt->has_momentum,
     };
     SgdPass pass = { opt, &s };
-    parallel_run(sgd_part, &pass, model_parameter_count(opt->model) >= 16384);
+    parallel_run(sgd_part, &pass, model_parameter_count(opt->model) >= 16384 ? PARALLEL_FINE : 0);
     opt->has_momentum = true;
 }
