@@ -68,14 +68,13 @@ static struct {
     int workers;                  /* worker threads running (threads - 1) */
     pthread_t thread[MAX_THREADS];
     atomic_uint generation;       /* bumped for each task (a futex word) */
-    atomic_ullong ticket;         /* generation << 32 | next unclaimed part */
+    atomic_ullong ticket;         /* generation, parts, next unclaimed part (TICKET) */
     atomic_int done;              /* parts finished (a futex word) */
     atomic_int sleepers;          /* workers asleep on generation */
     atomic_bool caller_sleeps;    /* the dispatcher asleep on done */
     atomic_bool stop;
     ParallelFn *fn;
     void *context;
-    int parts;
     unsigned csr;                 /* the caller's FTZ/DAZ, for the workers */
 } pool;
 
@@ -110,25 +109,28 @@ static bool spin_while_equal(atomic_uint *word, unsigned seen)
     }
 }
 
-/* Claims and runs parts of task `generation` until none is left.  A part
- * is claimed by moving the ticket on, which fails once the dispatcher has
- * started another task; the task's fields are read after a claim, when
- * they cannot change (the task cannot finish before the claimed part). */
+/* The ticket says which task (generation), how many parts it has, and the
+ * next unclaimed part; a part is claimed by moving the ticket on.  A claim
+ * only succeeds while the ticket is still the task's and below its count,
+ * so the task cannot finish before the claimed part: its fields (fn,
+ * context) are safe to read after the claim.  (Checking the count after
+ * the claim, from pool.parts, let a worker late from the previous task run
+ * a part of the next one twice: the pipeline benchmark hung on it.) */
+#define TICKET(generation, parts, next) \
+    ((unsigned long long)(generation) << 32 | (unsigned long long)(parts) << 16 | (next))
+
 static void run_parts(unsigned generation)
 {
     for (;;) {
         unsigned long long t = atomic_load(&pool.ticket);
-        if ((unsigned)(t >> 32) != generation || (t & 0xffffffffu) >= MAX_THREADS * 8u)
+        unsigned next = (unsigned)(t & 0xffffu), parts = (unsigned)(t >> 16) & 0xffffu;
+        if ((unsigned)(t >> 32) != generation || next >= parts)
             return;
         if (!atomic_compare_exchange_weak(&pool.ticket, &t, t + 1))
             continue;
-        int part = (int)(t & 0xffffffffu);
-        if (part >= pool.parts)
-            return;
         csr_set(pool.csr);
-        pool.fn(pool.context, part, pool.parts);
-        if (atomic_fetch_add(&pool.done, 1) + 1 == pool.parts &&
-            atomic_load(&pool.caller_sleeps))
+        pool.fn(pool.context, (int)next, (int)parts);
+        if (atomic_fetch_add(&pool.done, 1) + 1 == (int)parts && atomic_load(&pool.caller_sleeps))
             futex(&pool.done, FUTEX_WAKE_PRIVATE, 1);
     }
 }
@@ -162,7 +164,7 @@ static void publish(void)
 static void wait_for_parts(int parts)
 {
     int64_t start = 0;
-    for (unsigned i = 1; atomic_load(&pool.done) != parts; i++) {
+    for (unsigned i = 1; atomic_load(&pool.done) < parts; i++) {
         cpu_relax();
         if (i % 64 != 0)
             continue;
@@ -174,7 +176,7 @@ static void wait_for_parts(int parts)
             continue;
         atomic_store(&pool.caller_sleeps, true);
         int done = atomic_load(&pool.done);
-        if (done != parts)
+        if (done < parts)
             futex(&pool.done, FUTEX_WAIT_PRIVATE, done);
         atomic_store(&pool.caller_sleeps, false);
     }
@@ -298,6 +300,8 @@ static void note_wait(int64_t waited)
 void parallel_run(ParallelFn *fn, void *context, int parts_per_thread)
 {
     int threads = get_num_threads();
+    if (parts_per_thread > 16)
+        parts_per_thread = 16;    /* parts fit the ticket's 16 bits */
     if (parts_per_thread <= 0 || threads == 1) {
         fn(context, 0, 1);
         return;
@@ -327,10 +331,9 @@ void parallel_run(ParallelFn *fn, void *context, int parts_per_thread)
     unsigned generation = atomic_load(&pool.generation) + 1;
     pool.fn = fn;
     pool.context = context;
-    pool.parts = parts;
     pool.csr = csr_get();
     atomic_store(&pool.done, 0);
-    atomic_store(&pool.ticket, (unsigned long long)generation << 32);
+    atomic_store(&pool.ticket, TICKET(generation, parts, 0));
     publish();
     run_parts(generation);
     int64_t start = now_ns();

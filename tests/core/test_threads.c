@@ -6,8 +6,11 @@
  * nonzero, so the first layer takes the sparse path), made here with a
  * fixed seed. */
 #include "cnb.h"
+#include "core/parallel.h"        /* the pool itself (runtime/, see tests.am) */
 #include "../tap.h"
 
+#include <signal.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/wait.h>
@@ -200,12 +203,54 @@ static void test_fork(void)
     free(parent.values);
 }
 
+typedef struct Hits {
+    atomic_int count[64];
+    int parts;                    /* as the parts saw it */
+} Hits;
+
+static void count_part(void *context, int part, int parts)
+{
+    Hits *h = context;
+    atomic_fetch_add(&h->count[part], 1);
+    h->parts = parts;
+}
+
+/* Many tiny tasks back to back, with part counts that change from task to
+ * task: a worker late from one task must never run a part of the next
+ * (that once ran a part twice and hung the waiting caller). */
+static void test_every_part_once(void)
+{
+    set_num_threads(2);
+    int wrong = 0;
+    for (int task = 0; task < 100000 && !wrong; task++) {
+        Hits h = { .parts = 0 };
+        int per_thread = 1 + task % 4;
+        parallel_run(count_part, &h, per_thread);
+        for (int p = 0; p < 64; p++)
+            if (atomic_load(&h.count[p]) != (p < 2 * per_thread ? 1 : 0))
+                wrong++;
+        if (h.parts != 2 * per_thread)
+            wrong++;
+    }
+    ok(!wrong, "100000 tasks of 2 to 8 parts: every part ran exactly once");
+}
+
+static void hung(int signal)
+{
+    (void)signal;
+    printf("not ok - the test hung (a lost wake-up in the thread pool?)\n");
+    _exit(1);
+}
+
 int main(void)
 {
+    signal(SIGALRM, hung);
+    alarm(120);
     setenv("CNB_NUM_THREADS", "3", 1);
     test_thread_count();
     test_same_numbers();
     test_two_trainers();
     test_fork();
+    test_every_part_once();
     return tap_done();
 }
