@@ -35,6 +35,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -194,18 +195,26 @@ static void stop_workers(void)
     pool.workers = 0;
 }
 
+/* Workers start with every signal blocked: a signal sent to the process
+ * (the kernel's interrupt, a timer) must reach the notebook's own thread,
+ * whose handler may jump out of a cell, never a compute thread. */
 static void start_workers(int count)
 {
     atomic_store(&pool.generation, 0);
     atomic_store(&pool.ticket, 0);
+    sigset_t all, saved;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &saved);
     for (int i = 0; i < count; i++) {
         if (pthread_create(&pool.thread[i], NULL, worker_main, NULL)) {
             cnb_error("set_num_threads", "could not start a compute thread; using %d", i + 1);
             atomic_store(&pool.wanted, i + 1);
             break;
         }
+        pthread_setname_np(pool.thread[i], "cnb-compute");   /* for top -H, gdb */
         pool.workers = i + 1;
     }
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
 }
 
 static int parse_count(const char *name)

@@ -9,6 +9,7 @@
 #include "core/parallel.h"        /* the pool itself (runtime/, see tests.am) */
 #include "../tap.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <pthread.h>
@@ -235,6 +236,44 @@ static void test_every_part_once(void)
     ok(!wrong, "100000 tasks of 2 to 8 parts: every part ran exactly once");
 }
 
+/* The workers (named cnb-compute) block the signals a notebook's kernel
+ * uses, so an interrupt always reaches the thread that runs the cell. */
+static void test_workers_block_signals(void)
+{
+    set_num_threads(2);
+    Snapshot warm = train(64, 64);          /* the workers exist now */
+    free(warm.values);
+    DIR *tasks = opendir("/proc/self/task");
+    int workers = 0, blocking = 0;
+    struct dirent *entry;
+    while (tasks && (entry = readdir(tasks))) {
+        char path[300], line[256];
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", entry->d_name);
+        FILE *f = fopen(path, "r");
+        bool worker = f && fgets(line, sizeof line, f) && strncmp(line, "cnb-compute", 11) == 0;
+        if (f)
+            fclose(f);
+        if (!worker)
+            continue;
+        workers++;
+        snprintf(path, sizeof path, "/proc/self/task/%s/status", entry->d_name);
+        f = fopen(path, "r");
+        unsigned long long blocked = 0;
+        while (f && fgets(line, sizeof line, f))
+            if (sscanf(line, "SigBlk: %llx", &blocked) == 1)
+                break;
+        if (f)
+            fclose(f);
+        unsigned long long wanted = 1ull << (SIGINT - 1) | 1ull << (SIGTERM - 1) |
+                                    1ull << (SIGALRM - 1) | 1ull << (SIGUSR1 - 1);
+        blocking += (blocked & wanted) == wanted;
+    }
+    if (tasks)
+        closedir(tasks);
+    is_int(workers, 1, "with 2 threads, one worker thread named cnb-compute");
+    is_int(blocking, workers, "which blocks SIGINT, SIGTERM, SIGALRM and SIGUSR1");
+}
+
 static void hung(int signal)
 {
     (void)signal;
@@ -252,5 +291,6 @@ int main(void)
     test_two_trainers();
     test_fork();
     test_every_part_once();
+    test_workers_block_signals();
     return tap_done();
 }
