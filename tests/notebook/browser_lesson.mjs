@@ -102,7 +102,7 @@ async function main() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--no-first-run', '--disable-sync', '--headless'],
   });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
   page.on('pageerror', (e) => facts.console.push(`pageerror: ${e.message}`));
   page.on('dialog', (d) => d.dismiss());
   try {
