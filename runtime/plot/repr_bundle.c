@@ -3,6 +3,20 @@
 
 #include <stdlib.h>
 
+char *repr_printed(void (*print)(FILE *out, const void *object), const void *object)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    if (!out)
+        return NULL;
+    print(out, object);
+    fclose(out);
+    while (size > 0 && text[size - 1] == '\n')
+        text[--size] = '\0';
+    return text;
+}
+
 CnbBundle *repr_bundle(char *plain, char *html)
 {
     CnbBundle *bundle = plain ? bundle_new() : NULL;

@@ -8,20 +8,10 @@
 
 enum { STRIP = 8 };
 
-/* The data component's torchvision-style description (kind, size, split,
- * transform), without the final newline. */
-static char *description(const Dataset *dataset)
+/* The data component's torchvision-style description (kind, size, split, transform). */
+static void print_dataset(FILE *out, const void *dataset)
 {
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    if (!out)
-        return NULL;
     dataset_fprint(out, dataset);
-    fclose(out);
-    while (size > 0 && text[size - 1] == '\n')
-        text[--size] = '\0';
-    return text;
 }
 
 /* Class names, which torchvision's text leaves out. */
@@ -85,7 +75,7 @@ CnbBundle *cnb_repr_dataset(const Dataset *dataset)
 {
     if (!dataset)
         return repr_bundle(strdup("NULL"), NULL);
-    char *plain = description(dataset), *html = NULL;
+    char *plain = repr_printed(print_dataset, dataset), *html = NULL;
     size_t html_size = 0, png_size = 0;
     int width = 0, height = 0;
     unsigned char *png = strip_png(dataset, &png_size, &width, &height);

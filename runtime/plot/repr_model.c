@@ -166,19 +166,18 @@ static char *model_html(Model *model, const char *plain)
     return html;
 }
 
+static void print_model(FILE *out, const void *model)
+{
+    model_fprint(out, model);
+}
+
 CnbBundle *cnb_repr_model(const Model *model)
 {
     if (!model)
         return repr_bundle(strdup("NULL"), NULL);
-    char *plain = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&plain, &size);
-    if (!out)
+    char *plain = repr_printed(print_model, model);
+    if (!plain)
         return NULL;
-    model_fprint(out, model);
-    fclose(out);
-    while (size > 0 && plain[size - 1] == '\n')
-        plain[--size] = '\0';
     /* Reading parameters does not change the model; the API just takes it mutable. */
     return repr_bundle(plain, model_html((Model *)model, plain));
 }

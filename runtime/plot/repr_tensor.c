@@ -78,19 +78,17 @@ static char *tensor_html(const Tensor *t, const char *plain)
     return html;
 }
 
+static void print_tensor(FILE *out, const void *tensor)
+{
+    tensor_fprint(out, tensor);
+}
+
 CnbBundle *cnb_repr_tensor(const Tensor *tensor)
 {
     if (!tensor)
         return repr_bundle(strdup("NULL"), NULL);
-    char *plain = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&plain, &size);
-    if (!out)
+    char *plain = repr_printed(print_tensor, tensor);
+    if (!plain)
         return NULL;
-    tensor_fprint(out, tensor);
-    fclose(out);
-    /* Drop the final newline: the frontend adds its own spacing. */
-    while (size > 0 && plain[size - 1] == '\n')
-        plain[--size] = '\0';
     return repr_bundle(plain, tensor_html(tensor, plain));
 }

