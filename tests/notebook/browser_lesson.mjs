@@ -85,12 +85,26 @@ async function runSelected(page) {
 
 // A new cell below the selected one (or the empty cell that Shift+Enter on
 // the last cell made), typed in, run with Shift+Enter.
+// Each key press waits for its effect: right after a dialog (the restart
+// confirmation fading out) a key can otherwise land nowhere, and the code
+// would be typed into the previous cell.
 async function typeNewCell(page, code) {
+  await page.waitForFunction(() => !document.querySelector('.modal.in, .modal-backdrop'),
+    null, { timeout: 30_000 });
   await page.keyboard.press('Escape');
+  await page.waitForFunction(() => Jupyter.notebook.get_selected_cell().mode === 'command');
   const empty = await page.evaluate(() => Jupyter.notebook.get_selected_cell().get_text() === '');
-  if (!empty) await page.keyboard.press('b');
+  if (!empty) {
+    const before = await selectedIndex(page);
+    await page.keyboard.press('b');
+    await page.waitForFunction((before) => Jupyter.notebook.get_selected_index() === before + 1
+      && Jupyter.notebook.get_selected_cell().get_text() === '', before, { timeout: 30_000 });
+  }
   await page.keyboard.press('Enter');
+  await page.waitForFunction(() => Jupyter.notebook.get_selected_cell().mode === 'edit');
   await page.keyboard.type(code);
+  await page.waitForFunction((code) => Jupyter.notebook.get_selected_cell().get_text() === code,
+    code, { timeout: 30_000 });
   const i = await runSelected(page);
   return { ...(await waitForCell(page, i)), index: i };
 }
