@@ -9,13 +9,19 @@
  * worker spinning there took half of the caller's time (an epoch at 0.88 s
  * instead of 0.55 s; with the yield, 0.56 s).
  *
- * A task is cut into a fixed number of parts (a few per thread), and
- * every thread, the caller included, claims the next unclaimed part until
- * none is left.  Which thread computes a part never changes what the part
- * computes, so results stay the same run after run; but a worker that the
- * system has not scheduled (the machine is shared: a build, the notebook's
- * kernel) only leaves its parts to the caller instead of stalling the step
- * (with fixed halves an epoch took 10x longer under such load).  One
+ * A task is cut into a fixed number of parts (a few per thread), and each
+ * part has a home: thread t (the caller is thread 0) first claims its own
+ * parts t*k .. t*k+k-1, then takes over the parts others have not started,
+ * from the end.  Which thread computes a part never changes what the part
+ * computes, so results stay the same run after run.  Homes keep data where
+ * it was made: the same slice of a layer or of Adam's state goes to the
+ * same core step after step, so it stays in that core's cache (claiming
+ * parts in plain order moved them between the cores, and Adam with two
+ * threads was slower than with one).  Taking over keeps the pool robust:
+ * a worker that the system has not scheduled (the machine is shared: a
+ * build, the notebook's kernel) only leaves its parts to the caller instead
+ * of stalling the step (with fixed halves an epoch took 10x longer under
+ * such load).  One
  * dispatcher at a time: a nested call, or a second thread while one
  * dispatches, runs its work on its own thread in one part instead of
  * waiting.
@@ -69,7 +75,8 @@ static struct {
     int workers;                  /* worker threads running (threads - 1) */
     pthread_t thread[MAX_THREADS];
     atomic_uint generation;       /* bumped for each task (a futex word) */
-    atomic_ullong ticket;         /* generation, parts, next unclaimed part (TICKET) */
+    atomic_ullong unclaimed;      /* bit p: part p of the current task is not started */
+    int parts, parts_per_thread;  /* of the current task */
     atomic_int done;              /* parts finished (a futex word) */
     atomic_int sleepers;          /* workers asleep on generation */
     atomic_bool caller_sleeps;    /* the dispatcher asleep on done */
@@ -110,35 +117,41 @@ static bool spin_while_equal(atomic_uint *word, unsigned seen)
     }
 }
 
-/* The ticket says which task (generation), how many parts it has, and the
- * next unclaimed part; a part is claimed by moving the ticket on.  A claim
- * only succeeds while the ticket is still the task's and below its count,
- * so the task cannot finish before the claimed part: its fields (fn,
- * context) are safe to read after the claim.  (Checking the count after
- * the claim, from pool.parts, let a worker late from the previous task run
- * a part of the next one twice: the pipeline benchmark hung on it.) */
-#define TICKET(generation, parts, next) \
-    ((unsigned long long)(generation) << 32 | (unsigned long long)(parts) << 16 | (next))
-
-static void run_parts(unsigned generation)
+/* Claims a part: its own ones first (home = self), then the others' from
+ * the end; -1 when none is left.  Bits are only set for the parts of the
+ * current task, and the task cannot finish before a claimed part does, so
+ * the task's fields (fn, context, parts) are safe to read after a claim,
+ * even by a worker that woke for an earlier task. */
+static int claim_part(int self)
 {
+    int k = pool.parts_per_thread;
+    unsigned long long home = self * k < 64 ? (~0ull >> (64 - k)) << (self * k) : 0;
     for (;;) {
-        unsigned long long t = atomic_load(&pool.ticket);
-        unsigned next = (unsigned)(t & 0xffffu), parts = (unsigned)(t >> 16) & 0xffffu;
-        if ((unsigned)(t >> 32) != generation || next >= parts)
-            return;
-        if (!atomic_compare_exchange_weak(&pool.ticket, &t, t + 1))
-            continue;
+        unsigned long long free_parts = atomic_load(&pool.unclaimed);
+        if (!free_parts)
+            return -1;
+        unsigned long long mine = free_parts & home;
+        int p = mine ? __builtin_ctzll(mine) : 63 - __builtin_clzll(free_parts);
+        unsigned long long bit = 1ull << p;
+        if (atomic_fetch_and(&pool.unclaimed, ~bit) & bit)
+            return p;
+    }
+}
+
+static void run_parts(int self)
+{
+    for (int p; (p = claim_part(self)) >= 0;) {
+        int parts = pool.parts;
         csr_set(pool.csr);
-        pool.fn(pool.context, (int)next, (int)parts);
-        if (atomic_fetch_add(&pool.done, 1) + 1 == (int)parts && atomic_load(&pool.caller_sleeps))
+        pool.fn(pool.context, p, parts);
+        if (atomic_fetch_add(&pool.done, 1) + 1 == parts && atomic_load(&pool.caller_sleeps))
             futex(&pool.done, FUTEX_WAKE_PRIVATE, 1);
     }
 }
 
 static void *worker_main(void *arg)
 {
-    (void)arg;
+    int self = (int)(intptr_t)arg;
     unsigned seen = 0;
     for (;;) {
         if (!spin_while_equal(&pool.generation, seen)) {
@@ -150,7 +163,7 @@ static void *worker_main(void *arg)
         seen = atomic_load_explicit(&pool.generation, memory_order_acquire);
         if (atomic_load(&pool.stop))
             return NULL;
-        run_parts(seen);
+        run_parts(self);
     }
 }
 
@@ -201,12 +214,12 @@ static void stop_workers(void)
 static void start_workers(int count)
 {
     atomic_store(&pool.generation, 0);
-    atomic_store(&pool.ticket, 0);
+    atomic_store(&pool.unclaimed, 0);
     sigset_t all, saved;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &saved);
     for (int i = 0; i < count; i++) {
-        if (pthread_create(&pool.thread[i], NULL, worker_main, NULL)) {
+        if (pthread_create(&pool.thread[i], NULL, worker_main, (void *)(intptr_t)(i + 1))) {
             cnb_error("set_num_threads", "could not start a compute thread; using %d", i + 1);
             atomic_store(&pool.wanted, i + 1);
             break;
@@ -309,12 +322,12 @@ static void note_wait(int64_t waited)
 void parallel_run(ParallelFn *fn, void *context, int parts_per_thread)
 {
     int threads = get_num_threads();
-    if (parts_per_thread > 16)
-        parts_per_thread = 16;    /* parts fit the ticket's 16 bits */
     if (parts_per_thread <= 0 || threads == 1) {
         fn(context, 0, 1);
         return;
     }
+    if (threads * parts_per_thread > 64)
+        parts_per_thread = threads < 64 ? 64 / threads : 1;   /* the 64 bits of unclaimed */
     int parts = threads * parts_per_thread;
     bool expected = false;
     if (!atomic_compare_exchange_strong(&pool.busy, &expected, true)) {
@@ -337,14 +350,15 @@ void parallel_run(ParallelFn *fn, void *context, int parts_per_thread)
         start_workers(threads - 1);
     }
     parts = (pool.workers + 1) * parts_per_thread;
-    unsigned generation = atomic_load(&pool.generation) + 1;
     pool.fn = fn;
     pool.context = context;
+    pool.parts = parts;
+    pool.parts_per_thread = parts_per_thread;
     pool.csr = csr_get();
     atomic_store(&pool.done, 0);
-    atomic_store(&pool.ticket, TICKET(generation, parts, 0));
+    atomic_store(&pool.unclaimed, ~0ull >> (64 - parts));
     publish();
-    run_parts(generation);
+    run_parts(0);
     int64_t start = now_ns();
     wait_for_parts(parts);
     note_wait(now_ns() - start);

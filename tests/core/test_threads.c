@@ -234,6 +234,28 @@ static void test_every_part_once(void)
             wrong++;
     }
     ok(!wrong, "100000 tasks of 2 to 8 parts: every part ran exactly once");
+    /* more threads than cores, and more parts than the 64 that fit the
+     * pool's claim word: the parts per thread shrink, each still runs once */
+    const int counts[] = { 3, 8 };
+    for (int c = 0; c < 2; c++) {
+        int threads = counts[c];
+        set_num_threads(threads);
+        wrong = 0;
+        for (int task = 0; task < 5000 && !wrong; task++) {
+            Hits h = { .parts = 0 };
+            int per_thread = 1 + task % 16;
+            int expect = threads * (threads * per_thread > 64 ? 64 / threads : per_thread);
+            parallel_run(count_part, &h, per_thread);
+            for (int p = 0; p < 64; p++)
+                if (atomic_load(&h.count[p]) != (p < expect ? 1 : 0))
+                    wrong++;
+            if (h.parts != expect)
+                wrong++;
+        }
+        ok(!wrong, "%d threads, 5000 tasks of up to 16 parts per thread: every part ran once",
+           threads);
+    }
+    set_num_threads(2);
 }
 
 /* The workers (named cnb-compute) block the signals a notebook's kernel
