@@ -49,6 +49,20 @@ void vec_adam(float *restrict p, const float *restrict grad, float *restrict m,
 }
 
 VECTOR_CLONES
+void vec_bytes_to_floats(const unsigned char *restrict in, float *restrict out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = in[i];
+}
+
+VECTOR_CLONES
+void vec_shift_divide(float *restrict x, size_t n, float shift, float scale)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = (x[i] - shift) / scale;
+}
+
+VECTOR_CLONES
 void vec_sgd(float *restrict p, const float *restrict grad, float *restrict buf, size_t n,
              const SgdScalars *s)
 {

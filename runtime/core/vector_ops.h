@@ -25,6 +25,12 @@ typedef struct SgdScalars {
 
 void vec_sgd(float *p, const float *grad, float *buf, size_t n, const SgdScalars *s);
 
+/* out[i] = in[i]: image bytes to floats (the dataloader's first step). */
+void vec_bytes_to_floats(const unsigned char *in, float *out, size_t n);
+/* x[i] = (x[i] - shift) / scale, a division as torch's ToTensor and
+ * Normalize compute it (not a multiplication by 1/scale: other bits). */
+void vec_shift_divide(float *x, size_t n, float shift, float scale);
+
 /* y[r][j] += b[j] for each row (rows ld apart), then max(y, 0) when relu. */
 void vec_bias_rows(float *y, int ld, const float *b, int rows, int cols, bool relu);
 /* g *= (y > 0) */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cnb/error.h"
+#include "core/vector_ops.h"
 #include "data/dataset_files.h"
 #include "data/idx.h"
 #include "data/transform_impl.h"
@@ -84,15 +85,7 @@ static size_t mnist_len(const Dataset *d)
 static int mnist_get_raw(const Dataset *d, size_t index, float *out, int *label)
 {
     const MnistDataset *m = (const MnistDataset *)d;
-    /* restrict: bytes may alias anything, and without it no vector code. */
-    const uint8_t *restrict pixels = m->images.data + index * m->images.item_size;
-    float *restrict to = out;
-    size_t n = m->images.item_size, i = 0;
-    for (; i + 16 <= n; i += 16)        /* blocks of 16: vector code at -O2 */
-        for (size_t j = 0; j < 16; j++)
-            to[i + j] = pixels[i + j];
-    for (; i < n; i++)
-        to[i] = pixels[i];
+    vec_bytes_to_floats(m->images.data + index * m->images.item_size, out, m->images.item_size);
     *label = m->labels.data[index];
     return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "cnb/error.h"
 #include "cnb/random.h"
+#include "core/vector_ops.h"
 
 static Transform *transform_alloc(const char *function, TransformKind kind)
 {
@@ -160,19 +161,6 @@ static size_t numel_of(const int *shape, int ndim)
     return n;
 }
 
-/* (x - shift) / scale in float32, as torch computes it (a division, not a
- * multiplication by the inverse, so the values are the same bit for bit).
- * Blocks of 16 let the compiler use vector instructions at -O2. */
-static void affine_in_place(float *data, size_t n, float shift, float scale)
-{
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (size_t j = 0; j < 16; j++)
-            data[i + j] = (data[i + j] - shift) / scale;
-    for (; i < n; i++)
-        data[i] = (data[i] - shift) / scale;
-}
-
 static void rotate_in_place(float *data, const int *shape, int ndim, float angle)
 {
     int height = ndim >= 2 ? shape[ndim - 2] : 1, width = shape[ndim - 1];
@@ -196,10 +184,10 @@ void transform_apply_drawn(const Transform *t, float *data, const int *shape, in
     size_t n = numel_of(shape, ndim);
     switch (t->kind) {
     case TRANSFORM_TO_TENSOR:       /* img.float().div(255) */
-        affine_in_place(data, n, 0.0f, 255.0f);
+        vec_shift_divide(data, n, 0.0f, 255.0f);
         break;
     case TRANSFORM_NORMALIZE:       /* tensor.sub_(mean).div_(std) */
-        affine_in_place(data, n, t->mean, t->std);
+        vec_shift_divide(data, n, t->mean, t->std);
         break;
     case TRANSFORM_ROTATION:
         rotate_in_place(data, shape, ndim, params[0]);
