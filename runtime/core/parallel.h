@@ -36,4 +36,26 @@ void parallel_run(ParallelFn *fn, void *context, int parts_per_thread);
  * are multiples of align (vector width, cache lines). */
 void parallel_slice(size_t n, int part, int parts, size_t align, size_t *lo, size_t *hi);
 
+/* Background work done in the compute threads' idle moments: while a
+ * worker waits for the next task of a training step (and the caller for
+ * the last parts of one), it runs pieces of the registered job, one at a
+ * time, checking for new tasks in between.  The dataloader prepares the
+ * next batch this way on a machine whose cores all compute: a thread of
+ * its own would only get a core by taking it from the step.  piece runs
+ * one small piece (a few microseconds at most) and returns false when
+ * none is left; it may run on several threads at once. */
+typedef struct BackgroundJob {
+    bool (*piece)(void *context);
+    void *context;
+} BackgroundJob;
+
+/* Registers job; false when another job holds the place (one at a time)
+ * or there are no workers. */
+bool parallel_background_start(BackgroundJob *job);
+/* Unregisters job (if registered) and returns once no thread runs a piece
+ * of it any more. */
+void parallel_background_stop(BackgroundJob *job);
+/* Runs one piece of the registered job, if any; true if it did. */
+bool parallel_background_piece(void);
+
 #endif

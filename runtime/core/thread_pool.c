@@ -83,6 +83,8 @@ static struct {
     atomic_bool stop;
     ParallelFn *fn;
     void *context;
+    _Atomic(BackgroundJob *) background;  /* done in idle moments */
+    atomic_int background_running;         /* threads inside one of its pieces */
     unsigned csr;                 /* the caller's FTZ/DAZ, for the workers */
 } pool;
 
@@ -98,13 +100,45 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Spins until *word != seen or SPIN_NS pass; true if it changed. */
+bool parallel_background_start(BackgroundJob *job)
+{
+    BackgroundJob *none = NULL;
+    return pool.workers > 0 && atomic_compare_exchange_strong(&pool.background, &none, job);
+}
+
+void parallel_background_stop(BackgroundJob *job)
+{
+    BackgroundJob *mine = job;
+    if (!atomic_compare_exchange_strong(&pool.background, &mine, NULL))
+        return;
+    /* a thread that saw the job before it went is still inside a piece */
+    while (atomic_load(&pool.background_running) > 0)
+        cpu_relax();
+}
+
+bool parallel_background_piece(void)
+{
+    if (!atomic_load_explicit(&pool.background, memory_order_relaxed))
+        return false;
+    atomic_fetch_add(&pool.background_running, 1);
+    BackgroundJob *job = atomic_load(&pool.background);
+    bool did = job && job->piece(job->context);
+    atomic_fetch_sub(&pool.background_running, 1);
+    return did;
+}
+
+/* Spins until *word != seen or SPIN_NS pass without work; true if it
+ * changed.  Meanwhile: pieces of the background job. */
 static bool spin_while_equal(atomic_uint *word, unsigned seen)
 {
     int64_t start = 0;
     for (unsigned i = 1;; i++) {
         if (atomic_load_explicit(word, memory_order_acquire) != seen)
             return true;
+        if (parallel_background_piece()) {
+            start = 0;            /* busy, not idle: no sleeping yet */
+            continue;
+        }
         cpu_relax();
         if (i % 64 == 0) {
             sched_yield();        /* to the caller, should they share a core */
@@ -179,6 +213,8 @@ static void wait_for_parts(int parts)
 {
     int64_t start = 0;
     for (unsigned i = 1; atomic_load(&pool.done) < parts; i++) {
+        if (parallel_background_piece())
+            continue;
         cpu_relax();
         if (i % 64 != 0)
             continue;

@@ -10,10 +10,23 @@
  * copies and transforms.  (The numbers for batch b+1 are drawn when batch b
  * is handed out, i.e. before b's training step rather than after it: the
  * streams match PyTorch's as long as the training step draws nothing, as in
- * the lesson.) */
+ * the lesson.)
+ *
+ * Who prepares the next batch: a batch is a list of items claimed one at a
+ * time (an atomic counter), by the loader's own thread, by the runtime's
+ * compute threads in their idle moments during the training step (a
+ * background job of the thread pool), and by the caller itself if the
+ * batch is not complete when it asks for it.  On a machine whose cores all
+ * compute, the loader's thread only gets a core by taking it from the
+ * step, and the caller then waited ~30 us per batch for it to be scheduled;
+ * idle compute threads fill the batch in time instead. */
 #include "data/dataset_impl.h"
 
+#include <limits.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +34,7 @@
 #include "cnb/host.h"
 #include "cnb/random.h"
 #include "data/transform_impl.h"
+#include "core/parallel.h"
 
 /* One batch in the making: two slots for full batches (the one the caller
  * holds and the one being prepared), a third for a last, smaller batch. */
@@ -30,9 +44,15 @@ typedef struct Slot {
     float *params;              /* size x param_count drawn random numbers */
     int param_count;            /* per item, as params was sized for */
     size_t batch;               /* which batch of the epoch is (being) prepared */
-    int rc;
-    bool ready;
+    /* Filling: items are claimed from next_item (NOT_OPEN while the slot
+     * is being set up, so that a late claim finds nothing) */
+    atomic_int next_item;
+    atomic_int items_done;
+    atomic_bool failed;
+    char error[512];            /* the first failing item's message */
 } Slot;
+
+#define NOT_OPEN (INT_MAX / 2)
 
 struct DataLoader {
     Dataset *dataset;
@@ -48,9 +68,12 @@ struct DataLoader {
     bool in_epoch;
     size_t next;                /* the batch the next call hands out */
     Slot slots[3];
+    _Atomic(Slot *) filling;    /* the slot whose items are being claimed */
+    BackgroundJob background;   /* its items as the thread pool's background job */
+    bool background_on;
     /* The worker thread (started on first use, for thread-safe datasets). */
     bool threaded, thread_started, quit;
-    Slot *job;
+    bool posted;                /* a batch to fill since the thread last looked */
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake, done;
@@ -73,7 +96,9 @@ static void slot_release(Slot *s)
     tensor_free(s->data);
     tensor_free(s->target);
     free(s->params);
-    memset(s, 0, sizeof *s);
+    s->data = s->target = NULL;
+    s->params = NULL;
+    s->size = s->param_count = 0;
 }
 
 /* Gives the slot tensors for size items on the cpu (a caller may have moved
@@ -104,23 +129,41 @@ static int slot_prepare(DataLoader *l, Slot *s, int size)
     return 0;
 }
 
-/* The work itself: gather and transform the items of one batch. */
-static void slot_fill(DataLoader *l, Slot *s)
+/* The work itself: gather and transform item i of a batch. */
+static void fill_item(DataLoader *l, Slot *s, int i)
 {
     const Dataset *d = l->dataset;
-    float *data = tensor_data(s->data), *target = tensor_data(s->target);
     const int64_t *order = l->order + s->batch * (size_t)l->batch_size;
-    s->rc = 0;
-    if (s->size > 0)
-        dataset_prefetch(d, (size_t)order[0]);
-    for (int i = 0; i < s->size && s->rc == 0; i++) {
-        int label = 0;
-        if (i + 1 < s->size)
-            dataset_prefetch(d, (size_t)order[i + 1]);
-        s->rc = dataset_fill(d, (size_t)order[i], data + (size_t)i * d->item_numel, &label,
-                             l->transform, s->params + (size_t)i * l->param_count);
-        target[i] = (float)label;
+    if (i + 1 < s->size)
+        dataset_prefetch(d, (size_t)order[i + 1]);
+    int label = 0;
+    if (!atomic_load_explicit(&s->failed, memory_order_relaxed) &&
+        dataset_fill(d, (size_t)order[i], tensor_data(s->data) + (size_t)i * d->item_numel,
+                     &label, l->transform, s->params + (size_t)i * l->param_count) != 0) {
+        bool first = false;
+        if (atomic_compare_exchange_strong(&s->failed, &first, true))
+            snprintf(s->error, sizeof s->error, "%s", cnb_last_error());
     }
+    tensor_data(s->target)[i] = (float)label;
+    atomic_fetch_add_explicit(&s->items_done, 1, memory_order_release);
+}
+
+/* Claims and fills one item of s; false when all are claimed. */
+static bool fill_one(DataLoader *l, Slot *s)
+{
+    int i = atomic_fetch_add_explicit(&s->next_item, 1, memory_order_acq_rel);
+    if (i >= NOT_OPEN || i >= s->size)   /* the slot is being set up, or all claimed */
+        return false;
+    fill_item(l, s, i);
+    return true;
+}
+
+/* A piece of background work for the thread pool: one item. */
+static bool fill_piece(void *context)
+{
+    DataLoader *l = context;
+    Slot *s = atomic_load(&l->filling);
+    return s && fill_one(l, s);
 }
 
 static void *worker_main(void *arg)
@@ -128,27 +171,39 @@ static void *worker_main(void *arg)
     DataLoader *l = arg;
     pthread_mutex_lock(&l->lock);
     for (;;) {
-        while (!l->job && !l->quit)
+        while (!l->posted && !l->quit)
             pthread_cond_wait(&l->wake, &l->lock);
-        if (!l->job)
+        if (!l->posted)
             break;
-        Slot *s = l->job;
+        l->posted = false;
         pthread_mutex_unlock(&l->lock);
-        slot_fill(l, s);
+        while (fill_piece(l))
+            ;
         pthread_mutex_lock(&l->lock);
-        s->ready = true;
-        l->job = NULL;
-        pthread_cond_broadcast(&l->done);
     }
     pthread_mutex_unlock(&l->lock);
     return NULL;
 }
 
-/* Draws batch's random numbers here and has it prepared: on the worker if
- * there is one, else right away. */
+/* Fills what is left of s here, then waits for the items other threads
+ * are still filling (a few microseconds each). */
+static void complete(DataLoader *l, Slot *s)
+{
+    while (fill_one(l, s))
+        ;
+    for (unsigned i = 1; atomic_load_explicit(&s->items_done, memory_order_acquire) < s->size;
+         i++)
+        if (i % 64 == 0)
+            sched_yield();      /* a thread holding an item may share our core */
+}
+
+/* Draws batch's random numbers here and opens it for filling: by the
+ * worker thread and idle compute threads when the dataset allows, else
+ * right away here. */
 static int post(DataLoader *l, size_t batch)
 {
     Slot *s = slot_for(l, batch);
+    atomic_store(&s->next_item, NOT_OPEN);      /* late claims find nothing */
     size_t start = batch * (size_t)l->batch_size;
     int size = (int)(l->n - start < (size_t)l->batch_size ? l->n - start : (size_t)l->batch_size);
     if (slot_prepare(l, s, size) != 0)
@@ -156,47 +211,44 @@ static int post(DataLoader *l, size_t batch)
     for (int i = 0; i < size && l->param_count; i++)
         transform_draw(l->transform, s->params + (size_t)i * l->param_count);
     s->batch = batch;
-    s->ready = false;
+    atomic_store(&s->failed, false);
+    atomic_store(&s->items_done, 0);
+    atomic_store(&s->next_item, 0);
     if (!l->threaded) {
-        slot_fill(l, s);
-        s->ready = true;
+        complete(l, s);
         return 0;
     }
+    atomic_store(&l->filling, s);
+    if (!l->background_on)
+        l->background_on = parallel_background_start(&l->background);
+    if (l->background_on)
+        return 0;               /* idle compute threads fill it */
     if (!l->thread_started) {
-        if (pthread_create(&l->thread, NULL, worker_main, l) != 0) {
-            l->threaded = false;        /* no thread: work in the caller's */
-            slot_fill(l, s);
-            s->ready = true;
-            return 0;
-        }
+        if (pthread_create(&l->thread, NULL, worker_main, l) != 0)
+            return 0;           /* no thread: the caller fills what is left */
         l->thread_started = true;
     }
     pthread_mutex_lock(&l->lock);
-    l->job = s;
+    l->posted = true;
     pthread_cond_signal(&l->wake);
     pthread_mutex_unlock(&l->lock);
     return 0;
 }
 
-static void wait_ready(DataLoader *l, Slot *s)
+static void stop_background(DataLoader *l)
 {
-    if (!l->thread_started)
-        return;
-    pthread_mutex_lock(&l->lock);
-    while (!s->ready && l->job)
-        pthread_cond_wait(&l->done, &l->lock);
-    pthread_mutex_unlock(&l->lock);
+    if (l->background_on)
+        parallel_background_stop(&l->background);
+    l->background_on = false;
 }
 
-/* Waits for work in flight (before the order or the slots change). */
+/* Finishes work in flight (before the order or the slots change). */
 static void settle(DataLoader *l)
 {
-    if (!l->thread_started)
-        return;
-    pthread_mutex_lock(&l->lock);
-    while (l->job)
-        pthread_cond_wait(&l->done, &l->lock);
-    pthread_mutex_unlock(&l->lock);
+    Slot *s = atomic_load(&l->filling);
+    if (s)
+        complete(l, s);
+    stop_background(l);
 }
 
 /* The epoch's order and its first batch, with PyTorch's draws. */
@@ -250,8 +302,11 @@ bool next_batch(DataLoader *l, Batch *batch)
     }
     size_t b = l->next;
     Slot *s = slot_for(l, b);
-    wait_ready(l, s);
-    if (s->rc != 0) {
+    complete(l, s);
+    if (atomic_load(&s->failed)) {
+        /* raised again here: the message may be another thread's */
+        if (!strstr(cnb_last_error(), s->error))
+            cnb_error("next_batch", "%s", s->error);
         l->in_epoch = false;
         return false;
     }
@@ -260,6 +315,8 @@ bool next_batch(DataLoader *l, Batch *batch)
         l->in_epoch = false;
         return false;
     }
+    if (l->next == l->num_batches)
+        stop_background(l);     /* the epoch's last batch: leave the place to others */
     batch->data = s->data;
     batch->target = s->target;
     batch->size = s->size;
@@ -320,6 +377,7 @@ DataLoader *dataloader_new(Dataset *dataset, DataLoaderOptions options)
     l->shuffle = options.shuffle;
     l->drop_last = options.drop_last;
     l->threaded = dataset->thread_safe;
+    l->background = (BackgroundJob){ fill_piece, l };
     pthread_mutex_init(&l->lock, NULL);
     pthread_cond_init(&l->wake, NULL);
     pthread_cond_init(&l->done, NULL);
@@ -330,9 +388,10 @@ void dataloader_free(DataLoader *l)
 {
     if (!l)
         return;
+    settle(l);
     if (l->thread_started) {
         pthread_mutex_lock(&l->lock);
-        l->quit = true;         /* the worker finishes a batch in flight first */
+        l->quit = true;
         pthread_cond_signal(&l->wake);
         pthread_mutex_unlock(&l->lock);
         pthread_join(l->thread, NULL);

@@ -120,10 +120,78 @@ static void test_fashion(void)
     free(root);
 }
 
+/* A fingerprint per batch: the pixels weighted by position, and the labels. */
+#define CHECKED_BATCHES 120
+
+static int fingerprints(DataLoader *loader, double *prints, Model *busy)
+{
+    Batch batch;
+    int n = 0;
+    while (n < CHECKED_BATCHES && next_batch(loader, &batch)) {
+        const float *x = tensor_cdata(batch.data), *y = tensor_cdata(batch.target);
+        double f = 0;
+        for (size_t i = 0; i < tensor_numel(batch.data); i++)
+            f += x[i] * (double)(i % 977 + 1);
+        for (int r = 0; r < batch.size; r++)
+            f += 1e6 * y[r] * (r + 1);
+        prints[n++] = f;
+        if (busy)                 /* the compute threads work between batches */
+            model_predict(busy, batch.data);
+    }
+    dataloader_reset(loader);
+    return n;
+}
+
+/* Two loaders, the second started while the first is in an epoch. */
+static void two_loaders(Dataset *train, Dataset *test, Model *busy,
+                        double prints[2][CHECKED_BATCHES], int counts[2])
+{
+    manual_seed(7);
+    DataLoader *a = dataloader(train, .batch_size = 64, .shuffle = true);
+    counts[0] = fingerprints(a, prints[0], busy);
+    manual_seed(7);
+    DataLoader *b = dataloader(test, .batch_size = 64, .shuffle = true);
+    Batch first;
+    next_batch(a, &first);        /* a holds the pool's place for its epoch */
+    counts[1] = fingerprints(b, prints[1], busy);
+    dataloader_free(a);
+    dataloader_free(b);
+}
+
+/* The next batch is filled by the loader's thread with one compute thread,
+ * and by idle compute threads with two; two loaders at once share that
+ * (one of them gets the place, the other uses its thread).  Every way
+ * must give the same batches in the same order. */
+static void test_who_fills(void)
+{
+    Dataset *train = mnist(mnist_dir(), .train = true,
+                           .transform = compose(to_tensor(), random_rotation(10)));
+    Dataset *test = mnist(mnist_dir(), .train = false, .transform = to_tensor());
+    Model *busy = sequential(flatten(), linear(784, 256), relu(), linear(256, 10));
+    static double one[2][CHECKED_BATCHES], two[2][CHECKED_BATCHES];
+    int counts_one[2], counts_two[2];
+    set_num_threads(1);
+    two_loaders(train, test, busy, one, counts_one);
+    set_num_threads(2);
+    two_loaders(train, test, busy, two, counts_two);
+    ok(counts_one[0] == CHECKED_BATCHES && counts_one[1] == CHECKED_BATCHES &&
+       counts_two[0] == CHECKED_BATCHES && counts_two[1] == CHECKED_BATCHES,
+       "%d batches from each loader", CHECKED_BATCHES);
+    ok(memcmp(one[0], two[0], sizeof one[0]) == 0,
+       "filled by idle compute threads: the batches of the loader's own thread "
+       "(shuffled, rotated)");
+    ok(memcmp(one[1], two[1], sizeof one[1]) == 0,
+       "a second loader at the same time: the same batches too");
+    model_free(busy);
+    dataset_free(train);
+    dataset_free(test);
+}
+
 int main(void)
 {
     RefFile *refs = refs_load("transform.txt");
     test_mnist(refs);
+    test_who_fills();
     test_fashion();
     refs_free(refs);
     return tap_done();
