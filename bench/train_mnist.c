@@ -3,7 +3,8 @@
  * with PyTorch; prints one JSON line.
  *
  *   train_mnist pipeline  EPOCHS MNIST_DIR   mnist() + to_tensor + dataloader(shuffle)
- *   train_mnist preloaded EPOCHS MNIST_DIR   all images in one tensor, randperm per epoch
+ *   train_mnist preloaded EPOCHS MNIST_DIR   all images in one tensor, randperm per epoch,
+ *                                            batches taken with tensor_index_select (images[idx])
  *   train_mnist gemm      EPOCHS MNIST_DIR   only the GEMMs an epoch does, nothing else
  *                                            (OpenBLAS threads: GEMM_THREADS, default 1)
  *
@@ -155,11 +156,9 @@ static int run_preloaded(int epochs, const char *root)
         for (int start = 0; start < n; start += BATCH) {
             int size = n - start < BATCH ? n - start : BATCH;
             Tensor *x = size == BATCH ? full_x : last_x, *y = size == BATCH ? full_y : last_y;
-            for (int r = 0; r < size; r++) {
-                int64_t i = order[start + r];
-                memcpy(tensor_data(x) + (size_t)r * 784, tensor_cdata(images) + i * 784, 784 * 4);
-                tensor_data(y)[r] = tensor_cdata(labels)[i];
-            }
+            /* images[idx], labels[idx] */
+            tensor_index_select(x, images, order + start, size);
+            tensor_index_select(y, labels, order + start, size);
             last = train_step(model, loss, opt, x, y);
         }
         times[e] = now() - t0;

@@ -3,6 +3,7 @@
 #include "tap.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static char *print_to_string(const Tensor *t)
 {
@@ -78,6 +79,57 @@ static void test_access(void)
     tensor_free(t);
 }
 
+static void test_index_select(void)
+{
+    float values[4 * 3];
+    for (int i = 0; i < 12; i++)
+        values[i] = (float)i;
+    Tensor *src = tensor_from_data(values, (int[]){4, 3}, 2);
+    Tensor *out = tensor(3, 3);
+    const int64_t rows[3] = {3, 0, 3};
+    is_int(tensor_index_select(out, src, rows, 3), 0, "index_select rows 3, 0, 3");
+    ok(tensor_get(out, 0, 0) == 9 && tensor_get(out, 0, 2) == 11 && tensor_get(out, 1, 1) == 1 &&
+       tensor_get(out, 2, 1) == 10, "gives those rows in that order");
+    const int64_t bad[3] = {1, 4, 0};
+    cnb_clear_error();
+    is_int(tensor_index_select(out, src, bad, 3), -1, "an index past the end fails");
+    ok(strstr(cnb_last_error(), "index[1] = 4 is outside the 4 rows"), "and says which: %s",
+       cnb_last_error());
+    ok(tensor_get(out, 0, 0) == 9, "out is unchanged");
+    is_int(tensor_index_select(out, src, rows, 2), -1, "out with 3 rows for 2 indices fails");
+    Tensor *narrow = tensor(3, 2);
+    is_int(tensor_index_select(narrow, src, rows, 3), -1, "out of another width fails");
+    ok(strstr(cnb_last_error(), "dimension 1 is 2, src's is 3") != NULL, "naming the dimension");
+    is_int(tensor_index_select(NULL, src, rows, 3), -1, "NULL out fails");
+    Tensor *labels = tensor_from_data((float[]){5, 6, 7, 8}, (int[]){4}, 1);
+    Tensor *picked = tensor(3);
+    is_int(tensor_index_select(picked, labels, rows, 3), 0, "1-D: labels");
+    ok(tensor_get(picked, 0) == 8 && tensor_get(picked, 1) == 5, "picked labels 8, 5, 8");
+    /* large enough for the compute threads, with every row checked */
+    enum { N = 5000, W = 784, B = 512 };
+    Tensor *images = tensor(N, W), *batch = tensor(B, W);
+    float *im = tensor_data(images);
+    for (size_t i = 0; i < (size_t)N * W; i++)
+        im[i] = (float)(i % 7919);
+    int64_t order[B];
+    for (int i = 0; i < B; i++)
+        order[i] = (int64_t)((i * 2654435761u) % N);
+    set_num_threads(2);
+    is_int(tensor_index_select(batch, images, order, B), 0, "512 rows of 784 on 2 threads");
+    int wrong = 0;
+    for (int i = 0; i < B; i++)
+        wrong += memcmp(tensor_cdata(batch) + (size_t)i * W, im + (size_t)order[i] * W,
+                        W * sizeof(float)) != 0;
+    is_int(wrong, 0, "every row is the right one");
+    tensor_free(images);
+    tensor_free(batch);
+    tensor_free(labels);
+    tensor_free(picked);
+    tensor_free(narrow);
+    tensor_free(out);
+    tensor_free(src);
+}
+
 static void check_print(const float *values, const int *shape, int ndim, const char *want,
                         const char *what)
 {
@@ -140,6 +192,7 @@ int main(void)
 {
     test_create();
     test_access();
+    test_index_select();
     test_print();
     return tap_done();
 }

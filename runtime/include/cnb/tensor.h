@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define CNB_MAX_DIMS 4
@@ -39,6 +40,14 @@ const float *tensor_cdata(const Tensor *t);
  * torch.narrow(t, 0, start, length): a view sharing t's data, valid while t
  * lives; free it with tensor_free (which leaves t's data alone). */
 Tensor *tensor_narrow(Tensor *t, int start, int length);
+
+/* Rows index[0..n) of src, in that order, copied into out (along the
+ * first dimension), as torch.index_select(src, 0, index, out=out): out is
+ * [n, ...] with src's other dimensions.  Takes a shuffled batch from a
+ * dataset held in one tensor; the rows are copied by the compute threads,
+ * fetched ahead (they are scattered over memory).  0, or -1 with a
+ * message (a wrong shape or an index out of range: out is unchanged). */
+int tensor_index_select(Tensor *out, const Tensor *src, const int64_t *index, int n);
 
 /* Gives the tensor a new shape with the same number of elements (in place). */
 int tensor_reshape(Tensor *t, const int *shape, int ndim);
