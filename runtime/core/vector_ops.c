@@ -133,116 +133,79 @@ typedef float vf16 __attribute__((vector_size(64), aligned(4)));
 #define BLOCK_VECTORS 8
 #define BLOCK (16 * BLOCK_VECTORS)
 
-/* out[0..n) = sum over e of value[e] * rows[index[e] * n + 0..n) */
+/* x W^T for sparse x, from W itself, by blocks of 128 outputs: W^T is made
+ * 64 columns at a time in a tile of 32 KB, which stays in L1 while every row
+ * adds its nonzeros of those columns (a row's outputs wait in y, in L1 or
+ * L2, between the tiles).  A whole W^T (800 KB for the lesson's first
+ * layer) never exists: making it and reading it back from L2 for each
+ * nonzero cost more than the product.  Each output is the same sum in the
+ * same order: ascending k, from zero (64 columns a tile measured 100 us
+ * for the lesson's first layer and batch on one thread, 16 columns 150;
+ * a whole W^T and a product reading it 130). */
+#define TILE_K 64
+#define ROW_CHUNK 256             /* rows whose read positions fit the stack */
+
 static inline __attribute__((always_inline))
-void weighted_row_sum(const int *restrict index, const float *restrict value, int count,
-                      const float *restrict rows, int n, float *restrict out)
+void add_tile_block(const int *restrict index, const float *restrict value, int *restrict e,
+                    int end, int k_end, int k0, const float *restrict tile, float *restrict y)
 {
-    int j0 = 0;
-    for (; j0 + BLOCK <= n; j0 += BLOCK) {
-        vf16 acc[BLOCK_VECTORS] = {0};
-        for (int e = 0; e < count; e++) {
-            const float v = value[e];
-            const float *b = rows + (size_t)index[e] * (size_t)n + j0;
-            for (int c = 0; c < BLOCK_VECTORS; c++)
-                acc[c] += v * *(const vf16 *)(b + 16 * c);
-        }
+    vf16 acc[BLOCK_VECTORS];
+    for (int c = 0; c < BLOCK_VECTORS; c++)
+        acc[c] = *(const vf16 *)(y + 16 * c);
+    for (; *e < end && index[*e] < k_end; (*e)++) {
+        const float v = value[*e], *t = tile + (size_t)(index[*e] - k0) * BLOCK;
         for (int c = 0; c < BLOCK_VECTORS; c++)
-            *(vf16 *)(out + j0 + 16 * c) = acc[c];
+            acc[c] += v * *(const vf16 *)(t + 16 * c);
     }
-    for (int j = j0; j < n; j++)
-        out[j] = 0.0f;
-    if (j0 == n)
-        return;
-    for (int e = 0; e < count; e++) {
-        const float v = value[e], *b = rows + (size_t)index[e] * (size_t)n;
-        for (int j = j0; j < n; j++)
-            out[j] += v * b[j];
+    for (int c = 0; c < BLOCK_VECTORS; c++)
+        *(vf16 *)(y + 16 * c) = acc[c];
+}
+
+static inline __attribute__((always_inline))
+void add_tile_any(const int *restrict index, const float *restrict value, int *restrict e,
+                  int end, int k_end, int k0, const float *restrict tile, int width,
+                  float *restrict y)
+{
+    for (; *e < end && index[*e] < k_end; (*e)++) {
+        const float v = value[*e], *t = tile + (size_t)(index[*e] - k0) * BLOCK;
+        for (int j = 0; j < width; j++)
+            y[j] += v * t[j];
     }
 }
 
 VECTOR_CLONES
-static void sparse_times_dense_any(const int *restrict row_start, const int *restrict row_end,
-                                   const int *restrict index, const float *restrict value,
-                                   int rows, const float *restrict bt, int n, float *restrict y)
+void vec_sparse_times_weight(const int *restrict row_start, const int *restrict row_end,
+                             const int *restrict index, const float *restrict value, int rows,
+                             int cols, const float *restrict w, int ldw, int n,
+                             float *restrict y, int ldy)
 {
-    for (int r = 0; r < rows; r++)
-        weighted_row_sum(index + row_start[r], value + row_start[r],
-                         row_end[r] - row_start[r], bt, n, y + (size_t)r * (size_t)n);
-}
-
-/* A block of columns of the product: bt and y start at its first column,
- * their rows are ldb and ldy apart, the block is width wide.  Each output
- * is the same sum in the same order as in vec_sparse_times_dense. */
-VECTOR_CLONES
-void vec_sparse_times_dense_block(const int *restrict row_start, const int *restrict row_end,
-                                  const int *restrict index, const float *restrict value,
-                                  int rows, const float *restrict bt, int ldb, int width,
-                                  float *restrict y, int ldy)
-{
-    for (int r = 0; r < rows; r++) {
-        const int first = row_start[r], last = row_end[r];
-        float *out = y + (size_t)r * (size_t)ldy;
-        int j0 = 0;
-        for (; j0 + BLOCK <= width; j0 += BLOCK) {
-            vf16 acc[BLOCK_VECTORS] = {0};
-            for (int e = first; e < last; e++) {
-                const float v = value[e], *b = bt + (size_t)index[e] * (size_t)ldb + j0;
-                for (int c = 0; c < BLOCK_VECTORS; c++)
-                    acc[c] += v * *(const vf16 *)(b + 16 * c);
+    float tile[TILE_K * BLOCK] __attribute__((aligned(64)));
+    int cursor[ROW_CHUNK];
+    for (int r0 = 0; r0 < rows; r0 += ROW_CHUNK) {
+        int chunk = rows - r0 < ROW_CHUNK ? rows - r0 : ROW_CHUNK;
+        for (int j0 = 0; j0 < n; j0 += BLOCK) {
+            int width = n - j0 < BLOCK ? n - j0 : BLOCK;
+            for (int r = 0; r < chunk; r++) {
+                cursor[r] = row_start[r0 + r];
+                memset(y + (size_t)(r0 + r) * (size_t)ldy + j0, 0, (size_t)width * sizeof(float));
             }
-            for (int c = 0; c < BLOCK_VECTORS; c++)
-                *(vf16 *)(out + j0 + 16 * c) = acc[c];
-        }
-        for (; j0 + 16 <= width; j0 += 16) {
-            vf16 acc = {0};
-            for (int e = first; e < last; e++)
-                acc += value[e] * *(const vf16 *)(bt + (size_t)index[e] * (size_t)ldb + j0);
-            *(vf16 *)(out + j0) = acc;
-        }
-        for (int j = j0; j < width; j++) {
-            float acc = 0.0f;
-            for (int e = first; e < last; e++)
-                acc += value[e] * bt[(size_t)index[e] * (size_t)ldb + (size_t)j];
-            out[j] = acc;
+            for (int k0 = 0; k0 < cols; k0 += TILE_K) {
+                int h = cols - k0 < TILE_K ? cols - k0 : TILE_K, k_end = k0 + h;
+                vec_transpose_strided(w + (size_t)j0 * (size_t)ldw + k0, (size_t)ldw, width, h,
+                                      tile, BLOCK, false);
+                for (int r = 0; r < chunk; r++) {
+                    int end = row_end[r0 + r];
+                    if (cursor[r] == end || index[cursor[r]] >= k_end)
+                        continue;
+                    float *out = y + (size_t)(r0 + r) * (size_t)ldy + j0;
+                    if (width == BLOCK)
+                        add_tile_block(index, value, &cursor[r], end, k_end, k0, tile, out);
+                    else
+                        add_tile_any(index, value, &cursor[r], end, k_end, k0, tile, width, out);
+                }
+            }
         }
     }
-}
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-/* With AVX-512's 32 registers a whole 256-wide row of outputs fits in 16
- * accumulators: a row's nonzeros are then read once, and each W^T row is
- * read in one sweep (measured 20% faster than two 128-wide passes). */
-__attribute__((target("avx512f")))
-static void sparse_times_dense_256(const int *restrict row_start, const int *restrict row_end,
-                                   const int *restrict index, const float *restrict value,
-                                   int rows, const float *restrict bt, int n, float *restrict y)
-{
-    for (int r = 0; r < rows; r++)
-        for (int j0 = 0; j0 < n; j0 += 256) {
-            vf16 acc[16] = {0};
-            for (int e = row_start[r]; e < row_end[r]; e++) {
-                const float v = value[e], *b = bt + (size_t)index[e] * (size_t)n + j0;
-                for (int c = 0; c < 16; c++)
-                    acc[c] += v * *(const vf16 *)(b + 16 * c);
-            }
-            for (int c = 0; c < 16; c++)
-                *(vf16 *)(y + (size_t)r * (size_t)n + j0 + 16 * c) = acc[c];
-        }
-}
-#endif
-
-void vec_sparse_times_dense(const int *restrict row_start, const int *restrict row_end,
-                            const int *restrict index, const float *restrict value, int rows,
-                            const float *restrict bt, int n, float *restrict y)
-{
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-    if (n % 256 == 0 && __builtin_cpu_supports("avx512f")) {
-        sparse_times_dense_256(row_start, row_end, index, value, rows, bt, n, y);
-        return;
-    }
-#endif
-    sparse_times_dense_any(row_start, row_end, index, value, rows, bt, n, y);
 }
 
 /* By columns, the dense rows g[r] (64 rows of the batch) are read again for

@@ -52,16 +52,14 @@ size_t vec_nonzeros(const float *x, int n, int *index, float *value, size_t room
 /* How many of x[0..n) are nonzero; may stop counting once past stop. */
 size_t vec_count_nonzeros(const float *x, size_t n, size_t stop);
 
-/* Sparse rows (CSR, row r's entries at [row_start[r], row_end[r])) times a
- * dense matrix: y[r] = sum over the nonzeros x[r][k] of x[r][k] * bt[k],
- * where bt is [k, n] (the transposed weight). */
-void vec_sparse_times_dense(const int *row_start, const int *row_end, const int *index,
-                            const float *value, int rows, const float *bt, int n, float *y);
-/* Columns [0, width) of the same product, with bt and y pointing at the
- * block's first column and ldb / ldy apart (a part of the output). */
-void vec_sparse_times_dense_block(const int *row_start, const int *row_end, const int *index,
-                                  const float *value, int rows, const float *bt, int ldb,
-                                  int width, float *y, int ldy);
+/* Sparse rows (CSR, row r's entries at [row_start[r], row_end[r])) times
+ * W^T, from W [n, cols] itself (rows ldw apart; w and y point at a block's
+ * first output): y[r][j] = sum over the nonzeros x[r][k] of x[r][k] *
+ * w[j][k], summed in ascending k, W^T made a few columns at a time in a
+ * small tile. */
+void vec_sparse_times_weight(const int *row_start, const int *row_end, const int *index,
+                             const float *value, int rows, int cols, const float *w, int ldw,
+                             int n, float *y, int ldy);
 /* The same, by columns (CSC): out[j][k] (+)= sum over the nonzeros x[r][k]
  * of x[r][k] * g[r][j], g is [rows, n] (rows ldg apart), out is [n, cols]
  * (rows ldo apart: dW, or a block of its rows). */

@@ -10,18 +10,19 @@
  *   forward   y[r] = sum over nonzero x[r][k] of x[r][k] * W^T[k]
  *   backward  dW^T[k] = sum over nonzero x[r][k] of x[r][k] * g[r]
  *
- * with W^T made by a fast transpose each step (W changes every step) and
- * dW^T transposed (or added) into the gradient.  The input's gradient,
- * when needed, still comes from the dense GEMM.
+ * with W^T made 64 columns at a time in a tile that stays in L1 (W changes
+ * every step; a whole W^T, made and then read back for every nonzero, cost
+ * 25 us a step more) and dW^T transposed (or added) into the gradient.
+ * The input's gradient, when needed, still comes from the dense GEMM.
  *
  * Every piece is split across the compute threads: each row's nonzeros go
  * to a slot of their own (CSR with a start and an end per row, so rows can
- * be gathered in parallel), the columns' nonzeros (CSC, for backward) are
- * sorted out of the rows' ones by slices of columns (while the product
- * runs), and the product is cut where the nonzeros, not the rows, are
- * halved.  The order of each sum
- * is the one of the one-thread code, so results do not depend on the
- * thread count.  Dense inputs (normalized
+ * be gathered in parallel); then each thread takes a block of outputs (the
+ * rows of W it updated in the last Adam step: the pool gives each part a
+ * home) and sorts the columns' nonzeros (CSC, for backward) of a slice of
+ * columns out of the rows' ones.  The order of each sum is the one of the
+ * one-thread code, so results do not depend on the thread count.  Dense
+ * inputs (normalized
  * images, Fashion-MNIST at ~50% nonzero, hidden activations) take the
  * OpenBLAS path; the results agree to float rounding (other summation order). */
 #include "nn/layer.h"
@@ -50,8 +51,6 @@ struct SparseInput {
     int *col_start, *col_end;     /* CSC (backward) */
     int *col_index;
     float *col_value;
-    float *wt;                    /* W^T [in, out] (forward), dW^T (backward) */
-    size_t wt_capacity;
     bool valid;                   /* holds the nonzeros of the last training input */
     bool columns;                 /* and their CSC */
     bool was_dense;               /* the last input took the dense path */
@@ -74,7 +73,6 @@ void sparse_input_free(SparseInput *s)
     if (!s)
         return;
     free_slots(s);
-    free(s->wt);
     free(s);
 }
 
@@ -102,23 +100,15 @@ static bool reserve(SparseInput *s, int rows, int cols)
         s->col_index && s->col_value)
         return true;
     free_slots(s);
-    memset(s, 0, offsetof(SparseInput, wt));
+    memset(s, 0, offsetof(SparseInput, valid));
     return false;
 }
 
-static SparseInput *workspace(SparseInput **slot, int rows, int cols, size_t wt_floats)
+static SparseInput *workspace(SparseInput **slot, int rows, int cols)
 {
     if (!*slot && !(*slot = calloc(1, sizeof **slot)))
         return NULL;
-    SparseInput *s = *slot;
-    if (wt_floats > s->wt_capacity) {
-        float *bigger = realloc(s->wt, wt_floats * sizeof(float));
-        if (!bigger)
-            return NULL;
-        s->wt = bigger;
-        s->wt_capacity = wt_floats;
-    }
-    return reserve(s, rows, cols) ? s : NULL;
+    return reserve(*slot, rows, cols) ? *slot : NULL;
 }
 
 static bool eligible(const Layer *layer)
@@ -132,11 +122,12 @@ typedef struct SparsePass {
     const float *x;
     float *out;
     int rows;
-    bool gather_rows, gather_columns, transpose_weight;
+    bool gather_columns;          /* training: backward will want the CSC */
 } SparsePass;
 
-static void gather_rows(const SparsePass *f, int part, int parts)
+static void gather_rows(void *context, int part, int parts)
 {
+    const SparsePass *f = context;
     SparseInput *s = f->s;
     size_t lo, hi;
     parallel_slice((size_t)f->rows, part, parts, 1, &lo, &hi);
@@ -186,58 +177,23 @@ static void columns_from_rows(const SparsePass *f, int part, int parts)
     }
 }
 
-/* Rows [lo, hi) of W become columns of W^T. */
-static void transpose_weight(const SparsePass *f, int part, int parts)
-{
-    size_t n_in = (size_t)f->layer->in_features, n_out = (size_t)f->layer->out_features, lo, hi;
-    parallel_slice(n_out, part, parts, 8, &lo, &hi);
-    vec_transpose_strided(f->layer->weight->data + lo * n_in, n_in, (int)(hi - lo), (int)n_in,
-                          f->s->wt + lo, n_out, false);
-}
 
-static void prepare_part(void *context, int part, int parts)
-{
-    const SparsePass *f = context;
-    if (f->gather_rows)
-        gather_rows(f, part, parts);
-    if (f->transpose_weight)
-        transpose_weight(f, part, parts);
-}
-
-/* The rows of this part: cut where the running count of nonzeros passes
- * part/parts of the total, so that every part multiplies as many. */
-static void balanced_rows(const SparseInput *s, int rows, int part, int parts, int *lo, int *hi)
-{
-    size_t total = 0, seen = 0;
-    for (int r = 0; r < rows; r++)
-        total += (size_t)(s->row_end[r] - s->row_start[r]);
-    size_t from = total * (size_t)part / (size_t)parts;
-    size_t to = total * (size_t)(part + 1) / (size_t)parts;
-    int r = 0;
-    for (; r < rows && seen < from; r++)
-        seen += (size_t)(s->row_end[r] - s->row_start[r]);
-    *lo = part == 0 ? 0 : r;
-    for (; r < rows && seen < to; r++)
-        seen += (size_t)(s->row_end[r] - s->row_start[r]);
-    *hi = part + 1 == parts ? rows : r;
-}
-
-/* Its rows of x W^T, then bias and activation.  (Cutting by columns
- * instead, each thread transposing and using its own half of W^T, was
- * slower: the 128-wide kernel reads every row's nonzeros twice.) */
+/* Its block of output columns of x W^T, straight from W's rows of those
+ * outputs, then bias and activation. */
 static void product_part(void *context, int part, int parts)
 {
     const SparsePass *f = context;
-    int n_out = f->layer->out_features, lo, hi;
+    int n_in = f->layer->in_features, n_out = f->layer->out_features;
     if (f->gather_columns)        /* the rows are all gathered now */
         columns_from_rows(f, part, parts);
-    balanced_rows(f->s, f->rows, part, parts, &lo, &hi);
+    size_t lo, hi;
+    parallel_slice((size_t)n_out, part, parts, 16, &lo, &hi);
     if (lo >= hi)
         return;
-    float *y = f->out + (size_t)lo * (size_t)n_out;
-    vec_sparse_times_dense(f->s->row_start + lo, f->s->row_end + lo, f->s->index, f->s->value,
-                           hi - lo, f->s->wt, n_out, y);
-    linear_epilogue(f->layer, y, n_out, hi - lo, 0, n_out);
+    vec_sparse_times_weight(f->s->row_start, f->s->row_end, f->s->index, f->s->value, f->rows,
+                            n_in, f->layer->weight->data + lo * (size_t)n_in, n_in,
+                            (int)(hi - lo), f->out + lo, n_out);
+    linear_epilogue(f->layer, f->out, n_out, f->rows, (int)lo, (int)hi);
 }
 
 bool linear_sparse_forward(Layer *layer, const Tensor *in, Tensor *out, bool training)
@@ -247,11 +203,11 @@ bool linear_sparse_forward(Layer *layer, const Tensor *in, Tensor *out, bool tra
         (*slot)->valid = (*slot)->columns = false;
     if (!eligible(layer))
         return false;
-    int n_in = layer->in_features, n_out = layer->out_features;
+    int n_in = layer->in_features;
     int rows = (int)(in->numel / (size_t)n_in);
     if (rows <= 0)
         return false;
-    SparseInput *s = workspace(slot, rows, n_in, (size_t)n_in * (size_t)n_out);
+    SparseInput *s = workspace(slot, rows, n_in);
     if (!s)
         return false;
     /* after a dense input (hidden activations are 50-60% nonzero), only
@@ -260,15 +216,15 @@ bool linear_sparse_forward(Layer *layer, const Tensor *in, Tensor *out, bool tra
     size_t limit = (size_t)(work * SPARSE_MAX_DENSITY);
     if (s->was_dense && vec_count_nonzeros(in->data, (size_t)work, limit) > limit)
         return false;
-    SparsePass f = { layer, s, in->data, out->data, rows, true, training, true };
-    parallel_run(prepare_part, &f, work >= 8192 ? PARALLEL_FINE : 0);
+    SparsePass f = { layer, s, in->data, out->data, rows, training };
+    parallel_run(gather_rows, &f, work >= 8192 ? PARALLEL_FINE : 0);
     size_t nonzeros = 0;
     for (int r = 0; r < rows; r++)
         nonzeros += (size_t)(s->row_end[r] - s->row_start[r]);
     s->was_dense = nonzeros > limit;
     if (s->was_dense)
         return false;
-    parallel_run(product_part, &f, rows >= 8 ? PARALLEL_FINE : 0);
+    parallel_run(product_part, &f, rows >= 8 ? 1 : 0);
     /* kept for backward: the input must not change until then (the API
      * asks that it stays valid; torch would refuse an in-place change) */
     s->valid = true;

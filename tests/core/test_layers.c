@@ -105,8 +105,13 @@ static void test_sparse_path(void)
     is_near(forward_error(single, sparse, 300, 70), 0, 1e-5, "sparse input: forward as x W^T + b");
     is_near(forward_error(single, dense, 300, 70), 0, 1e-5, "dense input: forward as x W^T + b");
     model_free(single);
-    Model *wide = sequential(linear(300, 512));   /* the 256-wide AVX-512 kernel */
+    Model *wide = sequential(linear(300, 512));   /* blocks of 128 outputs */
     is_near(forward_error(wide, sparse, 300, 512), 0, 1e-5, "sparse input, 512 outputs: forward");
+    /* more rows than the kernel keeps read positions for at once (256),
+     * split across the compute threads */
+    Tensor *tall = sparse_images(300, 300, 0.15);
+    is_near(forward_error(wide, tall, 300, 512), 0, 1e-5, "300 sparse rows, 512 outputs: forward");
+    tensor_free(tall);
     model_free(wide);
     /* tanh, not relu: no kink for a finite difference to straddle */
     Model *m = sequential(linear(300, 70), tanh_layer(), linear(70, 5));
