@@ -112,7 +112,7 @@ static void weight_grad_part(void *context, int part, int parts)
     const LinearPass *p = context;
     int n_in = p->layer->in_features, n_out = p->layer->out_features;
     size_t lo, hi;
-    parallel_slice((size_t)n_out, part, parts, p->sparse ? 64 : 16, &lo, &hi);
+    parallel_slice((size_t)n_out, part, parts, p->sparse ? 128 : 16, &lo, &hi);
     if (lo == hi)
         return;
     float *g = p->out;
@@ -139,10 +139,9 @@ void linear_backward(Layer *layer, const Tensor *in, const Tensor *out, Tensor *
     LinearPass p = { .layer = layer, .x = in->data, .y = out->data, .out = grad_out->data,
                      .rows = rows, .sparse = linear_sparse_backward_ready(layer, in),
                      .first_accumulation = first_accumulation };
-    /* the sparse kernel works on 64-wide slices of dW's rows: as many parts */
-    int parts_per_thread = !p.sparse ? 1 : n_out >= 4 * 64 ? 2 : 1;
-    parallel_run(weight_grad_part, &p,
-                 (double)rows * n_in * n_out >= PARALLEL_MIN_WORK ? parts_per_thread : 0);
+    /* one part per thread: the sparse kernel works on 128-wide slices of
+     * dW's rows, the thread's own rows of W (the pool's homes) */
+    parallel_run(weight_grad_part, &p, (double)rows * n_in * n_out >= PARALLEL_MIN_WORK ? 1 : 0);
     if (grad_in)
         gemm(false, false, rows, n_in, n_out, 1.0f, grad_out->data, n_out, layer->weight->data,
              n_in, 0.0f, grad_in->data, n_in);
