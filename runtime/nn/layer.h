@@ -34,6 +34,7 @@ struct Layer {
     Tensor *grad_weight, *grad_bias;
     Activation fused;             /* applied by this linear layer */
     bool fused_away;              /* an activation a linear layer applies */
+    bool takes_model_input;       /* the model's first linear layer (sparse path) */
     SparseInput *sparse_train;    /* the sparse path: nonzeros of the training input */
     SparseInput *sparse_predict;  /* and of a no-grad input */
     /* dropout */

@@ -113,7 +113,8 @@ static SparseInput *workspace(SparseInput **slot, int rows, int cols)
 
 static bool eligible(const Layer *layer)
 {
-    return layer->in_features >= SPARSE_MIN_IN && layer->out_features >= SPARSE_MIN_OUT;
+    return layer->takes_model_input && layer->in_features >= SPARSE_MIN_IN &&
+           layer->out_features >= SPARSE_MIN_OUT;
 }
 
 typedef struct SparsePass {

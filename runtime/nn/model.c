@@ -50,6 +50,19 @@ static void plan_fusion(Model *model)
     }
 }
 
+/* Only a linear layer that sees the model's input may get sparse inputs
+ * (images are mostly background); the ones after it see activations, half
+ * of them nonzero: they take the dense path without looking (counting
+ * their inputs' nonzeros on every step cost a few percent of a step). */
+static void plan_sparse_inputs(Model *model)
+{
+    for (int i = 0; i < model->count; i++)
+        if (model->layers[i]->kind == LAYER_LINEAR) {
+            model->layers[i]->takes_model_input = true;
+            break;
+        }
+}
+
 static int collect_parameters(Model *model)
 {
     int n = 0;
@@ -122,6 +135,7 @@ Model *sequential_array(Layer *const *layers, size_t count)
         layers[i]->in_model = true;
     }
     plan_fusion(model);
+    plan_sparse_inputs(model);
     if (collect_parameters(model) < 0 || alloc_buffers(model) < 0) {
         model_free(model);
         return NULL;
