@@ -64,5 +64,5 @@ void adam_step(Optimizer *opt)
         .step_size = (float)(o->lr / bc1), .bias_correction2_sqrt = (float)sqrt(bc2),
     };
     AdamPass pass = { opt, &s };
-    parallel_run(adam_part, &pass, model_parameter_count(opt->model) >= 16384 ? PARALLEL_FINE : 0);
+    parallel_run(adam_part, &pass, model_parameter_count(opt->model) >= 16384 ? 2 * PARALLEL_FINE : 0);
 }

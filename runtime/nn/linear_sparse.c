@@ -179,22 +179,40 @@ static void columns_from_rows(const SparsePass *f, int part, int parts)
 }
 
 
-/* Its block of output columns of x W^T, straight from W's rows of those
+/* Block b of the output columns of x W^T, straight from W's rows of those
  * outputs, then bias and activation. */
-static void product_part(void *context, int part, int parts)
+static void product_block(const SparsePass *f, int block, int blocks)
 {
-    const SparsePass *f = context;
     int n_in = f->layer->in_features, n_out = f->layer->out_features;
-    if (f->gather_columns)        /* the rows are all gathered now */
-        columns_from_rows(f, part, parts);
     size_t lo, hi;
-    parallel_slice((size_t)n_out, part, parts, 16, &lo, &hi);
+    parallel_slice((size_t)n_out, block, blocks, 16, &lo, &hi);
     if (lo >= hi)
         return;
     vec_sparse_times_weight(f->s->row_start, f->s->row_end, f->s->index, f->s->value, f->rows,
                             n_in, f->layer->weight->data + lo * (size_t)n_in, n_in,
                             (int)(hi - lo), f->out + lo, n_out);
     linear_epilogue(f->layer, f->out, n_out, f->rows, (int)lo, (int)hi);
+}
+
+/* The product task: each thread's first part is its block of outputs (its
+ * home rows of W, which it updated in the last Adam step), its other parts
+ * are slices of the columns' nonzeros (for backward), which a thread that
+ * is done first takes over: the blocks are equal work, but one core is
+ * often a little slower than the other.  Neither split changes a number. */
+#define PRODUCT_PARTS_PER_THREAD 4
+
+static void product_part(void *context, int part, int parts)
+{
+    const SparsePass *f = context;
+    int k = PRODUCT_PARTS_PER_THREAD;  /* the pool may have given fewer */
+    int blocks = (parts + k - 1) / k, slices = parts - blocks;
+    if (part % k == 0) {
+        if (slices == 0 && f->gather_columns)
+            columns_from_rows(f, 0, 1);
+        product_block(f, part / k, blocks);
+    } else if (f->gather_columns) {
+        columns_from_rows(f, part - part / k - 1, slices);
+    }
 }
 
 bool linear_sparse_forward(Layer *layer, const Tensor *in, Tensor *out, bool training)
@@ -225,7 +243,7 @@ bool linear_sparse_forward(Layer *layer, const Tensor *in, Tensor *out, bool tra
     s->was_dense = nonzeros > limit;
     if (s->was_dense)
         return false;
-    parallel_run(product_part, &f, rows >= 8 ? 1 : 0);
+    parallel_run(product_part, &f, rows >= 8 ? PRODUCT_PARTS_PER_THREAD : 0);
     /* kept for backward: the input must not change until then (the API
      * asks that it stays valid; torch would refuse an in-place change) */
     s->valid = true;
