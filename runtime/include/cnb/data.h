@@ -122,7 +122,8 @@ typedef struct Batch {
 
 /* Fills batch with the next batch of the epoch and returns true; at the end
  * of the epoch returns false and rewinds (reshuffling for the next epoch).
- * Batches are prepared in a background thread while the current one trains.
+ * The next batch is prepared in the background while the current one trains
+ * (by the compute threads in their idle moments, or the loader's thread).
  *     Batch batch;
  *     while (next_batch(train_loader, &batch)) { ... }                      */
 bool next_batch(DataLoader *loader, Batch *batch);
