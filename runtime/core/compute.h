@@ -20,6 +20,19 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
 void gemm_serial(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                  const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
 
+/* Columns per OpenBLAS call for an m x ? x k product, and gemm_serial in
+ * calls of that many columns of C (a multiple of 16): products of up to
+ * 2^18 multiply-adds take OpenBLAS's small-matrix kernels, which pack
+ * nothing and were 13-28% faster at the lesson's sizes than one call for a
+ * thread's whole block (an epoch 0.325 -> 0.30 s).  0 when even 16 columns
+ * are more than that (tall evaluation batches, where one call is faster):
+ * then one call.  Callers cut C at multiples of it, so the calls, and with
+ * them the numbers, do not depend on the thread count. */
+int gemm_block_columns(int m, int k);
+void gemm_serial_blocked(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                         const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                         int ldc, int block);
+
 /* Keeps OpenBLAS at one thread (the runtime splits products itself); the
  * batch size no longer matters. */
 void gemm_threads_for_rows(int rows);

@@ -48,6 +48,27 @@ void gemm_serial(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                 beta, c, ldc);
 }
 
+#define SMALL_PRODUCT 262144.0   /* multiply-adds of one OpenBLAS call */
+
+int gemm_block_columns(int m, int k)
+{
+    double per_column = (double)(m > 0 ? m : 1) * (k > 0 ? k : 1);
+    return (int)(SMALL_PRODUCT / per_column) / 16 * 16;   /* 0: too tall (1000-row batches) */
+}
+
+void gemm_serial_blocked(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                         const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                         int ldc, int block)
+{
+    if (block <= 0)
+        block = n > 0 ? n : 1;
+    for (int j = 0; j < n; j += block) {
+        int width = n - j < block ? n - j : block;
+        const float *bj = b + (trans_b ? (size_t)j * (size_t)ldb : (size_t)j);
+        gemm_serial(trans_a, trans_b, m, width, k, alpha, a, lda, bj, ldb, beta, c + j, ldc);
+    }
+}
+
 typedef struct GemmTask {
     bool trans_a, trans_b;
     int m, n, k, lda, ldb, ldc;
@@ -61,10 +82,11 @@ static void gemm_part(void *context, int part, int parts)
     const GemmTask *t = context;
     size_t lo, hi;
     if (t->n >= t->m) {           /* a block of columns: B's columns (rows if B^T) */
-        parallel_slice((size_t)t->n, part, parts, 16, &lo, &hi);
+        int block = gemm_block_columns(t->m, t->k);
+        parallel_slice((size_t)t->n, part, parts, block ? (size_t)block : 16, &lo, &hi);
         const float *b = t->b + (t->trans_b ? lo * (size_t)t->ldb : lo);
-        gemm_serial(t->trans_a, t->trans_b, t->m, (int)(hi - lo), t->k, t->alpha, t->a, t->lda,
-                    b, t->ldb, t->beta, t->c + lo, t->ldc);
+        gemm_serial_blocked(t->trans_a, t->trans_b, t->m, (int)(hi - lo), t->k, t->alpha, t->a,
+                            t->lda, b, t->ldb, t->beta, t->c + lo, t->ldc, block);
     } else {                      /* a block of rows: A's rows (columns if A^T) */
         parallel_slice((size_t)t->m, part, parts, 8, &lo, &hi);
         const float *a = t->a + (t->trans_a ? lo : lo * (size_t)t->lda);

@@ -82,9 +82,11 @@ static void forward_part(void *context, int part, int parts)
     int n_in = p->layer->in_features, n_out = p->layer->out_features;
     size_t lo, hi;
     if (n_out >= 32) {
-        parallel_slice((size_t)n_out, part, parts, 16, &lo, &hi);
-        gemm_serial(false, true, p->rows, (int)(hi - lo), n_in, 1.0f, p->x, n_in,
-                    p->layer->weight->data + lo * (size_t)n_in, n_in, 0.0f, p->out + lo, n_out);
+        int block = gemm_block_columns(p->rows, n_in);
+        parallel_slice((size_t)n_out, part, parts, block ? (size_t)block : 16, &lo, &hi);
+        gemm_serial_blocked(false, true, p->rows, (int)(hi - lo), n_in, 1.0f, p->x, n_in,
+                            p->layer->weight->data + lo * (size_t)n_in, n_in, 0.0f, p->out + lo,
+                            n_out, block);
         linear_epilogue(p->layer, p->out, n_out, p->rows, (int)lo, (int)hi);
     } else {
         parallel_slice((size_t)p->rows, part, parts, 1, &lo, &hi);
@@ -125,9 +127,10 @@ static void weight_grad_part(void *context, int part, int parts)
     if (p->sparse)
         linear_sparse_weight_grad(p->layer, g, (int)lo, (int)hi, p->first_accumulation);
     else
-        gemm_serial(true, false, (int)(hi - lo), n_in, p->rows, 1.0f, g + lo, n_out, p->x, n_in,
-                    p->first_accumulation ? 0.0f : 1.0f,
-                    p->layer->grad_weight->data + lo * (size_t)n_in, n_in);
+        gemm_serial_blocked(true, false, (int)(hi - lo), n_in, p->rows, 1.0f, g + lo, n_out,
+                            p->x, n_in, p->first_accumulation ? 0.0f : 1.0f,
+                            p->layer->grad_weight->data + lo * (size_t)n_in, n_in,
+                            gemm_block_columns(n_out, p->rows));
 }
 
 void linear_backward(Layer *layer, const Tensor *in, const Tensor *out, Tensor *grad_out,
