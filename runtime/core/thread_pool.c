@@ -297,6 +297,9 @@ static void after_fork_in_child(void)
     atomic_store(&pool.busy, false);
     atomic_store(&pool.sleepers, 0);
     atomic_store(&pool.stop, false);
+    /* the parent's background job is not the child's to run */
+    atomic_store(&pool.background, NULL);
+    atomic_store(&pool.background_running, 0);
 }
 
 int get_num_threads(void)
