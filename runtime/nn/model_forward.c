@@ -10,6 +10,7 @@
 #include "nn/model_impl.h"
 #include "core/compute.h"
 #include "cnb/error.h"
+#include "cnb/host.h"
 
 #include <string.h>
 
@@ -66,6 +67,11 @@ static int forward_layer(Model *model, int i, const Tensor *in, Tensor *out)
 
 Tensor *model_forward(Model *model, const Tensor *input)
 {
+    /* Every training step passes here with the model whole: a loop of its
+     * own (preloaded tensors, no dataloader) stops here when the user
+     * interrupts, instead of being unwound later from wherever it is
+     * (possibly in the middle of a task the compute threads still run). */
+    cnb_check_interrupt();
     if (check_input("model_forward", model, input) < 0)
         return NULL;
     unsigned csr = compute_enter();

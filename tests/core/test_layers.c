@@ -3,6 +3,7 @@
 #include "cnb.h"
 #include "tap.h"
 
+#include <setjmp.h>
 #include <stdlib.h>
 #if defined(__x86_64__)
 #include <xmmintrin.h>
@@ -430,6 +431,55 @@ static void test_dropout_modes(void)
     model_free(m);
 }
 
+/* A host that unwinds, as the kernel's worker does, once asked to. */
+static jmp_buf interrupted;
+static int interrupt_after = -1, checks;
+
+static void check_interrupt(void)
+{
+    checks++;
+    if (interrupt_after >= 0 && checks > interrupt_after)
+        longjmp(interrupted, 1);
+}
+
+/* A training loop of its own (no dataloader, which polls between batches)
+ * stops at the next model_forward, where the model is whole, and trains
+ * on afterwards. */
+static void test_interrupt_own_loop(void)
+{
+    static const CnbHost host = { .check_interrupt = check_interrupt };
+    manual_seed(3);
+    Tensor *x = sparse_images(64, 784, 0.2), *y = labels(64, 10);
+    Model *m = sequential(flatten(), linear(784, 256), relu(), linear(256, 10));
+    Loss *loss = cross_entropy_loss();
+    Optimizer *opt = adam(m, .lr = 0.001);
+    cnb_set_host(&host);
+    checks = 0;
+    interrupt_after = 5;
+    volatile int steps = 0;
+    if (setjmp(interrupted) == 0)
+        for (;;) {
+            optimizer_zero_grad(opt);
+            loss_backward(loss_forward(loss, model_forward(m, x), y));
+            optimizer_step(opt);
+            steps++;
+        }
+    interrupt_after = -1;
+    is_int(steps, 5, "an endless loop of steps stops at the 6th model_forward");
+    optimizer_zero_grad(opt);
+    Tensor *value = loss_forward(loss, model_forward(m, x), y);
+    loss_backward(value);
+    optimizer_step(opt);
+    ok(value && isfinite(tensor_item(value)), "and the model trains on (loss %g)",
+       value ? tensor_item(value) : 0.0);
+    cnb_set_host(NULL);
+    optimizer_free(opt);
+    loss_free(loss);
+    model_free(m);
+    tensor_free(x);
+    tensor_free(y);
+}
+
 int main(void)
 {
     test_gradients();
@@ -438,5 +488,6 @@ int main(void)
     test_model_api();
     test_dropout_modes();
     test_float_mode_restored();
+    test_interrupt_own_loop();
     return tap_done();
 }
