@@ -76,7 +76,7 @@ struct DataLoader {
     bool posted;                /* a batch to fill since the thread last looked */
     pthread_t thread;
     pthread_mutex_t lock;
-    pthread_cond_t wake, done;
+    pthread_cond_t wake;
 };
 
 static size_t batches_for(size_t n, int batch_size, bool drop_last)
@@ -224,8 +224,10 @@ static int post(DataLoader *l, size_t batch)
     if (l->background_on)
         return 0;               /* idle compute threads fill it */
     if (!l->thread_started) {
-        if (pthread_create(&l->thread, NULL, worker_main, l) != 0)
-            return 0;           /* no thread: the caller fills what is left */
+        if (pthread_create(&l->thread, NULL, worker_main, l) != 0) {
+            l->threaded = false;        /* no thread: the caller fills from now on */
+            return 0;
+        }
         l->thread_started = true;
     }
     pthread_mutex_lock(&l->lock);
@@ -380,7 +382,6 @@ DataLoader *dataloader_new(Dataset *dataset, DataLoaderOptions options)
     l->background = (BackgroundJob){ fill_piece, l };
     pthread_mutex_init(&l->lock, NULL);
     pthread_cond_init(&l->wake, NULL);
-    pthread_cond_init(&l->done, NULL);
     return l;
 }
 
@@ -400,7 +401,6 @@ void dataloader_free(DataLoader *l)
         slot_release(&l->slots[i]);
     pthread_mutex_destroy(&l->lock);
     pthread_cond_destroy(&l->wake);
-    pthread_cond_destroy(&l->done);
     free(l->order);
     transform_release(l->transform);
     dataset_free(l->dataset);
