@@ -125,10 +125,10 @@ void vec_column_sums(const float *restrict g, int ld, int rows, int cols, float 
 }
 
 /* The sparse kernels keep a block of 128 outputs in 8 vector registers
- * while they run through a row's nonzeros: loads only, no store per
- * nonzero (the store port is what limits the plain loop).  GCC's vector
- * extension gives one 16-float register on AVX-512, two on AVX2, four on
- * SSE, from the same code. */
+ * while they run through a row's (or a column's) nonzeros: loads only, one
+ * store per block rather than per nonzero (the store port is what limits
+ * the plain loop).  GCC's vector extension gives one 16-float register on
+ * AVX-512, two on AVX2, four on SSE, from the same code. */
 typedef float vf16 __attribute__((vector_size(64), aligned(4)));
 #define BLOCK_VECTORS 8
 #define BLOCK (16 * BLOCK_VECTORS)

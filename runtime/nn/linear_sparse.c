@@ -123,7 +123,7 @@ typedef struct SparsePass {
     const float *x;
     float *out;
     int rows;
-    bool gather_columns;          /* training: backward will want the CSC */
+    bool build_columns;          /* training: backward will want the CSC */
 } SparsePass;
 
 static void gather_rows(void *context, int part, int parts)
@@ -207,10 +207,10 @@ static void product_part(void *context, int part, int parts)
     int k = PRODUCT_PARTS_PER_THREAD;  /* the pool may have given fewer */
     int blocks = (parts + k - 1) / k, slices = parts - blocks;
     if (part % k == 0) {
-        if (slices == 0 && f->gather_columns)
+        if (slices == 0 && f->build_columns)
             columns_from_rows(f, 0, 1);
         product_block(f, part / k, blocks);
-    } else if (f->gather_columns) {
+    } else if (f->build_columns) {
         columns_from_rows(f, part - part / k - 1, slices);
     }
 }
