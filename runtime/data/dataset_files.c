@@ -16,10 +16,6 @@
 
 #include "cnb/error.h"
 
-#ifndef CNB_DATADIR
-#define CNB_DATADIR "/usr/local/share/cnb/data"
-#endif
-
 static char *join(const char *a, const char *b, const char *c)
 {
     char *path = NULL;
@@ -228,26 +224,22 @@ static void add_dir(char **dirs, int *count, char *dir)
         free(dir);
 }
 
-/* node_modules/<package>/data in the current folder and each folder above it. */
-static void add_node_dirs(const char *package, char **dirs, int *count)
+/* data/<folder>/raw in the current folder and each folder above it: the copy
+ * shipped in cnb's source tree, for a notebook opened there (the lesson's
+ * data_path is relative to notebooks/) before or without `make install`. */
+static void add_tree_dirs(const char *folder, char **dirs, int *count)
 {
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd))
         return;
     for (;;) {
         char *dir = NULL;
-        if (asprintf(&dir, "%s/node_modules/%s/data", cwd, package) >= 0)
+        if (asprintf(&dir, "%s/data/%s/raw", cwd, folder) >= 0)
             add_dir(dirs, count, dir);
         char *slash = strrchr(cwd, '/');
         if (!slash || slash == cwd)
             break;
         *slash = '\0';
-    }
-    const char *global[] = {"/usr/local/lib/node_modules", "/usr/lib/node_modules"};
-    for (int i = 0; i < 2; i++) {
-        char *dir = NULL;
-        if (asprintf(&dir, "%s/%s/data", global[i], package) >= 0)
-            add_dir(dirs, count, dir);
     }
 }
 
@@ -262,8 +254,7 @@ static int package_dirs(const DatasetSpec *spec, char **dirs)
     const char *env = spec->env_dir ? getenv(spec->env_dir) : NULL;
     if (env && *env)
         add_dir(dirs, &count, strdup(env));
-    if (spec->node_package)
-        add_node_dirs(spec->node_package, dirs, &count);
+    add_tree_dirs(spec->folder, dirs, &count);
     for (int i = 0; spec->system_dirs && spec->system_dirs[i]; i++)
         add_dir(dirs, &count, strdup(spec->system_dirs[i]));
     add_dir(dirs, &count, join(CNB_DATADIR, spec->folder, NULL));
@@ -276,8 +267,25 @@ static bool ends_with(const char *text, const char *suffix)
     return n >= m && strcmp(text + n - m, suffix) == 0;
 }
 
+/* An installed or shipped copy is checked before a byte of it is written
+ * into raw/: a damaged or different file would otherwise be read as the
+ * dataset from then on, with nothing to say that it is not. */
+static int check_source(const DatasetSpec *spec, const char *source, const DatasetFile *file)
+{
+    if (!file->content_md5)
+        return 0;
+    char md5[33] = "";
+    if (dataset_content_md5(spec->function, source, md5) != 0)
+        return -1;   /* says what is wrong with the file (truncated, corrupt gzip) */
+    if (strcmp(md5, file->content_md5) == 0)
+        return 0;
+    return cnb_error(spec->function, "%s: checksum mismatch: content MD5 %s, expected %s for %s; "
+                     "not copied", source, md5, file->content_md5, file->name);
+}
+
 /* Copies one file from a package into raw/ (a .gz is also extracted, as
- * torchvision does).  1 if no package has it, 0 when done, -1 on error. */
+ * torchvision does).  1 if no package has it, 0 when done, -1 on error
+ * (then raw/ holds nothing of it). */
 static int copy_from_packages(const DatasetSpec *spec, const char *raw, const DatasetFile *file)
 {
     char *dirs[MAX_PACKAGE_DIRS];
@@ -291,12 +299,15 @@ static int copy_from_packages(const DatasetSpec *spec, const char *raw, const Da
         return 1;
     printf("%s: copying %s into %s/\n", spec->title, source, raw);
     fflush(stdout);
-    char *target = join(raw, file->name, ends_with(source, ".gz") ? ".gz" : "");
+    bool gz = ends_with(source, ".gz");
+    char *target = join(raw, file->name, gz ? ".gz" : "");
     char *extracted = join(raw, file->name, NULL);
-    int rc = target && extracted ? copy_file(spec->function, source, target)
+    int rc = target && extracted ? check_source(spec, source, file)
                                  : cnb_error(spec->function, "out of memory");
-    if (rc == 0 && ends_with(source, ".gz"))
-        rc = dataset_extract_gz(spec->function, target, extracted);
+    if (rc == 0)
+        rc = copy_file(spec->function, source, target);
+    if (rc == 0 && gz && (rc = dataset_extract_gz(spec->function, target, extracted)) != 0)
+        unlink(target);
     free(source);
     free(target);
     free(extracted);

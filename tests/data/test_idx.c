@@ -1,6 +1,7 @@
 /* IDX files and where datasets find them: raw and .gz, plain folder and
  * torchvision's layout, every broken-file case with its message, copying
- * from an installed package, a mirror that cannot be reached. */
+ * from an installed package (checked: a wrong copy is refused), a mirror
+ * that cannot be reached. */
 #include "data_test.h"
 
 #include <sys/stat.h>
@@ -185,55 +186,106 @@ static void test_broken_files(void)
     free(path);
 }
 
-/* .download = true copies from an installed package ($CNB_MNIST_DIR here)
- * into root/MNIST/raw, and a .gz (Fashion-MNIST's Debian package) is also
- * extracted there, as torchvision keeps both. */
-static void test_copy_from_package(void)
+/* Whether folder holds nothing at all (no partial or temporary file either). */
+static int is_empty_dir(const char *folder)
+{
+    char *command = NULL;
+    if (asprintf(&command, "test -z \"$(ls -A '%s' 2>/dev/null)\"", folder) < 0)
+        exit(1);
+    int empty = system(command) == 0;
+    free(command);
+    return empty;
+}
+
+/* A package's copy is checked before it is copied: files that are valid IDX
+ * (raw or gzip) but not MNIST's content are refused, and raw/ stays empty. */
+static void test_package_copy_refused(void)
 {
     char *package = scratch_dir(), *root = scratch_dir();
-    write_mnist_pair(package, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 11, 0);
+    char *raw = path_join(root, "MNIST/raw");
     setenv("CNB_MNIST_DIR", package, 1);
-    Dataset *d = mnist(root, .train = false, .download = true);
-    ok(d != NULL, "download = true finds the files in $CNB_MNIST_DIR");
-    if (d)
-        is_int(dataset_len(d), 11, "the package's files were used");
-    dataset_free(d);
-    char *copied = path_join(root, "MNIST/raw/t10k-images-idx3-ubyte");
-    ok(access(copied, R_OK) == 0, "copied into root/MNIST/raw/");
-    free(copied);
+    setenv("CNB_DATA_MIRROR", "http://127.0.0.1:9/", 1);   /* never reached */
+    for (int gz = 0; gz < 2; gz++) {
+        write_mnist_pair(package, gz ? "t10k-images-idx3-ubyte.gz" : "t10k-images-idx3-ubyte",
+                         gz ? "t10k-labels-idx1-ubyte.gz" : "t10k-labels-idx1-ubyte", 11, gz);
+        char *source = path_join(package, gz ? "t10k-images-idx3-ubyte.gz"
+                                              : "t10k-images-idx3-ubyte");
+        cnb_clear_error();
+        Dataset *d = mnist(root, .train = false, .download = true);
+        ok(d == NULL, "%s package file of other content: refused", gz ? "gzip" : "raw");
+        ok(error_says(source) && error_says(": checksum mismatch: content MD5 ")
+           && error_says(", expected 2646ac647ad5339dbf082846283269ea")
+           && error_says("not copied"), "the error names the file and both MD5s");
+        ok(is_empty_dir(raw), "nothing of it in root/MNIST/raw");
+        dataset_free(d);
+        unlink(source);
+        free(source);
+    }
+    unsetenv("CNB_DATA_MIRROR");
     unsetenv("CNB_MNIST_DIR");
     remove_tree(package);
+    remove_tree(root);
     free(package);
+    free(root);
+    free(raw);
+}
 
-    write_mnist_pair(package = scratch_dir(), "train-images-idx3-ubyte.gz",
-                     "train-labels-idx1-ubyte.gz", 13, 1);
-    setenv("CNB_FASHION_MNIST_DIR", package, 1);
-    d = fashion_mnist(root, .train = true, .download = true);
-    ok(d != NULL && dataset_len(d) == 13, "fashion_mnist copies from $CNB_FASHION_MNIST_DIR");
+/* The real files are accepted: .download = true copies them from the
+ * package ($CNB_MNIST_DIR, the shipped data/MNIST/raw) into root/MNIST/raw
+ * and extracts the .gz there, as torchvision keeps both. */
+static void test_package_copy(void)
+{
+    char *root = scratch_dir();
+    char *shipped = strdup(mnist_dir());
+    setenv("CNB_MNIST_DIR", shipped, 1);
+    Dataset *d = mnist(root, .train = false, .download = true);
+    ok(d != NULL, "download = true copies the shipped files from $CNB_MNIST_DIR");
+    int label = -1;
+    if (d) {
+        is_int(dataset_len(d), 10000, "the package's test split");
+        tensor_free(dataset_get(d, 0, &label));
+    }
+    is_int(label, 7, "its first image is a 7");
     dataset_free(d);
-    const char *names[] = {"FashionMNIST/raw/train-images-idx3-ubyte.gz",
-                           "FashionMNIST/raw/train-images-idx3-ubyte",
-                           "FashionMNIST/raw/train-labels-idx1-ubyte"};
-    for (int i = 0; i < 3; i++) {
+    const char *names[] = {"MNIST/raw/t10k-images-idx3-ubyte.gz",
+                           "MNIST/raw/t10k-images-idx3-ubyte",
+                           "MNIST/raw/t10k-labels-idx1-ubyte.gz",
+                           "MNIST/raw/t10k-labels-idx1-ubyte"};
+    for (int i = 0; i < 4; i++) {
         char *p = path_join(root, names[i]);
         ok(access(p, R_OK) == 0, "torchvision layout: %s", names[i]);
         free(p);
     }
     /* Opening again finds them under root without the package. */
-    unsetenv("CNB_FASHION_MNIST_DIR");
+    unsetenv("CNB_MNIST_DIR");
     setenv("CNB_DATA_NO_PACKAGES", "1", 1);
-    d = fashion_mnist(root, .train = true);
-    ok(d != NULL && dataset_len(d) == 13, "a second open reads root/FashionMNIST/raw/");
-    const char *const *classes = dataset_classes(d);
+    d = mnist(root, .train = false);
+    ok(d != NULL && dataset_len(d) == 10000, "a second open reads root/MNIST/raw/");
+    dataset_free(d);
+    unsetenv("CNB_DATA_NO_PACKAGES");
+    setenv("CNB_MNIST_DIR", shipped, 1);
+    free(shipped);
+    remove_tree(root);
+    free(root);
+}
+
+static void test_fashion_classes(void)
+{
+    char *root = scratch_dir();
+    char *folder = path_join(root, "FashionMNIST"), *raw = path_join(root, "FashionMNIST/raw");
+    ok(mkdir(folder, 0777) == 0 && mkdir(raw, 0777) == 0, "root/FashionMNIST/raw");
+    write_mnist_pair(raw, "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", 13, 1);
+    Dataset *d = fashion_mnist(root, .train = true);
+    ok(d != NULL && dataset_len(d) == 13, "fashion_mnist reads root/FashionMNIST/raw/");
+    const char *const *classes = d ? dataset_classes(d) : NULL;
     ok(classes && strcmp(classes[0], "T-Shirt") == 0 && strcmp(classes[9], "Ankle Boot") == 0
        && dataset_num_classes(d) == 10, "Fashion-MNIST class names T-Shirt ... Ankle Boot");
     ok(FASHION_MNIST_CLASSES[8] && strcmp(FASHION_MNIST_CLASSES[8], "Bag") == 0,
        "FASHION_MNIST_CLASSES[8] is Bag");
     dataset_free(d);
-    unsetenv("CNB_DATA_NO_PACKAGES");
-    remove_tree(package);
     remove_tree(root);
-    free(package);
+    free(folder);
+    free(raw);
     free(root);
 }
 
@@ -248,11 +300,7 @@ static void test_unreachable_mirror(void)
     ok(d == NULL, "unreachable mirror: no dataset");
     ok(error_says("no mirror could deliver it"), "unreachable mirror: says so");
     char *raw = path_join(root, "MNIST/raw");
-    char *command = NULL;
-    if (asprintf(&command, "test -z \"$(ls -A '%s')\"", raw) < 0)
-        exit(1);
-    ok(system(command) == 0, "no partial file left in root/MNIST/raw");
-    free(command);
+    ok(is_empty_dir(raw), "no partial file left in root/MNIST/raw");
     free(raw);
     unsetenv("CNB_DATA_MIRROR");
     unsetenv("CNB_DATA_NO_PACKAGES");
@@ -264,7 +312,9 @@ int main(void)
 {
     test_formats();
     test_broken_files();
-    test_copy_from_package();
+    test_package_copy_refused();
+    test_package_copy();
+    test_fashion_classes();
     test_unreachable_mirror();
     return tap_done();
 }

