@@ -20,18 +20,29 @@ void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
 void gemm_serial(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                  const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
 
-/* Columns per OpenBLAS call for an m x ? x k product, and gemm_serial in
- * calls of that many columns of C (a multiple of 16): products of up to
- * 2^18 multiply-adds take OpenBLAS's small-matrix kernels, which pack
- * nothing and were 13-28% faster at the lesson's sizes than one call for a
- * thread's whole block (an epoch 0.325 -> 0.30 s).  0 when even 16 columns
- * are more than that (tall evaluation batches, where one call is faster):
- * then one call.  Callers cut C at multiples of it, so the calls, and with
- * them the numbers, do not depend on the thread count. */
+/* Columns per OpenBLAS call for an m x ? x k product (a multiple of 16):
+ * products of up to 2^18 multiply-adds take OpenBLAS's small-matrix
+ * kernels, which pack nothing and were 13-28% faster at the lesson's sizes
+ * than one call for a thread's whole block (an epoch 0.325 -> 0.30 s).
+ * 0 when even 16 columns are more than that (tall batches: cut them into
+ * rows instead, so that each call packs A's rows once). */
 int gemm_block_columns(int m, int k);
-void gemm_serial_blocked(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
-                         const float *a, int lda, const float *b, int ldb, float beta, float *c,
-                         int ldc, int block);
+/* The tile size along dimension d of C (its columns or its rows) when the
+ * other dimension is `other` and the sums are k long: gemm_block_columns,
+ * at least 16 and at most 8 tiles.  It depends on the shape alone. */
+int gemm_tile(int d, int other, int k);
+/* The tiles of an m x n x k product whose rows the threads share out:
+ * rows in tiles of at least 32 (calls of 16 rows were 5-12% slower), at
+ * least 4 of them once m reaches 128, each cut into columns while the
+ * calls stay small products (long sums: whole rows, packed once). */
+void gemm_row_tiles(int m, int n, int k, int *tile_rows, int *tile_cols);
+/* gemm_serial in calls of tile_rows x tile_cols of C, counted from c.
+ * Callers start at a multiple of the tiles (gemm_tile) whatever the thread
+ * count, so the calls, and with them the numbers, never depend on it: an
+ * element's last bits depend on where it lies in its OpenBLAS call. */
+void gemm_serial_tiles(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                       const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                       int ldc, int tile_rows, int tile_cols);
 
 /* Keeps OpenBLAS at one thread (the runtime splits products itself); the
  * batch size no longer matters. */

@@ -74,25 +74,29 @@ typedef struct LinearPass {
     bool sparse, first_accumulation;
 } LinearPass;
 
-/* A block of the output: columns (wide layers) or rows (narrow ones), the
- * product, then bias and activation while the block is in cache. */
+/* A block of the output: columns (wide layers) or rows (narrow ones, and
+ * tall batches, where a call per block of columns would pack all of x
+ * again), the product, then bias and activation while the block is in
+ * cache.  Blocks are whole tiles of gemm_tile, whatever the thread count. */
 static void forward_part(void *context, int part, int parts)
 {
     const LinearPass *p = context;
     int n_in = p->layer->in_features, n_out = p->layer->out_features;
     size_t lo, hi;
-    if (n_out >= 32) {
-        int block = gemm_block_columns(p->rows, n_in);
-        parallel_slice((size_t)n_out, part, parts, block ? (size_t)block : 16, &lo, &hi);
-        gemm_serial_blocked(false, true, p->rows, (int)(hi - lo), n_in, 1.0f, p->x, n_in,
-                            p->layer->weight->data + lo * (size_t)n_in, n_in, 0.0f, p->out + lo,
-                            n_out, block);
+    if (n_out >= 32 && gemm_block_columns(p->rows, n_in) > 0) {
+        int tile = gemm_tile(n_out, p->rows, n_in);
+        parallel_slice((size_t)n_out, part, parts, (size_t)tile, &lo, &hi);
+        gemm_serial_tiles(false, true, p->rows, (int)(hi - lo), n_in, 1.0f, p->x, n_in,
+                          p->layer->weight->data + lo * (size_t)n_in, n_in, 0.0f, p->out + lo,
+                          n_out, p->rows, tile);
         linear_epilogue(p->layer, p->out, n_out, p->rows, (int)lo, (int)hi);
     } else {
-        parallel_slice((size_t)p->rows, part, parts, 1, &lo, &hi);
+        int tile = gemm_tile(p->rows, n_out, n_in);
+        parallel_slice((size_t)p->rows, part, parts, (size_t)tile, &lo, &hi);
         float *y = p->out + lo * (size_t)n_out;
-        gemm_serial(false, true, (int)(hi - lo), n_out, n_in, 1.0f, p->x + lo * (size_t)n_in,
-                    n_in, p->layer->weight->data, n_in, 0.0f, y, n_out);
+        gemm_serial_tiles(false, true, (int)(hi - lo), n_out, n_in, 1.0f,
+                          p->x + lo * (size_t)n_in, n_in, p->layer->weight->data, n_in, 0.0f, y,
+                          n_out, tile, n_out);
         linear_epilogue(p->layer, y, n_out, (int)(hi - lo), 0, n_out);
     }
 }
@@ -113,8 +117,10 @@ static void weight_grad_part(void *context, int part, int parts)
 {
     const LinearPass *p = context;
     int n_in = p->layer->in_features, n_out = p->layer->out_features;
+    int tile_rows, tile_cols;     /* of dW, shared out by rows */
+    gemm_row_tiles(n_out, n_in, p->rows, &tile_rows, &tile_cols);
     size_t lo, hi;
-    parallel_slice((size_t)n_out, part, parts, p->sparse ? 128 : 16, &lo, &hi);
+    parallel_slice((size_t)n_out, part, parts, p->sparse ? 128 : (size_t)tile_rows, &lo, &hi);
     if (lo == hi)
         return;
     float *g = p->out;
@@ -127,10 +133,10 @@ static void weight_grad_part(void *context, int part, int parts)
     if (p->sparse)
         linear_sparse_weight_grad(p->layer, g, (int)lo, (int)hi, p->first_accumulation);
     else
-        gemm_serial_blocked(true, false, (int)(hi - lo), n_in, p->rows, 1.0f, g + lo, n_out,
-                            p->x, n_in, p->first_accumulation ? 0.0f : 1.0f,
-                            p->layer->grad_weight->data + lo * (size_t)n_in, n_in,
-                            gemm_block_columns(n_out, p->rows));
+        gemm_serial_tiles(true, false, (int)(hi - lo), n_in, p->rows, 1.0f, g + lo, n_out,
+                          p->x, n_in, p->first_accumulation ? 0.0f : 1.0f,
+                          p->layer->grad_weight->data + lo * (size_t)n_in, n_in, tile_rows,
+                          tile_cols);
 }
 
 void linear_backward(Layer *layer, const Tensor *in, const Tensor *out, Tensor *grad_out,
