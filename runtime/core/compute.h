@@ -24,8 +24,8 @@ void gemm_serial(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
  * products of up to 2^18 multiply-adds take OpenBLAS's small-matrix
  * kernels, which pack nothing and were 13-28% faster at the lesson's sizes
  * than one call for a thread's whole block (an epoch 0.325 -> 0.30 s).
- * 0 when even 16 columns are more than that (tall batches: cut them into
- * rows instead, so that each call packs A's rows once). */
+ * 0 when even 16 columns are more than that (tall batches: a linear
+ * layer then cuts rows, so that each call packs its rows of x once). */
 int gemm_block_columns(int m, int k);
 /* The tile size along dimension d of C (its columns or its rows) when the
  * other dimension is `other` and the sums are k long: gemm_block_columns,
