@@ -172,6 +172,49 @@ def test_kernel_answers_while_a_cell_runs(kernel):
     assert shell_reply(kc, msg_id)["content"]["status"] == "error"
 
 
+def test_requests_during_a_cell_leave_the_kernel_busy(kernel):
+    """JupyterLab shows the last status published, whatever its parent, and
+    needs each request's idle to finish it.  A completion answered during a
+    cell gets its busy and idle, then the kernel says busy again for the
+    cell, so that the last word while the cell runs is always busy."""
+    km, kc = kernel
+    drain_iopub(kc)
+    cell = kc.execute("while (1);")
+    wait_for_running(kc, cell)
+    asked = [kc.complete("manual_se"), kc.inspect("manual_seed")]
+    for msg_id in asked:
+        shell_reply(kc, msg_id)
+    states = []
+    while len(states) < 6:
+        m = kc.get_iopub_msg(timeout=TIMEOUT)
+        if m["msg_type"] == "status":
+            states.append((m["parent_header"].get("msg_id"), m["content"]["execution_state"]))
+    assert states == [(asked[0], "busy"), (asked[0], "idle"), (cell, "busy"),
+                      (asked[1], "busy"), (asked[1], "idle"), (cell, "busy")], states
+    km.interrupt_kernel()
+    assert shell_reply(kc, cell)["content"]["status"] == "error"
+    after = []
+    while (cell, "idle") not in after:
+        m = kc.get_iopub_msg(timeout=TIMEOUT)
+        if m["msg_type"] == "status":
+            after.append((m["parent_header"].get("msg_id"), m["content"]["execution_state"]))
+    # (The interrupt_request on control is one more such request.)
+    assert after[-1] == (cell, "idle"), after
+    # Outside a cell, nothing is said again.
+    msg_id = kc.complete("manual_se")
+    shell_reply(kc, msg_id)
+    time.sleep(0.3)
+    later = []
+    while True:
+        try:
+            m = kc.get_iopub_msg(timeout=0.3)
+        except queue.Empty:
+            break
+        if m["msg_type"] == "status":
+            later.append((m["parent_header"].get("msg_id"), m["content"]["execution_state"]))
+    assert later == [(msg_id, "busy"), (msg_id, "idle")], later
+
+
 def test_crash_keeps_earlier_variables(kernel):
     km, kc = kernel
     execute(kc, "int survivor = 99;")
