@@ -12,34 +12,14 @@ static char *join3(const char *a, const char *b, const char *c)
     return asprintf(&text, "%s%s%s", a, b, c) < 0 ? NULL : text;
 }
 
-/* "Model *m" -> "Model *": the type as %who shows it. */
-static char *type_of(const CellItem *item)
-{
-    char *declarator = strdup(item->declarator);
-    if (!declarator)
-        return NULL;
-    size_t n = strlen(item->name);
-    for (char *p = declarator; (p = strstr(p, item->name)); p++) {
-        bool start = p == declarator || !(p[-1] == '_' || (p[-1] >= '0' && p[-1] <= '9') ||
-                                          ((p[-1] | 32) >= 'a' && (p[-1] | 32) <= 'z'));
-        char after = p[n];
-        bool end = !(after == '_' || (after >= '0' && after <= '9') || ((after | 32) >= 'a' && (after | 32) <= 'z'));
-        if (start && end) {
-            memmove(p, p + n, strlen(p + n) + 1);
-            break;
-        }
-    }
-    char *type = join3(item->specifiers, " ", declarator);
-    free(declarator);
-    for (size_t n = type ? strlen(type) : 0; n > 0 && type[n - 1] == ' '; n--)
-        type[n - 1] = '\0';
-    return type;
-}
-
-static int commit_item(CellState *state, const CellItem *item, int cell, const char *origin)
+static int commit_item(CellState *state, const CellItem *item, int cell, const char *origin,
+                       const Rebinds *rebinds)
 {
     StateEntry entry = {.line = item->line};
-    char *symbol = item->name ? cell_symbol(cell, item->name) : NULL;
+    const Rebind *rebind = rebinds && item->name ? late_binding_find(rebinds, item->name) : NULL;
+    char *symbol = rebind && rebind->same_object && item->kind == ITEM_VARIABLE
+                       ? strdup(rebind->same_object)
+                       : item->name ? cell_symbol(cell, item->name) : NULL;
     switch (item->kind) {
     case ITEM_INCLUDE: {
         char *key = join3("#include ", item->text, "");
@@ -100,12 +80,15 @@ static int commit_item(CellState *state, const CellItem *item, int cell, const c
             if (asprintf(&entry.text, "extern %s %s __asm__(\"%s\");", item->specifiers,
                          item->extern_declarator, symbol) < 0)
                 entry.text = NULL;
-            entry.type = type_of(item);
+            entry.type = cell_item_type(item);
         } else if (item->kind == ITEM_FUNCTION) {
             entry.kind = ENTRY_FUNCTION;
             if (asprintf(&entry.text, "%s %s __asm__(\"%s\");", item->specifiers, item->declarator,
                          symbol) < 0)
                 entry.text = NULL;
+            entry.type = cell_item_type(item);
+            if (rebind && rebind->done)
+                entry.former = strdup(rebind->from);
         } else {
             entry.kind = item->kind == ITEM_EXTERN ? ENTRY_EXTERN : ENTRY_PROTOTYPE;
             entry.text = strdup(item->text);
@@ -178,7 +161,7 @@ void cell_mark_unchanged(const CellState *state, CellPlan *plan)
 }
 
 void cell_commit(CellState *state, const CellPlan *plan, int cell, const char *origin,
-                 const KeySet *declared, char **dropped)
+                 const KeySet *declared, const Rebinds *rebinds, char **dropped)
 {
     *dropped = NULL;
     bool *hidden = calloc(state->count + 1, sizeof *hidden);
@@ -189,5 +172,5 @@ void cell_commit(CellState *state, const CellPlan *plan, int cell, const char *o
     free(hidden);
     for (size_t i = 0; i < plan->count; i++)
         if (!prototype_of_own_function(plan, &plan->items[i]) && !plan->items[i].unchanged)
-            commit_item(state, &plan->items[i], cell, origin);
+            commit_item(state, &plan->items[i], cell, origin, rebinds);
 }

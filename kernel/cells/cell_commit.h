@@ -6,6 +6,7 @@
 
 #include "cell_splitter.h"
 #include "cell_state.h"
+#include "late_binding.h"
 
 /* Marks the cell's type definitions that the state already has, word for
  * word (a cell run again): they are kept as they are, so that what other
@@ -16,8 +17,10 @@ void cell_mark_unchanged(const CellState *state, CellPlan *plan);
 void cell_declared_keys(const CellPlan *plan, KeySet *keys);
 
 /* Applies cell K's plan (origin "In[n]") to state; *dropped gets the names
- * hidden only because they used a redefined type (malloc'd, or NULL). */
+ * hidden only because they used a redefined type (malloc'd, or NULL).  A
+ * function the worker rebound (rebinds, may be NULL) remembers the symbols
+ * of its earlier versions, for the next time it is defined. */
 void cell_commit(CellState *state, const CellPlan *plan, int cell, const char *origin,
-                 const KeySet *declared, char **dropped);
+                 const KeySet *declared, const Rebinds *rebinds, char **dropped);
 
 #endif

@@ -68,6 +68,26 @@ static void line(Text *t, const CellSourceSpec *spec, int number)
     add(t, "\n#line %d \"%s\"\n", number, spec->origin);
 }
 
+/* For a function defined again: whether it kept the earlier version's
+ * type, as the compiler sees it (parameter names do not count). */
+static void same_type_check(Text *t, const CellSourceSpec *spec, const CellItem *item)
+{
+    const Rebind *rebind = spec->rebinds ? late_binding_find(spec->rebinds, item->name) : NULL;
+    char *check = rebind ? late_binding_check_symbol(spec->cell, item->name) : NULL;
+    if (check)
+        add(t, "\n#line 1 \"" CELL_FUNCTION_FILE "\"\nextern const int %s; const int %s = "
+               "__builtin_types_compatible_p(__typeof__(%s), __typeof__(%s));\n",
+            check, check, rebind->old_type, item->name);
+    free(check);
+}
+
+/* The symbol of the object a variable declared again stays, or NULL. */
+static const char *same_object(const CellSourceSpec *spec, const CellItem *item)
+{
+    const Rebind *rebind = spec->rebinds ? late_binding_find(spec->rebinds, item->name) : NULL;
+    return rebind ? rebind->same_object : NULL;
+}
+
 static void file_scope_item(Text *t, const CellSourceSpec *spec, const CellItem *item)
 {
     if (item->unchanged)
@@ -101,7 +121,10 @@ static void file_scope_item(Text *t, const CellSourceSpec *spec, const CellItem 
         break;
     case ITEM_VARIABLE:
         line(t, spec, item->line);
-        if (item->static_init)
+        if (same_object(spec, item))
+            add(t, "extern %s %s __asm__(\"%s\");\n", item->specifiers, item->extern_declarator,
+                same_object(spec, item));
+        else if (item->static_init)
             add(t, "%s __asm__(\"%s\") = %s;\n", item->definition, symbol, item->initializer);
         else
             add(t, "%s __asm__(\"%s\");\n", item->definition, symbol);
@@ -111,6 +134,7 @@ static void file_scope_item(Text *t, const CellSourceSpec *spec, const CellItem 
         add(t, "%s %s __asm__(\"%s\");", item->specifiers, item->declarator, symbol);
         line(t, spec, item->line);
         add(t, "%s%s\n", item->lead, item->text);
+        same_type_check(t, spec, item);
         break;
     case ITEM_STATEMENT:
     case ITEM_EXPRESSION:
@@ -141,6 +165,19 @@ static void body_item(Text *t, const CellSourceSpec *spec, const CellItem *item)
         }
         break;
     case ITEM_VARIABLE:
+        /* The same object declared again takes its new initial value: a
+         * constant one from a static copy (no big array on the stack). */
+        if (same_object(spec, item) && !item->initializer) {
+            line(t, spec, item->line);
+            add(t, "__builtin_memset((void *)&%s, 0, sizeof %s);\n", item->name, item->name);
+        } else if (same_object(spec, item) && item->static_init) {
+            line(t, spec, item->line);
+            add(t, "{ static __typeof__(%s) " CELL_INIT_NAME " =", item->name);
+            line(t, spec, item->init_line);
+            add(t, "%s%s; __builtin_memcpy((void *)&%s, (const void *)&" CELL_INIT_NAME
+                ", sizeof %s); }\n", item->init_lead ? item->init_lead : "", item->initializer,
+                item->name, item->name);
+        }
         /* Evaluated at run time into a local of the declared type, then
          * copied: works for scalars, pointers, structs, arrays and const. */
         if (item->initializer && !item->static_init) {

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include "cell_splitter.h"
+#include "late_binding.h"
 
 /* The file name the generated cell function is declared under. */
 #define CELL_FUNCTION_FILE "cnb-cell-function"
@@ -40,6 +41,7 @@ typedef struct CellSourceSpec {
     bool show_expression;       /* show the trailing expression; keep %timeit's value */
     const CellTimeit *timeits;
     size_t timeit_count;
+    const Rebinds *rebinds;     /* functions defined again (late_binding.h), or NULL */
 } CellSourceSpec;
 
 /* malloc'd source text, or NULL when out of memory. */

@@ -848,3 +848,28 @@ const char *cell_item_kind_name(CellItemKind kind)
     };
     return kind <= ITEM_EXPRESSION ? names[kind] : "?";
 }
+
+char *cell_item_type(const CellItem *item)
+{
+    char *declarator = strdup(item->declarator);
+    if (!declarator)
+        return NULL;
+    size_t n = strlen(item->name);
+    for (char *p = declarator; (p = strstr(p, item->name)); p++) {
+        bool start = p == declarator || !(p[-1] == '_' || (p[-1] >= '0' && p[-1] <= '9') ||
+                                          ((p[-1] | 32) >= 'a' && (p[-1] | 32) <= 'z'));
+        char after = p[n];
+        bool end = !(after == '_' || (after >= '0' && after <= '9') || ((after | 32) >= 'a' && (after | 32) <= 'z'));
+        if (start && end) {
+            memmove(p, p + n, strlen(p + n) + 1);
+            break;
+        }
+    }
+    char *type = NULL;
+    if (asprintf(&type, "%s %s", item->specifiers, declarator) < 0)
+        type = NULL;
+    free(declarator);
+    for (size_t n = type ? strlen(type) : 0; n > 0 && type[n - 1] == ' '; n--)
+        type[n - 1] = '\0';
+    return type;
+}

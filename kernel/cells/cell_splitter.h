@@ -66,6 +66,10 @@ typedef struct CellPlan {
     size_t count;
 } CellPlan;
 
+/* VARIABLE, FUNCTION: the declaration without the name, "Model *" for
+ * `Model *m`, "int (void)" for `int f(void)` (malloc'd, or NULL). */
+char *cell_item_type(const CellItem *item);
+
 /* Answers whether an identifier names a type (typedef) in the current state. */
 typedef bool (*TypeNamePredicate)(const char *name, void *context);
 

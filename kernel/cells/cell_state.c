@@ -50,6 +50,7 @@ void state_entry_free(StateEntry *entry)
     free(entry->origin);
     free(entry->comment);
     free(entry->type);
+    free(entry->former);
     *entry = (StateEntry){0};
 }
 
@@ -91,10 +92,11 @@ static bool mentions(const char *text, const char *identifier)
     return found;
 }
 
-void cell_state_hidden(const CellState *state, const KeySet *declared, bool *hidden)
+/* Marks in hidden the entries a cell declaring `declared` replaces, and
+ * collects in gone the types that go away (a replaced type's dependents go
+ * too, transitively). */
+static void hide_replaced(const CellState *state, const KeySet *declared, bool *hidden, KeySet *gone)
 {
-    /* Types that go away; their dependents go too, transitively. */
-    KeySet gone = {0};
     for (size_t i = 0; i < state->count; i++) {
         const StateEntry *entry = &state->entries[i];
         hidden[i] = false;
@@ -106,25 +108,45 @@ void cell_state_hidden(const CellState *state, const KeySet *declared, bool *hid
             hidden[i] = false;
         if (hidden[i] && entry->kind == ENTRY_TYPE)
             for (size_t k = 0; k < entry->key_count; k++)
-                key_set_add(&gone, key_identifier(entry->keys[k]));
+                key_set_add(gone, key_identifier(entry->keys[k]));
     }
-    for (bool changed = gone.count > 0; changed;) {
+    for (bool changed = gone->count > 0; changed;) {
         changed = false;
         for (size_t i = 0; i < state->count; i++) {
             const StateEntry *entry = &state->entries[i];
             if (hidden[i] || entry->kind == ENTRY_INCLUDE || entry->kind == ENTRY_DEFINE)
                 continue;
-            for (size_t g = 0; g < gone.count && !hidden[i]; g++)
-                hidden[i] = mentions(entry->text, gone.keys[g]);
+            for (size_t g = 0; g < gone->count && !hidden[i]; g++)
+                hidden[i] = mentions(entry->text, gone->keys[g]);
             if (hidden[i]) {
                 changed = true;
                 if (entry->kind == ENTRY_TYPE)
                     for (size_t k = 0; k < entry->key_count; k++)
-                        key_set_add(&gone, key_identifier(entry->keys[k]));
+                        key_set_add(gone, key_identifier(entry->keys[k]));
             }
         }
     }
+}
+
+void cell_state_hidden(const CellState *state, const KeySet *declared, bool *hidden)
+{
+    KeySet gone = {0};
+    hide_replaced(state, declared, hidden, &gone);
     key_set_free(&gone);
+}
+
+bool cell_state_uses_replaced_type(const CellState *state, const KeySet *declared, const StateEntry *entry)
+{
+    bool *hidden = calloc(state->count + 1, sizeof *hidden);
+    KeySet gone = {0};
+    bool uses = !hidden;
+    if (hidden)
+        hide_replaced(state, declared, hidden, &gone);
+    for (size_t g = 0; g < gone.count && !uses; g++)
+        uses = mentions(entry->text, gone.keys[g]);
+    key_set_free(&gone);
+    free(hidden);
+    return uses;
 }
 
 static int append(char **buffer, size_t *size, size_t *capacity, const char *text)

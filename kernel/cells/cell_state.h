@@ -25,7 +25,9 @@ typedef struct StateEntry {
     char *origin;       /* "In[3]" */
     int line;           /* line in that cell */
     char *comment;      /* doc comment, or NULL */
-    char *type;         /* VARIABLE: its declaration without the symbol (for %who) */
+    char *type;         /* VARIABLE, FUNCTION: the declaration without the name ("int (void)") */
+    char *former;       /* FUNCTION: symbols of its earlier versions of the same type, which
+                           the worker rebound to this one (space separated), or NULL */
 } StateEntry;
 
 typedef struct CellState {
@@ -56,6 +58,10 @@ void cell_state_hidden(const CellState *state, const KeySet *declared, bool *hid
 /* The prelude text without the hidden entries (malloc'd), each with a
  * #line directive pointing at the cell that declared it. */
 char *cell_state_prelude(const CellState *state, const bool *hidden, bool with_comments);
+
+/* True when entry mentions a type that a cell declaring `declared` replaces
+ * (or one that goes with it). */
+bool cell_state_uses_replaced_type(const CellState *state, const KeySet *declared, const StateEntry *entry);
 
 /* Removes the hidden entries; writes the names of entries dropped only
  * because they depended on a replaced type to *dropped (comma separated,

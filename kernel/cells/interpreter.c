@@ -345,8 +345,8 @@ static int compile_once(Interpreter *interp, CellSourceSpec *spec, const StringL
 }
 
 static int compile_cell(Interpreter *interp, const CellPlan *plan, const CellMagics *magics,
-                        const char *origin, const bool *hidden, const StringList *cflags,
-                        const StringList *ldflags, Compiled *out)
+                        const char *origin, const bool *hidden, const Rebinds *rebinds,
+                        const StringList *cflags, const StringList *ldflags, Compiled *out)
 {
     pthread_mutex_lock(&interp->lock);
     char *prelude = cell_state_prelude(&interp->state, hidden, false);
@@ -356,7 +356,7 @@ static int compile_cell(Interpreter *interp, const CellPlan *plan, const CellMag
     CellSourceSpec spec = {
         .cell = out->cell, .origin = origin, .plan = plan, .prelude = prelude,
         .header = cell_compiler_header(interp->compiler), .show_expression = true,
-        .timeits = magics->timeits, .timeit_count = magics->timeit_count,
+        .timeits = magics->timeits, .timeit_count = magics->timeit_count, .rebinds = rebinds,
     };
     int rc = compile_once(interp, &spec, cflags, ldflags, out);
     if (rc == 0 && !out->ok && (has_expression(plan) || magics->timeit_count > 0)) {
@@ -382,12 +382,25 @@ static int compile_cell(Interpreter *interp, const CellPlan *plan, const CellMag
 
 /* ---- committing ---- */
 
+/* Functions and variables that changed type, and who still uses the old. */
+static void note_new_types(Interpreter *interp, const Rebinds *rebinds, const json_t *done,
+                           const ExecuteSink *sink)
+{
+    pthread_mutex_lock(&interp->lock);
+    char *notes = late_binding_notes(rebinds, done, &interp->state);
+    pthread_mutex_unlock(&interp->lock);
+    if (notes)
+        sink_text(sink, "stderr", notes);
+    free(notes);
+}
+
 static void commit(Interpreter *interp, const CellPlan *plan, int cell, const char *origin,
-                   const KeySet *declared, const CellMagics *magics, const ExecuteSink *sink)
+                   const KeySet *declared, const Rebinds *rebinds, const CellMagics *magics,
+                   const ExecuteSink *sink)
 {
     char *dropped = NULL;
     pthread_mutex_lock(&interp->lock);
-    cell_commit(&interp->state, plan, cell, origin, declared, &dropped);
+    cell_commit(&interp->state, plan, cell, origin, declared, rebinds, &dropped);
     string_list_extend(&interp->cflags, &magics->cflags);
     string_list_extend(&interp->ldflags, &magics->ldflags);
     pthread_mutex_unlock(&interp->lock);
@@ -519,11 +532,13 @@ static bool ensure_worker(Interpreter *interp, const ExecuteSink *sink)
     return interp->worker.pid > 0;
 }
 
-static int run_compiled(Interpreter *interp, Compiled *compiled, Pump *pump)
+static int run_compiled(Interpreter *interp, Compiled *compiled, const Rebinds *rebinds, Pump *pump)
 {
     char *function = cell_function_name(compiled->cell);
-    json_t *run = json_pack("{s:s, s:s, s:s}", "op", "run", "library", compiled->library,
-                            "function", function ? function : "");
+    json_t *run = json_pack("{s:s, s:s, s:s, s:o, s:o}", "op", "run", "library", compiled->library,
+                            "function", function ? function : "", "rebind",
+                            late_binding_request(rebinds, compiled->cell), "replaced",
+                            late_binding_replaced(rebinds));
     free(function);
     bool alive = run && frame_send(interp->worker.channel, run) == 0;
     json_decref(run);
@@ -594,6 +609,11 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
     bool *hidden = calloc(interp->state.count + 1, sizeof *hidden);
     if (hidden)
         cell_state_hidden(&interp->state, &declared, hidden);
+    Rebinds rebinds;
+    if (late_binding_plan(&interp->state, &plan, &declared, &rebinds) != 0) {
+        free(hidden);
+        hidden = NULL;
+    }
     StringList cflags = {0}, ldflags = {0};
     string_list_extend(&cflags, &interp->cflags);
     string_list_extend(&cflags, &magics.cflags);
@@ -602,7 +622,7 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
     pthread_mutex_unlock(&interp->lock);
 
     Compiled compiled = {.cell = ++interp->next_cell};
-    rc = hidden ? compile_cell(interp, &plan, &magics, origin, hidden, &cflags, &ldflags, &compiled) : -1;
+    rc = hidden ? compile_cell(interp, &plan, &magics, origin, hidden, &rebinds, &cflags, &ldflags, &compiled) : -1;
     free(hidden);
     string_list_free(&cflags);
     string_list_free(&ldflags);
@@ -616,9 +636,11 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
         } else {
             Pump pump = {.worker = &interp->worker, .interrupt_fd = interp->interrupt_fd, .sink = sink, .silent = silent, .allow_stdin = allow_stdin,
                          .out = {.name = "stdout"}, .err = {.name = "stderr"}, .outcome = outcome};
-            if (run_compiled(interp, &compiled, &pump) == 1) {
+            if (run_compiled(interp, &compiled, &rebinds, &pump) == 1) {
+                late_binding_confirm(&rebinds, pump.done);
+                note_new_types(interp, &rebinds, pump.done, sink);
                 if (json_is_true(json_object_get(pump.done, "loaded")))
-                    commit(interp, &plan, compiled.cell, origin, &declared, &magics, sink);
+                    commit(interp, &plan, compiled.cell, origin, &declared, &rebinds, &magics, sink);
                 finish_done(&pump, &compiled);
             }
             json_decref(pump.done);
@@ -628,6 +650,7 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
     }
     free(compiled.library);
     free(compiled.diagnostics);
+    late_binding_free(&rebinds);
     key_set_free(&declared);
     cell_plan_free(&plan);
     magics_free(&magics);

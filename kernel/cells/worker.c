@@ -7,6 +7,7 @@
 #include "interpreter.h"
 #include "frame.h"
 #include "worker.h"
+#include "worker_rebind.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -39,7 +40,58 @@ static json_t *load_error(const char *what)
                      "ename", "LinkError", "evalue", what ? what : "cannot load the cell");
 }
 
-static json_t *run_cell(const char *library, const char *function)
+/* Splits "a b c" into list (pointers into symbols); returns the count. */
+static size_t split_symbols(char *symbols, const char **list, size_t max)
+{
+    size_t n = 0;
+    char *save = NULL;
+    for (char *s = symbols ? strtok_r(symbols, " ", &save) : NULL; s && n < max; s = strtok_r(NULL, " ", &save))
+        list[n++] = s;
+    return n;
+}
+
+/* users[name] = the cells whose code still refers to the symbols in from. */
+static void add_users(json_t *users, const char *name, const char *from)
+{
+    char *symbols = strdup(from);
+    const char *list[256];
+    int cells[256];
+    size_t n = worker_referring_cells(list, split_symbols(symbols, list, 256), cells, 256);
+    json_t *numbers = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(numbers, json_integer(cells[i]));
+    if (n > 0)
+        json_object_set(users, name, numbers);
+    json_decref(numbers);
+    free(symbols);
+}
+
+/* One function defined again: rebound when the cell's check says it kept
+ * its type (listed in "rebound"), else listed in "kept" with the cells
+ * that still call the old one in "users". */
+static void rebind_one(void *handle, const json_t *rebind, json_t *rebound, json_t *kept, json_t *users)
+{
+    const char *name = json_string_value(json_object_get(rebind, "name"));
+    const char *from = json_string_value(json_object_get(rebind, "from"));
+    const int *same = dlsym(handle, json_string_value(json_object_get(rebind, "check")) ?: "");
+    void *target = dlsym(handle, json_string_value(json_object_get(rebind, "to")) ?: "");
+    if (!name || !from || !same || !target)
+        return;
+    if (!*same) {
+        json_array_append_new(kept, json_string(name));
+        add_users(users, name, from);
+        return;
+    }
+    char *symbols = strdup(from);
+    const char *list[256];
+    size_t n = split_symbols(symbols, list, 256);
+    if (symbols && worker_rebind(list, n, target) >= 0)
+        json_array_append_new(rebound, json_string(name));
+    free(symbols);
+}
+
+static json_t *run_cell(const char *library, const char *function, const json_t *rebinds,
+                        const json_t *replaced)
 {
     void *handle = dlopen(library, RTLD_NOW | RTLD_GLOBAL);
     if (!handle)
@@ -47,6 +99,19 @@ static json_t *run_cell(const char *library, const char *function)
     void (*cell)(void) = (void (*)(void))dlsym(handle, function);
     if (!cell)
         return load_error(dlerror());
+    worker_rebind_track(handle);
+    json_t *rebound = json_array(), *kept = json_array(), *users = json_object();
+    size_t i;
+    const json_t *item;
+    json_array_foreach(rebinds, i, item)
+        rebind_one(handle, item, rebound, kept, users);
+    /* Variables declared again with another type: new objects. */
+    json_array_foreach(replaced, i, item) {
+        const char *name = json_string_value(json_object_get(item, "name"));
+        const char *from = json_string_value(json_object_get(item, "from"));
+        if (name && from)
+            add_users(users, name, from);
+    }
     worker_note_cell_code((void *)cell);
     worker_stdin_reset();
     CellEnd end = worker_run_protected(cell);
@@ -54,8 +119,15 @@ static json_t *run_cell(const char *library, const char *function)
     fflush(stderr);
     json_t *done = json_pack("{s:s, s:b, s:s}", "op", "done", "loaded", 1, "status",
                              end == CELL_OK ? "ok" : "error");
-    if (done)
+    if (done) {
         worker_describe_end(end, done);
+        json_object_set(done, "rebound", rebound);
+        json_object_set(done, "kept", kept);
+        json_object_set(done, "users", users);
+    }
+    json_decref(rebound);
+    json_decref(kept);
+    json_decref(users);
     return done;
 }
 
@@ -108,7 +180,8 @@ int worker_main(int argc, char **argv)
         json_t *reply = NULL;
         if (op && strcmp(op, "run") == 0) {
             reply = run_cell(json_string_value(json_object_get(message, "library")),
-                             json_string_value(json_object_get(message, "function")));
+                             json_string_value(json_object_get(message, "function")),
+                             json_object_get(message, "rebind"), json_object_get(message, "replaced"));
         } else if (op && strcmp(op, "ping") == 0) {
             reply = json_pack("{s:s}", "op", "pong");
         }

@@ -190,6 +190,77 @@ static void test_state(void)
     is_str(run("/* a comment only */"), "(no result)", "a comment-only cell");
 }
 
+/* A function defined again is what every earlier function calls from then
+ * on; a pointer taken earlier keeps its definition; a new type makes a new
+ * function and the cell says so. */
+static void test_late_binding(void)
+{
+    is_str(run("int base(void) { return 1; }"), "(no result)", "base defined");
+    is_str(run("int twice(void) { return 2 * base(); }\ntwice()"), "2", "twice calls base");
+    is_str(run("int base(void) { return 5; }"), "(no result)", "base defined again");
+    is_str(run("twice()"), "10", "twice, compiled earlier, calls the new base");
+    is_str(run("int (*taken)(void) = base;"), "(no result)", "a pointer to base taken");
+    is_str(run("int base(void) { return 7; }\ntwice()"), "14",
+           "defined a third time: the cell's own statements already call the new base");
+    is_str(run("taken()"), "5", "the pointer taken earlier keeps the definition it was taken from");
+    is_str(run("int twice_ptr(void) { int (*p)(void) = base; return 2 * p(); }\ntwice_ptr()"), "14",
+           "a pointer taken after the redefinition gets the newest one");
+    is_str(run("int base(void) { return 8; }\ntwice_ptr()"), "16",
+           "code that takes the address later gets the newest one too");
+    is_str(run("int fact(int n) { return n <= 1 ? 1 : n * fact(n - 1); }\nfact(4)"), "24", "recursion");
+    is_str(run("int use_fact(void) { return fact(3); }"), "(no result)", "a caller of fact");
+    is_str(run("int fact(int k) { return k <= 1 ? 100 : k * fact(k - 1); }\nuse_fact()"), "600",
+           "parameter names do not change the type: rebound");
+    ok(!strstr(rec.err, "new type"), "no note when the type is the same: %.120s", rec.err);
+    is_str(run("double base(void) { return 1.5; }"), "(no result)", "base defined with another type");
+    ok(strstr(rec.err, "base is a new function of another type") && strstr(rec.err, "twice (In[") &&
+       strstr(rec.err, "twice_ptr (In[") && strstr(rec.err, "still call the old base (int (void))"),
+       "the cell names the functions that keep calling the old one: %.200s", rec.err);
+    is_str(run("twice()"), "16", "earlier code keeps calling the old base (no wrong-ABI call)");
+    is_str(run("base()"), "1.5", "later cells call the new one");
+    is_str(run("double base(void) { return 2.5; }\nbase()"), "2.5", "the new type defined again");
+    is_str(run("twice()"), "16", "the chain of the new type does not reach the old callers");
+    is_str(run("typedef struct { int v; } Box;\nint unbox(Box b) { return b.v; }"), "(no result)",
+           "a function of a typedef");
+    is_str(run("int call_unbox(void) { return unbox((Box){3}); }\ncall_unbox()"), "3", "its caller");
+    is_str(run("typedef struct { int w, v; } Box;\nint unbox(Box b) { return b.v + 1; }"), "(no result)",
+           "both redefined in one cell: the old callers are not rebound to a different layout");
+    is_str(run("unbox((Box){1, 2})"), "3", "the new one works");
+}
+
+/* A global declared again with its type is the same object; with another
+ * type a new one, and the cell names the functions still using the old. */
+static void test_globals_declared_again(void)
+{
+    is_str(run("int tally = 5;\nint *tally_at = &tally;"), "(no result)", "a global and a pointer to it");
+    is_str(run("void add_one(void) { tally++; }\nint read_tally(void) { return tally; }"), "(no result)",
+           "functions that use it");
+    is_str(run("int tally = 100;\nadd_one();\nread_tally()"), "101",
+           "declared again with the same type: the same object, with its new initial value");
+    is_str(run("*tally_at"), "101", "a pointer taken earlier sees the same object");
+    is_str(run("int tally;\nread_tally()"), "0", "declared again without initializer: zero");
+    ok(!strstr(rec.err, "note"), "no note for the same type: %.120s", rec.err);
+    is_str(run("struct Pair { int a, b; };\nstruct Pair pair = {1, 2};\nint pair_sum(void) { return pair.a + pair.b; }"),
+           "(no result)", "a struct global");
+    is_str(run("struct Pair pair = {30, 40};\npair_sum()"), "70", "a struct declared again: same object");
+    is_str(run("static float big[1 << 20] = {1};\nfloat big_first(void) { return big[0]; }"), "(no result)",
+           "a 4 MiB array");
+    is_str(run("static float big[1 << 20] = {2};\nbig_first()"), "2.0",
+           "declared again with a constant initializer: copied in place");
+    is_str(run("double tally = 2.5;"), "(no result)", "declared again with another type");
+    ok(strstr(rec.err, "tally is a new variable of another type") && strstr(rec.err, "add_one (In[") &&
+       strstr(rec.err, "read_tally (In[") && strstr(rec.err, "the old tally (int)"),
+       "the note names the functions that still use the old one: %.200s", rec.err);
+    is_str(run("read_tally()"), "0", "they read the old int, not the double's bytes");
+    is_str(run("tally * 2"), "5.0", "later cells use the new one");
+    is_str(run("const int limit = 5;"), "(no result)", "a const");
+    is_str(run("int get_limit(void) { return limit; }"), "(no result)", "a function of another cell uses it");
+    is_str(run("const int limit = 6;\nlimit + get_limit()"), "11", "a const declared again is a new object");
+    ok(strstr(rec.err, "limit is a new variable (a const") && strstr(rec.err, "get_limit (In["),
+       "and the cell says which function keeps the old one: %.200s", rec.err);
+}
+
+
 static void test_errors(void)
 {
     is_str(run("int fine = 1;\nint broken = ;"), "CompileError", "compile error");
@@ -352,6 +423,8 @@ int main(int argc, char **argv)
     if (!interp)
         return tap_done();
     test_state();
+    test_late_binding();
+    test_globals_declared_again();
     test_errors();
     test_streams();
     test_faults();

@@ -39,6 +39,24 @@ def test_redefinition_of_function_and_variable(kernel):
     assert text_result(run(kc, "scale(2) + level")[1]) == "20.5"
 
 
+def test_late_binding_as_in_a_python_notebook(kernel):
+    """The student's bug fix: evaluate() fixed in its own cell is what the
+    training function, compiled earlier, calls from then on."""
+    _, kc = kernel
+    run(kc, "int base(void) { return 1; }")
+    run(kc, "int twice(void) { return 2 * base(); }")
+    assert text_result(run(kc, "twice()")[1]) == "2"
+    run(kc, "int base(void) { return 5; }")
+    assert text_result(run(kc, "twice()")[1]) == "10"
+    run(kc, "int hits = 1;\nint hits_seen(void) { return hits; }")
+    run(kc, "int hits = 41;\nhits++;")
+    assert text_result(run(kc, "hits_seen()")[1]) == "42"
+    content, outputs = run(kc, "long hits = 7;")
+    assert content["status"] == "ok"
+    note = stdout_of(outputs, "stderr")
+    assert "hits is a new variable of another type" in note and "hits_seen (In[" in note, note
+
+
 def test_compile_error_has_cell_lines_and_changes_nothing(kernel):
     _, kc = kernel
     run(kc, "int kept = 7;")
