@@ -133,6 +133,16 @@ _WATCH_STATUS = """() => {
   if (window.cnbStatusObserver) window.cnbStatusObserver.disconnect();
   window.cnbStatusObserver = new MutationObserver(() => window.cnbStatus.push(node.getAttribute('data-status')));
   window.cnbStatusObserver.observe(node, { attributes: true, attributeFilter: ['data-status'] });
+  // What the kernel said, for the assertion messages: state and parent type.
+  window.cnbStatusMessages = [];
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  if (!window.cnbStatusHooked) {
+    window.cnbStatusHooked = true;
+    kernel.iopubMessage.connect((_, msg) => {
+      if (msg.header.msg_type === 'status' && window.cnbStatusMessages)
+        window.cnbStatusMessages.push(msg.content.execution_state + ':' + (msg.parent_header.msg_type || '-'));
+    });
+  }
 }"""
 
 # Records each distinct text an output of cell i shows as HTML (the progress
@@ -294,6 +304,9 @@ class Notebook:
 
     def statuses(self):
         return self.evaluate("() => window.cnbStatus.slice()")
+
+    def status_messages(self):
+        return self.evaluate("() => window.cnbStatusMessages.slice()")
 
     def watch_outputs(self, i):
         self.evaluate(_WATCH_OUTPUTS, i)
