@@ -27,7 +27,7 @@ struct Tensor {
     int shape[CNB_MAX_DIMS];
     int ndim;
     Device device;
-    void *device_data;            /* backend memory when device != CPU */
+    void *device_data;            /* device block when device == CUDA (a view: into its base's) */
     TensorOrigin origin_kind;
     void *origin;
 };
@@ -46,5 +46,15 @@ void tensor_view_of(Tensor *view, const Tensor *base, const int *shape, int ndim
 /* A tensor struct with no block yet (a view, or to be resized later). */
 Tensor *tensor_empty(void);
 bool tensor_same_shape(const Tensor *a, const Tensor *b);
+
+/* A CUDA tensor's device block (tensor_device.c).  alloc gives an owner a
+ * device block of its capacity; upload sends the host block to the device,
+ * download brings the device block back into the host block; release frees
+ * an owner's device block (a view's is its base's).  0, or -1 with a
+ * message naming function and the failing CUDA call. */
+int tensor_device_alloc(Tensor *t, const char *function);
+void tensor_device_release(Tensor *t);
+int tensor_device_upload(Tensor *t, const char *function);
+int tensor_device_download(const Tensor *t, const char *function);
 
 #endif

@@ -1,5 +1,6 @@
 /* Sequential models: construction, modes, devices, parameters. */
 #include "nn/model_impl.h"
+#include "core/cuda_plugin.h"
 #include "cnb/error.h"
 
 #include <stdlib.h>
@@ -196,10 +197,16 @@ Model *model_to(Model *model, Device device)
     if (!model)
         return cnb_error("model_to", "model is NULL"), NULL;
     if (device == CUDA && !cuda_available())
-        return cnb_error("model_to", "CUDA is not available (no CUDA backend or no GPU); "
-                         "the model stays on the cpu"), NULL;
+        return cnb_error("model_to", "CUDA is not available: %s; the model stays on the cpu",
+                         cuda_unavailable_reason()), NULL;
     if (device != CPU && device != CUDA)
         return cnb_error("model_to", "unknown device %d", (int)device), NULL;
+    /* The plugin has the device operations, but the layers, loss and
+     * optimizers do not call them yet (runtime/cuda/README.md): a model
+     * moved now would compute on stale host copies, so it stays put. */
+    if (device == CUDA)
+        return cnb_error("model_to", "CUDA is available (%s), but the layers do not run on "
+                         "it yet; the model stays on the cpu", cuda_get_device_name()), NULL;
     for (int p = 0; p < model->param_count; p++) {
         tensor_to(model->params[p], device);
         tensor_to(model->param_grads[p], device);
