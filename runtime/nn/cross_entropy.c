@@ -1,5 +1,6 @@
 /* Cross-entropy loss over class scores (logits), mean over the batch, as
- * nn.CrossEntropyLoss().  Stable: log-sum-exp around each row's maximum.
+ * nn.CrossEntropyLoss(); the math of a row is cuda/softmax_ce_math.cuh's,
+ * shared with the GPU's fused kernel.
  *
  * The forward pass already computes the softmax, so it keeps it: backward
  * is then (softmax - onehot) / B without touching the logits again, and the
@@ -7,6 +8,7 @@
 #include "nn/model_impl.h"
 #include "core/compute.h"
 #include "cnb/error.h"
+#include "cuda/softmax_ce_math.cuh"
 
 #include <math.h>
 #include <stdlib.h>
@@ -56,30 +58,12 @@ static int read_labels(Loss *loss, const Tensor *target, int rows, int classes)
     const float *t = tensor_cdata(target);
     for (int r = 0; r < rows; r++) {
         float v = t[r];
-        if (!(v >= 0 && v < (float)classes) || v != floorf(v))
+        if (!cnb_is_class_index(v, classes))
             return cnb_error("loss_forward", "target %g (row %d) is not a class index "
                              "between 0 and %d", (double)v, r, classes - 1);
         loss->labels[r] = (int)v;
     }
     return 0;
-}
-
-/* -log softmax(x)[label] of one row; leaves softmax(x) in p. */
-static double row_loss(const float *x, float *p, int classes, int label)
-{
-    float max = x[0];
-    for (int c = 1; c < classes; c++)
-        if (x[c] > max)
-            max = x[c];
-    double sum = 0.0;
-    for (int c = 0; c < classes; c++) {
-        p[c] = expf(x[c] - max);
-        sum += p[c];
-    }
-    float inv = (float)(1.0 / sum);
-    for (int c = 0; c < classes; c++)
-        p[c] *= inv;
-    return (double)max + log(sum) - (double)x[label];
 }
 
 static int check_shapes(const Tensor *output, const Tensor *target)
@@ -114,7 +98,7 @@ Tensor *loss_forward(Loss *loss, Tensor *output, const Tensor *target)
     const float *x = tensor_cdata(output);
     for (int r = 0; r < rows; r++) {
         size_t at = (size_t)r * (size_t)classes;
-        total += row_loss(x + at, loss->grad->data + at, classes, loss->labels[r]);
+        total += cnb_softmax_ce_row(x + at, loss->grad->data + at, classes, loss->labels[r]);
     }
     compute_leave(csr);
     loss->value->data[0] = rows ? (float)(total / rows) : NAN;  /* torch: mean of none is nan */
@@ -143,10 +127,8 @@ void loss_backward(Tensor *loss_value)
     int classes = loss->grad->shape[1];
     float scale = 1.0f / (float)loss->rows;
     for (int r = 0; r < loss->rows; r++) {
-        float *gr = g + (size_t)r * (size_t)classes;
-        gr[loss->labels[r]] -= 1.0f;
-        for (int c = 0; c < classes; c++)
-            gr[c] *= scale;
+        cnb_softmax_ce_backward_row(g + (size_t)r * (size_t)classes, classes, loss->labels[r],
+                                    scale);
     }
     if (loss->model)
         model_backward(loss->model, loss->grad, loss->generation);
