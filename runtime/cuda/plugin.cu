@@ -2,6 +2,7 @@
  * and memory.  The compute operations live in their own files. */
 #include "cuda/plugin_api.h"
 #include "cuda/check.cuh"
+#include "cuda/ops.cuh"
 
 #include <cstdio>
 #include <dlfcn.h>
@@ -84,6 +85,11 @@ static int plugin_zero(void *dst, size_t bytes)
     return bytes ? cuda_check(cudaMemset(dst, 0, bytes), "cudaMemset") : 0;
 }
 
+static int plugin_synchronize(void)
+{
+    return cuda_check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+}
+
 static const CnbCudaPlugin plugin_table = {
     CNB_CUDA_PLUGIN_ABI,
     plugin_init,
@@ -94,6 +100,17 @@ static const CnbCudaPlugin plugin_table = {
     plugin_to_device,
     plugin_to_host,
     plugin_zero,
+    plugin_synchronize,
+    blas_set_tf32,
+    blas_linear_forward,
+    blas_linear_backward,
+    relu_backward,
+    softmax_ce_forward,
+    softmax_ce_backward,
+    adam_update,
+    predictions_argmax,
+    predictions_correct,
+    predictions_confusion,
 };
 
 extern "C" __attribute__((visibility("default"))) const CnbCudaPlugin *cnb_cuda_plugin(void)

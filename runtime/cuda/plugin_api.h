@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "cuda/adam_math.cuh"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -35,6 +37,38 @@ typedef struct CnbCudaPlugin {
     int (*to_device)(void *dst, const void *src, size_t bytes);
     int (*to_host)(void *dst, const void *src, size_t bytes);
     int (*zero)(void *dst, size_t bytes);
+    /* Waits for every launched operation; a fault inside a kernel shows here. */
+    int (*synchronize)(void);
+
+    /* The operations of a training step, on device pointers, row-major
+     * float32 (ops.cuh in the plugin says more). */
+    int (*set_tf32)(int allowed);  /* set_float32_matmul_precision("high") */
+    /* y [rows, out] = x [rows, in] W^T + b, then max(y, 0) when relu */
+    int (*linear_forward)(const float *x, const float *w, const float *b, float *y, int rows,
+                          int in, int out, int relu);
+    /* g = dL/dy [rows, out]: dW (+)= g^T x, db (+)= column sums of g, and
+     * dx = g W unless dx is NULL (a first layer) */
+    int (*linear_backward)(const float *x, const float *w, const float *g, float *dw, float *db,
+                           float *dx, int rows, int in, int out, int accumulate);
+    int (*relu_backward)(const float *y, float *g, size_t n);   /* g *= (y > 0) */
+    /* p = softmax(x) per row, *loss = the mean cross-entropy (device float);
+     * target holds class indices as floats */
+    int (*softmax_ce_forward)(const float *x, const float *target, float *p, float *loss,
+                              int rows, int classes);
+    /* p becomes dL/dx = (p - onehot(target)) / rows, in place */
+    int (*softmax_ce_backward)(float *p, const float *target, int rows, int classes);
+    /* one Adam step over n parameters in one flat buffer (and their
+     * gradients, m and v in flat buffers of their own) */
+    int (*adam_update)(float *p, const float *g, float *m, float *v, size_t n,
+                const CnbAdamScalars *s);
+    /* predicted [rows] = argmax of each row (device ints) */
+    int (*argmax)(const float *x, int *predicted, int rows, int classes);
+    /* *count += rows whose argmax is the target (a device int) */
+    int (*count_correct)(const float *x, const float *target, int *count, int rows,
+                         int classes);
+    /* counts [classes * classes + 1] (device ints): [truth][predicted] += 1;
+     * the last counts the rows whose target is not a class index */
+    int (*confusion)(const float *x, const float *target, int *counts, int rows, int classes);
 } CnbCudaPlugin;
 
 /* The one symbol the plugin exports (CNB_CUDA_PLUGIN_ENTRY). */

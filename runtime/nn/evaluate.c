@@ -4,6 +4,7 @@
 #include "cnb/host.h"
 #include "core/tensor_impl.h"
 #include "cnb/error.h"
+#include "cuda/argmax_math.cuh"
 
 #include <math.h>
 
@@ -70,11 +71,7 @@ void confusion_matrix_add(Tensor *matrix, const Tensor *output, const Tensor *ta
     const float *x = tensor_cdata(output), *t = tensor_cdata(target);
     float *counts = tensor_data(matrix);
     for (int r = 0; r < rows; r++) {
-        int truth = (int)t[r], best = 0;
-        const float *row = x + (size_t)r * (size_t)width;
-        for (int c = 1; c < width; c++)
-            if (row[c] > row[best])
-                best = c;
+        int truth = (int)t[r], best = cnb_argmax_row(x + (size_t)r * (size_t)width, width);
         if (truth < 0 || truth >= classes || best >= classes) {
             cnb_error("confusion_matrix_add", "class %d outside the %d x %d matrix",
                       truth < 0 || truth >= classes ? truth : best, classes, classes);
