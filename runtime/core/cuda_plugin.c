@@ -9,11 +9,12 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
-static const CnbCudaPlugin *loaded;
+static const CnbCudaPlugin *_Atomic loaded;   /* read without the once: atomic */
 static char reason[768];
 
 static const char *plugin_path(void)
@@ -73,17 +74,23 @@ static void load_plugin(void)
         snprintf(reason, sizeof reason, "no usable GPU: %s", table->last_error());
         return;
     }
-    loaded = table;
+    table->set_tf32(matmul_tf32_allowed());
+    atomic_store(&loaded, table);
 }
 
 const CnbCudaPlugin *cuda_plugin(void)
 {
     pthread_once(&load_once, load_plugin);
-    return loaded;
+    return atomic_load(&loaded);
+}
+
+const CnbCudaPlugin *cuda_plugin_if_loaded(void)
+{
+    return atomic_load(&loaded);
 }
 
 const char *cuda_unavailable_reason(void)
 {
     pthread_once(&load_once, load_plugin);
-    return loaded ? "" : reason;
+    return atomic_load(&loaded) ? "" : reason;
 }

@@ -5,6 +5,8 @@
 
 #include "cuda/plugin_api.h"
 
+#include <stdbool.h>
+
 /* The plugin's table when CUDA is usable (plugin loaded, driver and device
  * found), else NULL.  Loads the plugin once per process. */
 const CnbCudaPlugin *cuda_plugin(void);
@@ -12,5 +14,11 @@ const CnbCudaPlugin *cuda_plugin(void);
  * CUDA plugin ... cannot be loaded: <dlerror>", "no usable GPU: <what the
  * CUDA runtime says>"; "" when CUDA is usable. */
 const char *cuda_unavailable_reason(void);
+/* The table if an earlier call loaded a usable plugin, else NULL; loads
+ * nothing (settings that only matter once CUDA is in use). */
+const CnbCudaPlugin *cuda_plugin_if_loaded(void);
+/* Whether set_float32_matmul_precision allowed TF32 (matmul_precision.c);
+ * the plugin gets the setting when it loads. */
+bool matmul_tf32_allowed(void);
 
 #endif

@@ -80,6 +80,11 @@ Tensor *tensor_to(Tensor *t, Device device)
                   cuda_unavailable_reason());
         return NULL;
     }
+    if (t->device_borrowed) {
+        cnb_error("tensor_to", "this tensor is a model's parameter or gradient: move the "
+                  "model with model_to");
+        return NULL;
+    }
     if (!t->capacity && t->data) {
         cnb_error("tensor_to", "this tensor is a view of another (flatten, narrow, a layer's "
                   "output): move the tensor it views");

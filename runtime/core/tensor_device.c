@@ -23,9 +23,11 @@ int tensor_device_alloc(Tensor *t, const char *function)
 void tensor_device_release(Tensor *t)
 {
     const CnbCudaPlugin *cuda = cuda_plugin();
-    if (t->capacity && t->device_data && cuda && cuda->release(t->device_data) < 0)
+    if (t->capacity && t->device_data && !t->device_borrowed && cuda &&
+        cuda->release(t->device_data) < 0)
         cnb_error("tensor_free", "%s", cuda->last_error());
     t->device_data = NULL;
+    t->device_borrowed = false;
 }
 
 int tensor_device_upload(Tensor *t, const char *function)
@@ -46,4 +48,13 @@ int tensor_device_download(const Tensor *t, const char *function)
     if (cuda->to_host(t->data, t->device_data, t->numel * sizeof(float)) < 0)
         return cnb_error(function, "%s", cuda->last_error());
     return 0;
+}
+
+void tensor_buffer_to(Tensor *t, Device device)
+{
+    if (t->capacity)
+        tensor_device_release(t);
+    t->device_data = NULL;
+    t->device_borrowed = false;
+    t->device = device;
 }

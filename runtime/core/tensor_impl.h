@@ -28,6 +28,8 @@ struct Tensor {
     int ndim;
     Device device;
     void *device_data;            /* device block when device == CUDA (a view: into its base's) */
+    bool device_borrowed;         /* device_data lies in a block of someone else's (a
+                                     model's flat parameter buffer): never freed here */
     TensorOrigin origin_kind;
     void *origin;
 };
@@ -56,5 +58,9 @@ int tensor_device_alloc(Tensor *t, const char *function);
 void tensor_device_release(Tensor *t);
 int tensor_device_upload(Tensor *t, const char *function);
 int tensor_device_download(const Tensor *t, const char *function);
+/* Gives a runtime-owned buffer (activations, gradients, scratch; contents
+ * not kept) to a device: its device block goes, and the next
+ * tensor_resize makes one where the device needs it. */
+void tensor_buffer_to(Tensor *t, Device device);
 
 #endif

@@ -85,6 +85,12 @@ static int plugin_zero(void *dst, size_t bytes)
     return bytes ? cuda_check(cudaMemset(dst, 0, bytes), "cudaMemset") : 0;
 }
 
+static int plugin_copy(void *dst, const void *src, size_t bytes)
+{
+    return bytes ? cuda_check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, 0),
+                              "cudaMemcpyAsync (device to device)") : 0;
+}
+
 static int plugin_synchronize(void)
 {
     return cuda_check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
@@ -100,6 +106,7 @@ static const CnbCudaPlugin plugin_table = {
     plugin_to_device,
     plugin_to_host,
     plugin_zero,
+    plugin_copy,
     plugin_synchronize,
     blas_set_tf32,
     blas_linear_forward,

@@ -37,6 +37,7 @@ typedef struct CnbCudaPlugin {
     int (*to_device)(void *dst, const void *src, size_t bytes);
     int (*to_host)(void *dst, const void *src, size_t bytes);
     int (*zero)(void *dst, size_t bytes);
+    int (*copy)(void *dst, const void *src, size_t bytes);      /* device to device */
     /* Waits for every launched operation; a fault inside a kernel shows here. */
     int (*synchronize)(void);
 

@@ -5,6 +5,7 @@
 #include "core/parallel.h"
 #include "core/vector_ops.h"
 #include "cnb/error.h"
+#include "core/cuda_plugin.h"
 
 #include <math.h>
 
@@ -54,6 +55,14 @@ void adam_step(Optimizer *opt)
     const AdamOptions *o = &opt->adam;
     CnbAdamScalars s = cnb_adam_scalars(o->lr, o->beta1, o->beta2, o->eps, o->weight_decay,
                                         (long)opt->step);
+    if (opt->model->device == CUDA) {
+        Model *m = opt->model;
+        const CnbCudaPlugin *cuda = cuda_plugin();
+        if (cuda->adam_update(m->device_params, m->device_grads, opt->device_state1,
+                              opt->device_state2, m->device_count, &s) < 0)
+            cnb_error("optimizer_step", "%s", cuda->last_error());
+        return;
+    }
     AdamPass pass = { opt, &s };
     parallel_run(adam_part, &pass, model_parameter_count(opt->model) >= 16384 ? 2 * PARALLEL_FINE : 0);
 }

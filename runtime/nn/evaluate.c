@@ -28,6 +28,8 @@ Evaluation evaluate(Model *model, DataLoader *loader, Loss *loss)
     double loss_total = 0.0;
     Batch batch;
     while (next_batch(loader, &batch)) {
+        tensor_to(batch.data, model_device(model));        /* the loader's are on the cpu */
+        tensor_to(batch.target, model_device(model));
         Tensor *output = model_predict(model, batch.data);
         Tensor *value = output ? loss_forward(criterion, output, batch.target) : NULL;
         int correct = value ? count_correct(output, batch.target) : -1;
@@ -94,6 +96,7 @@ Tensor *confusion_matrix(Model *model, DataLoader *loader, int num_classes)
     dataloader_reset(loader);
     Batch batch;
     while (next_batch(loader, &batch)) {
+        tensor_to(batch.data, model_device(model));
         Tensor *output = model_predict(model, batch.data);
         if (!output) {
             dataloader_reset(loader);

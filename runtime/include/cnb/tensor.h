@@ -83,6 +83,14 @@ void tensor_fprint(FILE *out, const Tensor *t);
  * split statically); for the lesson's 64-row batches they are also the same
  * for every count.  set_num_threads returns -1 (with a message) outside 1..64. */
 int set_num_threads(int n);
+
+/* As torch.set_float32_matmul_precision: "highest" (the default) keeps
+ * float32 matrix products float32 on the GPU too, so results match the
+ * CPU's; "high" (or "medium") lets the GPU use TF32 tensor cores, faster,
+ * with a 10-bit mantissa in the products.  No effect on the CPU.  0, or -1
+ * with a message for another word. */
+int set_float32_matmul_precision(const char *precision);
+const char *get_float32_matmul_precision(void);    /* "highest" or "high" */
 int get_num_threads(void);
 
 #endif
