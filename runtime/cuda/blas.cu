@@ -100,10 +100,12 @@ static int plan_describe(MatmulPlan *p)
     cublasComputeType_t compute = p->tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
     if (cublas_check(cublasLtMatmulDescCreate(&p->desc, compute, CUDA_R_32F),
                      "cublasLtMatmulDescCreate") < 0 ||
-        cublas_check(cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_TRANSA, &trans,
-                                                    sizeof trans), "cublasLtMatmulDescSetAttribute(TRANSA)") < 0 ||
-        cublas_check(cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_TRANSB, &none,
-                                                    sizeof none), "cublasLtMatmulDescSetAttribute(TRANSB)") < 0 ||
+        cublas_check(cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_TRANSA,
+                                                    &trans, sizeof trans),
+                     "cublasLtMatmulDescSetAttribute(TRANSA)") < 0 ||
+        cublas_check(cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_TRANSB,
+                                                    &none, sizeof none),
+                     "cublasLtMatmulDescSetAttribute(TRANSB)") < 0 ||
         cublas_check(cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
                                                     &epilogue, sizeof epilogue),
                      "cublasLtMatmulDescSetAttribute(EPILOGUE)") < 0)

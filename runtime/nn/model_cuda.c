@@ -18,8 +18,8 @@ int model_cuda_check_layers(const Model *model)
 {
     for (int i = 0; i < model->count; i++) {
         const Layer *l = model->layers[i];
-        bool ok = l->kind == LAYER_FLATTEN ||
-                  (l->kind == LAYER_LINEAR && (l->fused == ACT_NONE || l->fused == ACT_RELU)) ||
+        /* a linear layer's fused activation is checked as its own layer */
+        bool ok = l->kind == LAYER_FLATTEN || l->kind == LAYER_LINEAR ||
                   (l->kind == LAYER_RELU && l->fused_away);
         if (!ok)
             return cnb_error("model_to", "layer %d (%s%s) has no CUDA path yet (CUDA runs "

@@ -123,14 +123,23 @@ static void test_available(void)
     ok(tensor_to(t, CPU) == t && tensor_device(t) == CPU, "tensor_to(cpu)");
     is_near(tensor_get(t, 4), 7, 0, "the data came back");
     tensor_free(t);
+    Tensor *src = tensor_from_data(values, (int[]){ 5, 1 }, 2), *out = tensor(2, 1);
+    tensor_to(out, CUDA);
+    ok(tensor_index_select(out, src, (int64_t[]){ 3, 1 }, 2) == 0 &&
+       tensor_get(out, 0, 0) == 3.25f && tensor_get(out, 1, 0) == -2,
+       "index_select into a CUDA tensor reaches the device");
+    tensor_free(src), tensor_free(out);
     Model *m = sequential(linear(3, 2));
-    ok(model_to(m, CUDA) == NULL && strstr(cnb_last_error(), "do not run on it yet"),
-       "model_to(cuda) says the layers do not run on CUDA yet");
+    ok(model_to(m, CUDA) == m && model_device(m) == CUDA, "model_to(cuda)");
     model_free(m);
 }
 
 int main(void)
 {
+#ifdef CNB_EMULATED_PLUGIN
+    /* test_cuda_available_emulated: the GPU path against host_plugin.c */
+    setenv("CNB_CUDA_PLUGIN", CNB_EMULATED_PLUGIN, 1);
+#endif
     test_unloadable_plugins();
     if (cuda_available()) {
         test_available();
@@ -138,7 +147,7 @@ int main(void)
             skip("a GPU is here: the no-CUDA checks do not apply");
     } else {
         test_unavailable();
-        for (int i = 0; i < 8; i++)
+        for (int i = 0; i < 9; i++)
             skip("no GPU here: nothing can move to the device");
     }
     return tap_done();

@@ -7,7 +7,8 @@
  * llm.c's: 1e-5 relative for elementwise work, looser for products.
  *
  * Built on every machine; without a GPU every check reports itself skipped
- * with the reason (TAP "ok N # SKIP"). */
+ * with the reason (TAP "ok N # SKIP").  test_cuda_ops_emulated runs it
+ * against host_plugin.c, which checks the test and libcnb's side only. */
 #include "cnb.h"
 #include "tap.h"
 
@@ -22,7 +23,8 @@ static const CnbCudaPlugin *cuda;
 static float *upload(const float *host, size_t n)
 {
     void *dev = NULL;
-    if (cuda->alloc(&dev, n * sizeof(float)) < 0 || cuda->to_device(dev, host, n * sizeof(float)) < 0)
+    if (cuda->alloc(&dev, n * sizeof(float)) < 0 ||
+        cuda->to_device(dev, host, n * sizeof(float)) < 0)
         printf("# %s\n", cuda->last_error());
     return dev;
 }
@@ -84,7 +86,8 @@ static void test_linear_forward(int rows, int in, int out, bool with_relu)
         printf("# %s\n", cuda->last_error());
     double d = device_diff(dy, want, (size_t)rows * out, false);
     ok(status == 0 && d <= 1e-5, "linear forward %dx%d -> %d%s (cuBLASLt, bias%s epilogue): "
-       "the CPU's within %.2g", rows, in, out, with_relu ? " + relu" : "", with_relu ? "+relu" : "", d);
+       "the CPU's within %.2g", rows, in, out, with_relu ? " + relu" : "",
+       with_relu ? "+relu" : "", d);
     cuda->release(dx), cuda->release(dw), cuda->release(db), cuda->release(dy);
     tensor_free(x);
     model_free(m);
@@ -139,7 +142,8 @@ static void test_training_step(void)
     float *dx = upload(tensor_cdata(x), B * IN), *dt = upload(labels, B);
     float *dh = device_zeros(B * H), *dlogits = device_zeros(B * OUT);
     float *dprob = device_zeros(B * OUT), *dloss = device_zeros(1), *dgh = device_zeros(B * H);
-    float *w1 = dp + p.offset[0], *b1 = dp + p.offset[1], *w2 = dp + p.offset[2], *b2 = dp + p.offset[3];
+    float *w1 = dp + p.offset[0], *b1 = dp + p.offset[1];
+    float *w2 = dp + p.offset[2], *b2 = dp + p.offset[3];
     int status = cuda->linear_forward(dx, w1, b1, dh, B, IN, H, 1) |
                  cuda->linear_forward(dh, w2, b2, dlogits, B, H, OUT, 0) |
                  cuda->softmax_ce_forward(dlogits, dt, dprob, dloss, B, OUT) |
@@ -248,6 +252,10 @@ static void test_errors(void)
 
 int main(void)
 {
+#ifdef CNB_EMULATED_PLUGIN
+    /* test_cuda_*_emulated: libcnb's side against host_plugin.c */
+    setenv("CNB_CUDA_PLUGIN", CNB_EMULATED_PLUGIN, 1);
+#endif
     srand(5);
     cuda = cuda_plugin();
     if (!cuda) {

@@ -7,7 +7,9 @@
  * without a CUDA path, moving one parameter) is refused with a message.
  *
  * set_float32_matmul_precision is checked everywhere; the rest needs a
- * GPU and reports itself skipped without one. */
+ * GPU and reports itself skipped without one, and runs on every machine
+ * against the host emulation of the plugin as test_cuda_train_emulated
+ * (host_plugin.c; without the 3 epochs). */
 #include "cnb.h"
 #include "tap.h"
 
@@ -110,7 +112,9 @@ static void test_steps(Dataset *train)
         if (step == 0)
             first_step = parameter_diff(cpu, gpu);
     }
-    ok(first_step <= 1e-5, "one training step: the GPU's weights are the CPU's within %.2g of "
+    /* Adam's first step moves each weight by lr * g / (|g| + eps): for
+     * gradients near eps, the summation order of the products shows */
+    ok(first_step <= 1e-4, "one training step: the GPU's weights are the CPU's within %.2g of "
        "the largest", first_step);
     /* later, Adam's division by sqrt(v) turns rounding differences of
      * gradients near 0 into whole steps of lr: looser */
@@ -144,11 +148,14 @@ static void test_steps(Dataset *train)
        "state came along (differ by %.2g of their size)", d);
     free(gpu_before), free(cpu_before);
 
-    ok(tensor_to(model_parameter(model_to(gpu, CUDA), 0, NULL), CPU) == NULL,
-       "a parameter alone does not move: %s", cnb_last_error());
+    Tensor *moved = tensor_to(model_parameter(model_to(gpu, CUDA), 0, NULL), CPU);
+    ok(!moved && strstr(cnb_last_error(), "move the model with model_to"),
+       "a parameter alone does not move (the message says how)");
     Model *sig = sequential(linear(4, 3), sigmoid());
-    ok(model_to(sig, CUDA) == NULL && strstr(cnb_last_error(), "Sigmoid"),
-       "a layer without a CUDA path is named: %s", cnb_last_error());
+    Model *refused = model_to(sig, CUDA);
+    ok(!refused && strstr(cnb_last_error(), "layer 1 (Sigmoid) has no CUDA path"),
+       "a layer without a CUDA path is named");
+    printf("# %s\n", cnb_last_error());
     model_free(sig);
     model_free(loaded);
     dataloader_free(loader);
@@ -157,6 +164,7 @@ static void test_steps(Dataset *train)
     model_free(cpu), model_free(gpu);
 }
 
+#ifndef CNB_EMULATED_PLUGIN
 static Evaluation train_epochs(Dataset *train, Dataset *test, Device device, Tensor **cm)
 {
     manual_seed(0);
@@ -200,9 +208,14 @@ static void test_epochs(Dataset *train, Dataset *test)
        "the GPU model's confusion matrix: every image, its diagonal evaluate's count");
     tensor_free(cpu_cm), tensor_free(gpu_cm);
 }
+#endif
 
 int main(void)
 {
+#ifdef CNB_EMULATED_PLUGIN
+    /* test_cuda_*_emulated: libcnb's side against host_plugin.c */
+    setenv("CNB_CUDA_PLUGIN", CNB_EMULATED_PLUGIN, 1);
+#endif
     test_precision();
     if (!cuda_available()) {
         printf("# %s\n", (cuda_get_device_name(), cnb_last_error()));
@@ -219,7 +232,12 @@ int main(void)
     ok(train && test, "MNIST");
     if (train && test) {
         test_steps(train);
+#ifdef CNB_EMULATED_PLUGIN
+        for (int i = 0; i < 3; i++)
+            skip("3 epochs of MNIST are for a GPU, too slow on the host emulation");
+#else
         test_epochs(train, test);
+#endif
     }
     dataset_free(train), dataset_free(test);
     return tap_done();
