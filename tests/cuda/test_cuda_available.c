@@ -6,6 +6,7 @@
  * in a child. */
 #include "cnb.h"
 #include "tap.h"
+#include "cuda/plugin_choice.h"
 
 #include <dlfcn.h>
 #include <stdlib.h>
@@ -43,6 +44,39 @@ static int reason_with_plugin(const char *path, char *reason, size_t size)
     return got > 0 ? reason[0] - '0' : -1;
 }
 
+/* What this machine should give, found without libcnb: a driver library. */
+static bool driver_installed(void)
+{
+    void *driver = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+    if (driver)
+        dlclose(driver);
+    return driver != NULL;
+}
+
+/* The installed plugin's path (not installed by `make check`) is tried only
+ * where there is a driver: elsewhere the reason is the driver, and cuBLAS
+ * is never loaded. */
+static void test_default_path(void)
+{
+    char reason[1100];
+    char *saved = getenv("CNB_CUDA_PLUGIN") ? strdup(getenv("CNB_CUDA_PLUGIN")) : NULL;
+    unsetenv("CNB_CUDA_PLUGIN");
+    int available = reason_with_plugin("", reason, sizeof reason);
+    if (saved)
+        setenv("CNB_CUDA_PLUGIN", saved, 1);
+    free(saved);
+    printf("# %s\n", reason);
+    if (!CNB_CUDA_BUILT)
+        ok(available == 0 && strstr(reason, "the CUDA backend was not built"),
+           "the installed plugin of a build without CUDA: not built");
+    else if (!driver_installed())
+        ok(available == 0 && strstr(reason, "no usable GPU: no NVIDIA driver (libcuda.so.1"),
+           "no driver: the installed plugin is not even loaded, the reason is the driver");
+    else
+        ok(available >= 0, "a driver: the installed plugin is tried (%s)",
+           available ? "found" : "not installed");
+}
+
 static void test_unloadable_plugins(void)
 {
     char reason[1100];
@@ -55,15 +89,6 @@ static void test_unloadable_plugins(void)
            "a library that is not a plugin: no CUDA");
     ok(strstr(reason, "libm.so.6 is not a cnb CUDA plugin") != NULL,
        "the reason says it is not a cnb CUDA plugin");
-}
-
-/* What this machine should give, found without libcnb: a driver library. */
-static bool driver_installed(void)
-{
-    void *driver = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
-    if (driver)
-        dlclose(driver);
-    return driver != NULL;
 }
 
 static void test_reason_here(const char *reason)
@@ -136,11 +161,9 @@ static void test_available(void)
 
 int main(void)
 {
-#ifdef CNB_EMULATED_PLUGIN
-    /* test_cuda_available_emulated: the GPU path against host_plugin.c */
-    setenv("CNB_CUDA_PLUGIN", CNB_EMULATED_PLUGIN, 1);
-#endif
+    choose_plugin();
     test_unloadable_plugins();
+    test_default_path();
     if (cuda_available()) {
         test_available();
         for (int i = 0; i < 11; i++)

@@ -11,6 +11,7 @@
  * against host_plugin.c, which checks the test and libcnb's side only. */
 #include "cnb.h"
 #include "tap.h"
+#include "cuda/plugin_choice.h"
 
 #include "core/cuda_plugin.h"
 
@@ -252,10 +253,7 @@ static void test_errors(void)
 
 int main(void)
 {
-#ifdef CNB_EMULATED_PLUGIN
-    /* test_cuda_*_emulated: libcnb's side against host_plugin.c */
-    setenv("CNB_CUDA_PLUGIN", CNB_EMULATED_PLUGIN, 1);
-#endif
+    choose_plugin();
     srand(5);
     cuda = cuda_plugin();
     if (!cuda) {

@@ -12,6 +12,7 @@
  * (host_plugin.c; without the 3 epochs). */
 #include "cnb.h"
 #include "tap.h"
+#include "cuda/plugin_choice.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -212,10 +213,7 @@ static void test_epochs(Dataset *train, Dataset *test)
 
 int main(void)
 {
-#ifdef CNB_EMULATED_PLUGIN
-    /* test_cuda_*_emulated: libcnb's side against host_plugin.c */
-    setenv("CNB_CUDA_PLUGIN", CNB_EMULATED_PLUGIN, 1);
-#endif
+    choose_plugin();
     test_precision();
     if (!cuda_available()) {
         printf("# %s\n", (cuda_get_device_name(), cnb_last_error()));
