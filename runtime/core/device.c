@@ -43,7 +43,8 @@ Device tensor_device(const Tensor *t)
  * up; the host block stays as the place tensor_data() copies back into. */
 static Tensor *to_cuda(Tensor *t)
 {
-    if (tensor_device_alloc(t, "tensor_to") < 0)
+    /* a block kept by tensor_forget_device is reused */
+    if (!t->device_data && tensor_device_alloc(t, "tensor_to") < 0)
         return NULL;
     t->device = CUDA;
     if (tensor_device_upload(t, "tensor_to") < 0) {

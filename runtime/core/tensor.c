@@ -79,21 +79,26 @@ static int resize_host(Tensor *t, const int *shape, int ndim)
     return 0;
 }
 
-/* tensor_resize for a tensor on either device: a CUDA tensor whose host
- * block grew gets a device block of the new capacity too. */
+/* tensor_resize for a tensor on either device.  A device block has the
+ * host block's capacity: when the host block changed (it grew, or a view
+ * got a block of its own), the old device block goes (a view's was its
+ * base's) and a CUDA tensor gets a new one; a CPU tensor's kept block
+ * (tensor_forget_device) just goes. */
 static int resize_on_device(Tensor *t, const int *shape, int ndim)
 {
     size_t capacity = t->capacity;
-    void *base_block = t->capacity ? NULL : t->device_data;
+    bool was_view = t->capacity == 0;
     if (resize_host(t, shape, ndim) < 0)
         return -1;
-    if (t->device != CUDA || (t->capacity == capacity && !base_block && t->device_data))
+    if (!was_view && t->capacity == capacity && (t->device_data || t->device != CUDA))
         return 0;
-    if (base_block)
-        t->device_data = NULL;    /* a view's block was its base's */
-    else
+    if (was_view) {
+        t->device_data = NULL;
+        t->device_borrowed = false;
+    } else {
         tensor_device_release(t);
-    return tensor_device_alloc(t, "tensor_resize");
+    }
+    return t->device == CUDA ? tensor_device_alloc(t, "tensor_resize") : 0;
 }
 
 int tensor_resize(Tensor *t, const int *shape, int ndim)

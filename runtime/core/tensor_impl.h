@@ -62,5 +62,10 @@ int tensor_device_download(const Tensor *t, const char *function);
  * not kept) to a device: its device block goes, and the next
  * tensor_resize makes one where the device needs it. */
 void tensor_buffer_to(Tensor *t, Device device);
+/* A CUDA tensor whose contents the host is about to overwrite (a loader's
+ * batch the user had moved to the GPU): back on the CPU without copying
+ * its data back, and its device block kept, so that the next
+ * tensor_to(CUDA) only copies up, with no allocation. */
+void tensor_forget_device(Tensor *t);
 
 #endif
