@@ -13,7 +13,9 @@
  *
  * A cuBLASLt product needs descriptors and an algorithm from the
  * heuristic, which cost tens of microseconds of host time: they are made
- * once per shape and kept (a training run has a handful of shapes). */
+ * once per shape and kept (a training run has a handful of shapes).  Where
+ * the heuristic offers no algorithm with the epilogue for a shape, that
+ * shape takes cublasSgemm and a bias(+ReLU) kernel instead. */
 #include "cuda/ops.cuh"
 #include "cuda/check.cuh"
 
@@ -28,6 +30,7 @@ typedef struct MatmulPlan {
     cublasLtMatmulDesc_t desc;
     cublasLtMatrixLayout_t a, b, c;
     cublasLtMatmulAlgo_t algo;
+    bool separate_bias;           /* no cuBLASLt algorithm: cublasSgemm + bias_kernel */
 } MatmulPlan;
 
 static cublasHandle_t blas;
@@ -158,9 +161,9 @@ static int plan_choose(MatmulPlan *p)
     if (status < 0)
         return -1;
     if (found == 0)
-        return plugin_fail("cublasLtMatmulAlgoGetHeuristic: no algorithm for a %dx%dx%d "
-                           "product with a bias epilogue", p->rows, p->out, p->in);
-    p->algo = result.algo;
+        p->separate_bias = true;
+    else
+        p->algo = result.algo;
     return 0;
 }
 
@@ -185,6 +188,28 @@ static MatmulPlan *plan_get(int rows, int in, int out, int relu, int align)
     return p;
 }
 
+/* y[r][j] += b[j], then max(y, 0) when relu: the epilogue, by itself. */
+__global__ static void bias_kernel(float *y, const float *b, size_t n, int cols, int relu)
+{
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n;
+         i += (size_t)gridDim.x * blockDim.x) {
+        float v = y[i] + b[i % cols];
+        y[i] = relu && !(v > 0.0f) ? 0.0f : v;
+    }
+}
+
+static int forward_separate(const float *x, const float *w, const float *b, float *y, int rows,
+                            int in, int out, int relu)
+{
+    const float one = 1.0f, zero = 0.0f;
+    if (cublas_check(cublasSgemm(blas, CUBLAS_OP_T, CUBLAS_OP_N, out, rows, in, &one, w, in, x,
+                                 in, &zero, y, out), "cublasSgemm (linear forward)") < 0)
+        return -1;
+    size_t n = (size_t)rows * out;
+    bias_kernel<<<blocks_for(n), 256>>>(y, b, n, out, relu);
+    return CUDA_CHECK_LAUNCH("bias_kernel");
+}
+
 int blas_linear_forward(const float *x, const float *w, const float *b, float *y, int rows,
                         int in, int out, int relu)
 {
@@ -195,6 +220,8 @@ int blas_linear_forward(const float *x, const float *w, const float *b, float *y
     MatmulPlan *p = plan_get(rows, in, out, relu != 0, common_alignment(x, w, b, y));
     if (!p)
         return -1;
+    if (p->separate_bias)
+        return forward_separate(x, w, b, y, rows, in, out, relu);
     if (cublas_check(cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
                                                     &b, sizeof b),
                      "cublasLtMatmulDescSetAttribute(BIAS_POINTER)") < 0)
