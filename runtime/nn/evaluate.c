@@ -2,7 +2,7 @@
  * gradients (model_predict), polling the kernel's interrupt between batches. */
 #include "cnb/train.h"
 #include "cnb/host.h"
-#include "core/tensor_impl.h"
+#include "nn/model_impl.h"
 #include "cnb/error.h"
 #include "cuda/argmax_math.cuh"
 
@@ -70,6 +70,10 @@ void confusion_matrix_add(Tensor *matrix, const Tensor *output, const Tensor *ta
         return;
     }
     int classes = matrix->shape[0], rows = output->shape[0], width = output->shape[1];
+    if (output->device == CUDA && target->device == CUDA && width == classes) {
+        cuda_confusion_add(matrix, output, target);
+        return;
+    }
     const float *x = tensor_cdata(output), *t = tensor_cdata(target);
     float *counts = tensor_data(matrix);
     for (int r = 0; r < rows; r++) {
@@ -96,7 +100,8 @@ Tensor *confusion_matrix(Model *model, DataLoader *loader, int num_classes)
     dataloader_reset(loader);
     Batch batch;
     while (next_batch(loader, &batch)) {
-        tensor_to(batch.data, model_device(model));
+        tensor_to(batch.data, model_device(model));        /* counted on the model's device */
+        tensor_to(batch.target, model_device(model));
         Tensor *output = model_predict(model, batch.data);
         if (!output) {
             dataloader_reset(loader);

@@ -62,6 +62,10 @@ int model_cuda_linear_backward(const Layer *layer, const Tensor *in, const Tenso
 int model_cuda_zero_grads(Model *model);
 /* Where parameter p starts in the flat blocks (in floats). */
 size_t model_cuda_param_offset(const Model *model, int p);
+/* count_correct and confusion_matrix_add for output and target both on
+ * CUDA (predictions_cuda.c): -1 with a message on failure. */
+int cuda_count_correct(const Tensor *output, const Tensor *target);
+int cuda_confusion_add(Tensor *matrix, const Tensor *output, const Tensor *target);
 /* dst = src, both on CUDA with the same number of elements. */
 int cuda_tensor_copy(Tensor *dst, const Tensor *src, const char *function);
 

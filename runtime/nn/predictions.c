@@ -1,6 +1,7 @@
-/* From class scores to predictions: argmax per row, correct count. */
+/* From class scores to predictions: argmax per row, correct count (on the
+ * GPU for outputs there: predictions_cuda.c). */
 #include "cnb/train.h"
-#include "core/tensor_impl.h"
+#include "nn/model_impl.h"
 #include "cnb/error.h"
 #include "cuda/argmax_math.cuh"
 
@@ -34,6 +35,8 @@ int count_correct(const Tensor *output, const Tensor *target)
     if (!target || target->numel != (size_t)output->shape[0])
         return cnb_error("count_correct", "need one target per row (%d rows, %zu targets)",
                          output->shape[0], target ? target->numel : 0);
+    if (output->device == CUDA && target->device == CUDA)
+        return cuda_count_correct(output, target);
     const float *x = tensor_cdata(output), *t = tensor_cdata(target);
     int rows = output->shape[0], classes = output->shape[1], correct = 0;
     for (int r = 0; r < rows; r++)

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define GPU_CHECKS 15             /* the checks a GPU run makes, skipped otherwise */
+#define GPU_CHECKS 17             /* the checks a GPU run makes, skipped otherwise */
 
 static Model *lesson_mlp(void)
 {
@@ -122,6 +122,21 @@ static void test_steps(Dataset *train)
     ok(worst_loss <= 1e-3, "50 steps: the GPU's losses are the CPU's within %.2g", worst_loss);
     double d = parameter_diff(cpu, gpu);
     ok(d <= 1e-2, "and the weights within %.2g of the largest", d);
+
+    /* the last batch is on the GPU: counts there against counts of host copies */
+    Tensor *out = model_predict(gpu, batch.data);
+    Tensor *host_out = tensor_from_data(tensor_cdata(out), (int[]){ tensor_dim(out, 0), 10 }, 2);
+    Tensor *host_y = tensor_from_data(tensor_cdata(batch.target), (int[]){ batch.size }, 1);
+    is_int(count_correct(out, batch.target), count_correct(host_out, host_y),
+           "count_correct of a GPU output, counted on the GPU");
+    Tensor *cm = confusion_matrix_new(10), *host_cm = confusion_matrix_new(10);
+    confusion_matrix_add(cm, out, batch.target);
+    confusion_matrix_add(host_cm, host_out, host_y);
+    int same = 0;
+    for (int i = 0; i < 100; i++)
+        same += tensor_get(cm, i / 10, i % 10) == tensor_get(host_cm, i / 10, i % 10);
+    ok(same == 100 && tensor_sum(cm) == batch.size, "confusion_matrix_add on the GPU");
+    tensor_free(host_out), tensor_free(host_y), tensor_free(cm), tensor_free(host_cm);
 
     char path[] = "/tmp/cnb-cuda-XXXXXX";
     int fd = mkstemp(path);
