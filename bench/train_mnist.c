@@ -8,7 +8,9 @@
  *   train_mnist gemm      EPOCHS MNIST_DIR   only the GEMMs an epoch does, nothing else
  *                                            (OpenBLAS threads: GEMM_THREADS, default 1)
  *
- * A fourth argument "fashion" reads Fashion-MNIST from the directory instead.
+ * After DIR, "fashion" reads Fashion-MNIST from the directory instead, and
+ * "cuda" trains the pipeline variant on the GPU (the model moved with
+ * model_to, each batch with tensor_to, as the lesson does).
  *
  * The model is the lesson's MLP 784-256-128-64-10 with Adam (lr 1e-3) and
  * batches of 64 (938 per epoch); evaluation on the 10k test images in
@@ -38,6 +40,7 @@ static long peak_rss_kb(void)
 }
 
 static bool fashion;            /* Fashion-MNIST instead of MNIST */
+static Device device = CPU;     /* where the pipeline variant trains */
 
 static Dataset *open_split(const char *root, bool train_split)
 {
@@ -56,7 +59,8 @@ static Model *lesson_mlp(void)
 static void print_result(const char *mode, const double *epochs, int n, double eval_s,
                          double accuracy, double final_loss)
 {
-    printf("{\"impl\": \"libcnb\", \"mode\": \"%s\", \"epoch_seconds\": [", mode);
+    printf("{\"impl\": \"libcnb\", \"mode\": \"%s\", \"device\": \"%s\", \"epoch_seconds\": [",
+           mode, device == CUDA ? cuda_get_device_name() : "cpu");
     for (int e = 0; e < n; e++)
         printf(e ? ", %.4f" : "%.4f", epochs[e]);
     printf("], \"eval_seconds\": %.4f, \"accuracy\": %.2f, \"last_loss\": %.4f, "
@@ -80,7 +84,9 @@ static int run_pipeline(int epochs, const char *root)
     manual_seed(0);
     DataLoader *train_loader = dataloader(train, .batch_size = BATCH, .shuffle = true);
     DataLoader *test_loader = dataloader(test, .batch_size = EVAL_BATCH);
-    Model *model = lesson_mlp();
+    Model *model = model_to(lesson_mlp(), device);
+    if (!model)
+        return 1;
     Loss *loss = cross_entropy_loss();
     Optimizer *opt = adam(model, .lr = 0.001);
     double times[MAX_EPOCHS], last = 0;
@@ -88,8 +94,11 @@ static int run_pipeline(int epochs, const char *root)
         double t0 = now();
         model_train(model);
         Batch batch;
-        while (next_batch(train_loader, &batch))
+        while (next_batch(train_loader, &batch)) {
+            tensor_to(batch.data, device);
+            tensor_to(batch.target, device);
             last = train_step(model, loss, opt, batch.data, batch.target);
+        }
         times[e] = now() - t0;
     }
     double t0 = now();
@@ -217,11 +226,17 @@ static int run_gemm(int epochs)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4 && !(argc == 5 && strcmp(argv[4], "fashion") == 0)) {
-        fprintf(stderr, "usage: %s pipeline|preloaded|gemm EPOCHS DIR [fashion]\n", argv[0]);
+    bool usage = argc < 4;
+    for (int i = 4; i < argc; i++) {
+        fashion |= strcmp(argv[i], "fashion") == 0;
+        device = strcmp(argv[i], "cuda") == 0 ? CUDA : device;
+        usage |= strcmp(argv[i], "fashion") != 0 && strcmp(argv[i], "cuda") != 0;
+    }
+    if (usage || (device == CUDA && strcmp(argv[1], "pipeline") != 0)) {
+        fprintf(stderr, "usage: %s pipeline|preloaded|gemm EPOCHS DIR [fashion] [cuda "
+                "(pipeline only)]\n", argv[0]);
         return 2;
     }
-    fashion = argc == 5;
     int epochs = atoi(argv[2]);
     if (epochs < 1 || epochs > MAX_EPOCHS)
         return 2;

@@ -18,6 +18,12 @@ is its own process, so peak memory (ru_maxrss) is the variant's own.
     make bench-train            (from the build directory)
     bench/train_mnist.py [--epochs N] [--fashion]
 
+With --gpu (on a machine with an NVIDIA GPU and PyTorch with CUDA), the
+variants are the GPU's instead: libcnb's pipeline on the GPU and on the
+CPU, PyTorch's lesson DataLoader and preloaded tensors on the GPU;
+--exe uses a train_mnist built elsewhere (scripts/gpu-check packs one) and
+--mnist names the directory of the four IDX files (.gz).
+
 --fashion trains on Fashion-MNIST (Debian's dataset-fashion-mnist) instead.
 """
 import argparse
@@ -41,7 +47,7 @@ FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
 
 # ---------------------------------------------------------------- PyTorch side
 
-def torch_variant(mode, threads, epochs, root, fashion=False):
+def torch_variant(mode, threads, epochs, root, fashion=False, device="cpu"):
     import torch
     import torch.nn as nn
     from torch.utils.data import DataLoader
@@ -63,7 +69,7 @@ def torch_variant(mode, threads, epochs, root, fashion=False):
     kind = datasets.FashionMNIST if fashion else datasets.MNIST
     train = kind(root=root, train=True, download=False, transform=transforms.ToTensor())
     test = kind(root=root, train=False, download=False, transform=transforms.ToTensor())
-    model = MNISTClassifier()
+    model = MNISTClassifier().to(device)
     criterion = nn.CrossEntropyLoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=0.001)
 
@@ -81,24 +87,25 @@ def torch_variant(mode, threads, epochs, root, fashion=False):
             t0 = time.perf_counter()
             model.train()
             for data, target in loader:
-                last = step(data, target)
+                last = step(data.to(device), target.to(device))
             times.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         model.eval()
         correct = 0
         with torch.no_grad():
             for data, target in DataLoader(test, batch_size=1000):
-                correct += (model(data).argmax(1) == target).sum().item()
+                correct += (model(data.to(device)).argmax(1) == target.to(device)).sum().item()
         eval_s = time.perf_counter() - t0
     else:
-        images = train.data.float().div(255).unsqueeze(1)
-        labels = train.targets
-        test_images = test.data.float().div(255).unsqueeze(1)
+        images = train.data.float().div(255).unsqueeze(1).to(device)
+        labels = train.targets.to(device)
+        test_images = test.data.float().div(255).unsqueeze(1).to(device)
+        test_targets = test.targets.to(device)
         n = len(labels)
         for _ in range(epochs):
             t0 = time.perf_counter()
             model.train()
-            order = torch.randperm(n)
+            order = torch.randperm(n, device=device)
             for start in range(0, n, 64):
                 idx = order[start:start + 64]
                 last = step(images[idx], labels[idx])
@@ -109,10 +116,11 @@ def torch_variant(mode, threads, epochs, root, fashion=False):
         with torch.no_grad():
             for start in range(0, len(test.targets), 1000):
                 out = model(test_images[start:start + 1000])
-                correct += (out.argmax(1) == test.targets[start:start + 1000]).sum().item()
+                correct += (out.argmax(1) == test_targets[start:start + 1000]).sum().item()
         eval_s = time.perf_counter() - t0
     print(json.dumps({
-        "impl": "torch", "mode": mode, "threads": threads, "epoch_seconds": times,
+        "impl": "torch", "mode": mode, "threads": threads, "device": str(device),
+        "epoch_seconds": times,
         "eval_seconds": eval_s, "accuracy": 100.0 * correct / len(test.targets),
         "last_loss": last, "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 
@@ -135,13 +143,14 @@ def build_c(tmp):
     return exe
 
 
-def torchvision_root(tmp, fashion):
+def torchvision_root(tmp, fashion, source=None):
     """torchvision wants root/MNIST/raw/<files> (uncompressed): the shipped
     MNIST files or Debian's Fashion-MNIST, unpacked."""
     raw = os.path.join(tmp, "FashionMNIST" if fashion else "MNIST", "raw")
     os.makedirs(raw)
     for f in FILES:
-        with gzip.open(os.path.join(FASHION_DIR if fashion else MNIST_DIR, f + ".gz")) as src, \
+        folder = source or (FASHION_DIR if fashion else MNIST_DIR)
+        with gzip.open(os.path.join(folder, f + ".gz")) as src, \
                 open(os.path.join(raw, f), "wb") as dst:
             shutil.copyfileobj(src, dst)
     return tmp
@@ -164,15 +173,71 @@ def row(name, r):
         r["maxrss_kb"] / 1024.0, r["accuracy"])
 
 
+def torch_threads():
+    import torch
+    return torch.get_num_threads()
+
+
+def gpu_main(args):
+    """The GPU's variants, one process each, and the issue's targets."""
+    data_dir = args.mnist or MNIST_DIR
+    tmp = tempfile.mkdtemp(prefix="cnb-bench-")
+    try:
+        exe = args.exe or build_c(tmp)
+        root = torchvision_root(os.path.join(tmp, "tv"), False, data_dir)
+        ep = str(args.epochs)
+        threads = str(torch_threads())
+        results = {
+            "cnb_gpu": run_json([exe, "pipeline", ep, data_dir, "cuda"]),
+            "cnb_cpu": run_json([exe, "pipeline", ep, data_dir]),
+        }
+        for mode in ("lesson", "preloaded"):
+            results["torch_gpu_" + mode] = run_json(
+                [sys.executable, os.path.abspath(__file__), "--epochs", ep, "--device", "cuda",
+                 "--torch", mode, threads, root])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    g, c = results["cnb_gpu"], results["cnb_cpu"]
+    tl, tp = results["torch_gpu_lesson"], results["torch_gpu_preloaded"]
+    print("MNIST, MLP 784-256-128-64-10, Adam 1e-3, batch 64 (938 batches), %d epochs; GPU: %s"
+          % (args.epochs, g.get("device")))
+    print("| variant | s/epoch (mean) | s/epoch (best) | epochs | eval 10k (s) | peak RSS (MB) | test acc |")
+    print("|---|---|---|---|---|---|---|")
+    print(row("libcnb on the GPU, dataloader", g))
+    print(row("libcnb on the CPU, dataloader", c))
+    print(row("torch on the GPU, lesson DataLoader", tl))
+    print(row("torch on the GPU, preloaded", tp))
+    print()
+    best = min(g["epoch_seconds"])
+    print("target: an epoch in at most 0.05 s: libcnb GPU best %.4f s, mean %.4f s -> %s"
+          % (best, mean(g["epoch_seconds"]), "met" if best <= 0.05 else "NOT met"))
+    ratio = mean(tp["epoch_seconds"]) / mean(g["epoch_seconds"])
+    print("target: 10x torch preloaded on the GPU: %.1fx (means) -> %s"
+          % (ratio, "met" if ratio >= 10 else "NOT met"))
+    print("libcnb GPU vs torch GPU lesson DataLoader: %.1fx; vs libcnb CPU: %.1fx; "
+          "accuracy GPU %.2f%% CPU %.2f%%" % (
+              mean(tl["epoch_seconds"]) / mean(g["epoch_seconds"]),
+              mean(c["epoch_seconds"]) / mean(g["epoch_seconds"]), g["accuracy"], c["accuracy"]))
+    print(json.dumps(results))
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--fashion", action="store_true")
     parser.add_argument("--torch", nargs=3, metavar=("MODE", "THREADS", "ROOT"))
+    parser.add_argument("--device", default="cpu", help="the torch variant's device")
+    parser.add_argument("--gpu", action="store_true", help="the GPU's variants")
+    parser.add_argument("--exe", help="a built train_mnist (else compiled here)")
+    parser.add_argument("--mnist", help="directory of MNIST's IDX files (.gz)")
     args = parser.parse_args()
     if args.torch:
-        torch_variant(args.torch[0], int(args.torch[1]), args.epochs, args.torch[2], args.fashion)
+        torch_variant(args.torch[0], int(args.torch[1]), args.epochs, args.torch[2], args.fashion,
+                      args.device)
         return 0
+    if args.gpu:
+        return gpu_main(args)
     data_dir = FASHION_DIR if args.fashion else MNIST_DIR
     extra = ["fashion"] if args.fashion else []
     flags = ["--fashion"] if args.fashion else []

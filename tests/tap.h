@@ -34,6 +34,11 @@ static inline void tap_result(int ok, const char *what, const char *file, int li
     tap_result(e_, tap_what_, __FILE__, __LINE__); \
     if (!e_) printf("#   got %.9g, want %.9g (tolerance %g)\n", g_, w_, (double)(tol)); } while (0)
 
+/* A check that cannot run on this machine (no GPU): counted and reported
+ * as skipped with the reason, as TAP's "ok N # SKIP reason". */
+#define skip(...) do { char tap_why_[256]; snprintf(tap_why_, sizeof tap_why_, __VA_ARGS__); \
+    tap_count++; printf("ok %d # SKIP %s\n", tap_count, tap_why_); fflush(stdout); } while (0)
+
 /* Call last in main: prints the plan and gives the exit status. */
 static inline int tap_done(void)
 {

@@ -1,12 +1,28 @@
-/* Devices: where a tensor's data lives.  Only the CPU backend exists in this
- * build; the CUDA backend (runtime/cuda, another issue) plugs in behind
- * cuda_available() and tensor_to() without changing the API. */
+/* Devices: where a tensor's data lives.  CUDA is the backend plugin
+ * (runtime/cuda) that cuda_plugin.c loads on first use; without it, or
+ * without a driver or a GPU, cuda_available() is false and moving a tensor
+ * to CUDA fails with the reason. */
 #include "core/tensor_impl.h"
+#include "core/cuda_plugin.h"
 #include "cnb/error.h"
+
+#include <stdio.h>
 
 bool cuda_available(void)
 {
-    return false;                 /* no CUDA backend compiled in */
+    return cuda_plugin() != NULL;
+}
+
+const char *cuda_get_device_name(void)
+{
+    static char name[256];
+    const CnbCudaPlugin *cuda = cuda_plugin();
+    if (!cuda)
+        return cnb_error("cuda_get_device_name", "CUDA is not available: %s",
+                         cuda_unavailable_reason()), NULL;
+    if (!name[0] && cuda->device_info(name, sizeof name, NULL, NULL) < 0)
+        return cnb_error("cuda_get_device_name", "%s", cuda->last_error()), NULL;
+    return name;
 }
 
 const char *device_name(Device device)
@@ -23,23 +39,57 @@ Device tensor_device(const Tensor *t)
     return t ? t->device : CPU;
 }
 
+/* Host to device: a device block of the tensor's capacity, the data sent
+ * up; the host block stays as the place tensor_data() copies back into. */
+static Tensor *to_cuda(Tensor *t)
+{
+    /* a block kept by tensor_forget_device is reused */
+    if (!t->device_data && tensor_device_alloc(t, "tensor_to") < 0)
+        return NULL;
+    t->device = CUDA;
+    if (tensor_device_upload(t, "tensor_to") < 0) {
+        tensor_device_release(t);
+        t->device = CPU;
+        return NULL;
+    }
+    return t;
+}
+
+static Tensor *to_cpu(Tensor *t)
+{
+    if (tensor_device_download(t, "tensor_to") < 0)
+        return NULL;              /* the tensor stays on the GPU, whole */
+    tensor_device_release(t);
+    t->device = CPU;
+    return t;
+}
+
 Tensor *tensor_to(Tensor *t, Device device)
 {
     if (!t) {
         cnb_error("tensor_to", "tensor is NULL");
         return NULL;
     }
-    if (device == t->device)
-        return t;
-    if (device == CUDA && !cuda_available()) {
-        cnb_error("tensor_to", "CUDA is not available (no CUDA backend or no GPU); "
-                  "the tensor stays on the cpu");
-        return NULL;
-    }
     if (device != CPU && device != CUDA) {
         cnb_error("tensor_to", "unknown device %d", (int)device);
         return NULL;
     }
-    t->device = device;
-    return t;
+    if (device == t->device)
+        return t;
+    if (device == CUDA && !cuda_available()) {
+        cnb_error("tensor_to", "CUDA is not available: %s; the tensor stays on the cpu",
+                  cuda_unavailable_reason());
+        return NULL;
+    }
+    if (t->device_borrowed) {
+        cnb_error("tensor_to", "this tensor is a model's parameter or gradient: move the "
+                  "model with model_to");
+        return NULL;
+    }
+    if (!t->capacity && t->data) {
+        cnb_error("tensor_to", "this tensor is a view of another (flatten, narrow, a layer's "
+                  "output): move the tensor it views");
+        return NULL;
+    }
+    return device == CUDA ? to_cuda(t) : to_cpu(t);
 }

@@ -1,5 +1,5 @@
-/* Tensors: creation, shape, element access.  Every tensor lives on the CPU
- * today; device_data and tensor_to (device.c) are the seam for CUDA. */
+/* Tensors: creation, shape, element access.  A CUDA tensor has a device
+ * block besides its host block (tensor_device.c); tensor_to is in device.c. */
 #include "core/tensor_impl.h"
 #include "cnb/error.h"
 
@@ -55,11 +55,9 @@ static void set_shape(Tensor *t, const int *shape, int ndim, size_t numel)
     t->numel = numel;
 }
 
-int tensor_resize(Tensor *t, const int *shape, int ndim)
+static int resize_host(Tensor *t, const int *shape, int ndim)
 {
     size_t numel;
-    if (!t)
-        return cnb_error("tensor_resize", "tensor is NULL");
     if (tensor_check_shape("tensor_resize", shape, ndim, &numel) < 0)
         return -1;
     if (numel > t->capacity || (t->capacity == 0 && t->data)) {
@@ -81,13 +79,45 @@ int tensor_resize(Tensor *t, const int *shape, int ndim)
     return 0;
 }
 
+/* tensor_resize for a tensor on either device.  A device block has the
+ * host block's capacity: when the host block changed (it grew, or a view
+ * got a block of its own), the old device block goes (a view's was its
+ * base's) and a CUDA tensor gets a new one; a CPU tensor's kept block
+ * (tensor_forget_device) just goes. */
+static int resize_on_device(Tensor *t, const int *shape, int ndim)
+{
+    size_t capacity = t->capacity;
+    bool was_view = t->capacity == 0;
+    if (resize_host(t, shape, ndim) < 0)
+        return -1;
+    if (!was_view && t->capacity == capacity && (t->device_data || t->device != CUDA))
+        return 0;
+    if (was_view) {
+        t->device_data = NULL;
+        t->device_borrowed = false;
+    } else {
+        tensor_device_release(t);
+    }
+    return t->device == CUDA ? tensor_device_alloc(t, "tensor_resize") : 0;
+}
+
+int tensor_resize(Tensor *t, const int *shape, int ndim)
+{
+    if (!t)
+        return cnb_error("tensor_resize", "tensor is NULL");
+    return resize_on_device(t, shape, ndim);
+}
+
 void tensor_view_of(Tensor *view, const Tensor *base, const int *shape, int ndim)
 {
-    if (view->capacity)
+    if (view->capacity) {
+        tensor_device_release(view);
         free(view->data);
+    }
     view->capacity = 0;
     view->data = base->data;
     view->device = base->device;
+    view->device_data = base->device_data;
     set_shape(view, shape, ndim, base->numel);
 }
 
@@ -139,8 +169,10 @@ void tensor_free(Tensor *t)
 {
     if (!t)
         return;
-    if (t->capacity)
+    if (t->capacity) {
+        tensor_device_release(t);
         free(t->data);
+    }
     free(t);
 }
 
@@ -183,6 +215,8 @@ float *tensor_data(Tensor *t)
         cnb_error("tensor_data", "tensor is NULL");
         return NULL;
     }
+    if (t->device == CUDA)        /* on failure: the message, and the last copy */
+        tensor_device_download(t, "tensor_data");
     return t->data;
 }
 
@@ -192,6 +226,8 @@ const float *tensor_cdata(const Tensor *t)
         cnb_error("tensor_cdata", "tensor is NULL");
         return NULL;
     }
+    if (t->device == CUDA)
+        tensor_device_download(t, "tensor_cdata");
     return t->data;
 }
 
@@ -216,6 +252,8 @@ Tensor *tensor_narrow(Tensor *t, int start, int length)
     set_shape(view, shape, t->ndim, row * (size_t)length);
     view->data = t->data + row * (size_t)start;
     view->device = t->device;
+    if (t->device_data)
+        view->device_data = (float *)t->device_data + row * (size_t)start;
     return view;
 }
 
@@ -240,6 +278,8 @@ void tensor_fill(Tensor *t, float value)
     }
     for (size_t i = 0; i < t->numel; i++)
         t->data[i] = value;
+    if (t->device == CUDA)
+        tensor_device_upload(t, "tensor_fill");
 }
 
 float tensor_item(const Tensor *t)

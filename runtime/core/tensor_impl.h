@@ -27,7 +27,9 @@ struct Tensor {
     int shape[CNB_MAX_DIMS];
     int ndim;
     Device device;
-    void *device_data;            /* backend memory when device != CPU */
+    void *device_data;            /* device block when device == CUDA (a view: into its base's) */
+    bool device_borrowed;         /* device_data lies in a block of someone else's (a
+                                     model's flat parameter buffer): never freed here */
     TensorOrigin origin_kind;
     void *origin;
 };
@@ -46,5 +48,24 @@ void tensor_view_of(Tensor *view, const Tensor *base, const int *shape, int ndim
 /* A tensor struct with no block yet (a view, or to be resized later). */
 Tensor *tensor_empty(void);
 bool tensor_same_shape(const Tensor *a, const Tensor *b);
+
+/* A CUDA tensor's device block (tensor_device.c).  alloc gives an owner a
+ * device block of its capacity; upload sends the host block to the device,
+ * download brings the device block back into the host block; release frees
+ * an owner's device block (a view's is its base's).  0, or -1 with a
+ * message naming function and the failing CUDA call. */
+int tensor_device_alloc(Tensor *t, const char *function);
+void tensor_device_release(Tensor *t);
+int tensor_device_upload(Tensor *t, const char *function);
+int tensor_device_download(const Tensor *t, const char *function);
+/* Gives a runtime-owned buffer (activations, gradients, scratch; contents
+ * not kept) to a device: its device block goes, and the next
+ * tensor_resize makes one where the device needs it. */
+void tensor_buffer_to(Tensor *t, Device device);
+/* A CUDA tensor whose contents the host is about to overwrite (a loader's
+ * batch the user had moved to the GPU): back on the CPU without copying
+ * its data back, and its device block kept, so that the next
+ * tensor_to(CUDA) only copies up, with no allocation. */
+void tensor_forget_device(Tensor *t);
 
 #endif

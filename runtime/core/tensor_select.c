@@ -67,7 +67,9 @@ int tensor_index_select(Tensor *out, const Tensor *src, const int64_t *index, in
             return cnb_error("tensor_index_select", "index[%d] = %lld is outside the %d rows "
                              "of src", i, (long long)index[i], src->shape[0]);
     size_t row = src->shape[0] ? src->numel / (size_t)src->shape[0] : 0;
-    Gather g = { out->data, src->data, index, row, n };
+    /* on the GPU: through the host copies (a device-side gather is the
+     * device-resident dataloader's, not written yet) */
+    Gather g = { out->data, tensor_cdata(src), index, row, n };
     parallel_run(gather_part, &g, (size_t)n * row >= 16384 ? PARALLEL_FINE : 0);
-    return 0;
+    return out->device == CUDA ? tensor_device_upload(out, "tensor_index_select") : 0;
 }

@@ -11,6 +11,7 @@
 #endif
 
 #include "core/vector_ops.h"
+#include "cuda/normalize_math.cuh"
 
 #include <math.h>
 #include <string.h>
@@ -21,31 +22,21 @@
 #define VECTOR_CLONES
 #endif
 
+/* The update itself is cuda/adam_math.cuh's, the GPU's too; inlined, the
+ * loops still vectorize (restrict, no reassociation). */
 VECTOR_CLONES
 void vec_adam(float *restrict p, const float *restrict grad, float *restrict m,
-              float *restrict v, size_t n, const AdamScalars *s)
+              float *restrict v, size_t n, const CnbAdamScalars *s)
 {
-    const float b1 = s->beta1, b2 = s->beta2, c1 = s->one_minus_beta1, c2 = s->one_minus_beta2;
-    const float eps = s->eps, wd = s->weight_decay, step = s->step_size;
-    /* torch divides sqrt(v) by sqrt(1 - beta2^t); multiplying by the
-     * reciprocal differs by an ulp at most and saves one of the two
-     * divisions, which (with the sqrt) bound this loop, not memory */
-    const float inv_bc2 = 1.0f / s->bias_correction2_sqrt;
-    if (wd != 0.0f) {
-        for (size_t i = 0; i < n; i++) {
-            float g = grad[i] + wd * p[i];
-            m[i] = m[i] * b1 + c1 * g;
-            v[i] = v[i] * b2 + c2 * g * g;
-            p[i] -= step * (m[i] / (sqrtf(v[i]) * inv_bc2 + eps));
-        }
+    const CnbAdamScalars k = *s;  /* in registers, not re-read through s */
+    if (k.weight_decay != 0.0f) {
+        for (size_t i = 0; i < n; i++)
+            cnb_adam_element(&p[i], &m[i], &v[i], cnb_adam_decayed(grad[i], p[i], k.weight_decay),
+                             &k);
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
-        m[i] = m[i] * b1 + c1 * g;
-        v[i] = v[i] * b2 + c2 * g * g;
-        p[i] -= step * (m[i] / (sqrtf(v[i]) * inv_bc2 + eps));
-    }
+    for (size_t i = 0; i < n; i++)
+        cnb_adam_element(&p[i], &m[i], &v[i], grad[i], &k);
 }
 
 VECTOR_CLONES
@@ -59,7 +50,7 @@ VECTOR_CLONES
 void vec_shift_divide(float *restrict x, size_t n, float shift, float scale)
 {
     for (size_t i = 0; i < n; i++)
-        x[i] = (x[i] - shift) / scale;
+        x[i] = cnb_shift_divide(x[i], shift, scale);
 }
 
 VECTOR_CLONES

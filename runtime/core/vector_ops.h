@@ -9,14 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef struct AdamScalars {
-    float beta1, beta2, one_minus_beta1, one_minus_beta2;
-    float eps, weight_decay;
-    float step_size;              /* lr / (1 - beta1^t) */
-    float bias_correction2_sqrt;  /* sqrt(1 - beta2^t) */
-} AdamScalars;
+#include "cuda/adam_math.cuh"
 
-void vec_adam(float *p, const float *grad, float *m, float *v, size_t n, const AdamScalars *s);
+/* Adam over n parameters (one step's scalars: cuda/adam_math.cuh). */
+void vec_adam(float *p, const float *grad, float *m, float *v, size_t n, const CnbAdamScalars *s);
 
 typedef struct SgdScalars {
     float lr, weight_decay, momentum, one_minus_dampening;
@@ -27,8 +23,7 @@ void vec_sgd(float *p, const float *grad, float *buf, size_t n, const SgdScalars
 
 /* out[i] = in[i]: image bytes to floats (the dataloader's first step). */
 void vec_bytes_to_floats(const unsigned char *in, float *out, size_t n);
-/* x[i] = (x[i] - shift) / scale, a division as torch's ToTensor and
- * Normalize compute it (not a multiplication by 1/scale: other bits). */
+/* x[i] = (x[i] - shift) / scale (cuda/normalize_math.cuh). */
 void vec_shift_divide(float *x, size_t n, float shift, float scale);
 
 /* y[r][j] += b[j] for each row (rows ld apart), then max(y, 0) when relu. */

@@ -106,10 +106,10 @@ static void slot_release(Slot *s)
 static int slot_prepare(DataLoader *l, Slot *s, int size)
 {
     if (s->data && s->size == size && s->param_count == l->param_count) {
-        if (tensor_device(s->data) != CPU)
-            tensor_to(s->data, CPU);
-        if (tensor_device(s->target) != CPU)
-            tensor_to(s->target, CPU);
+        /* overwritten here: nothing to copy back; the device blocks stay
+         * for the caller's next tensor_to(CUDA) */
+        tensor_forget_device(s->data);
+        tensor_forget_device(s->target);
         return 0;
     }
     slot_release(s);

@@ -3,8 +3,9 @@
  * center=None, fillcolor=0).  PIL builds the inverse affine matrix in Python
  * (cos/sin rounded to 15 decimals), then samples in 16.16 fixed point
  * (Geometry.c, affine_fixed), stepping the source position by adding the
- * matrix terms pixel by pixel.  Doing the same arithmetic here gives the same
- * pixels, which the tests check against torchvision. */
+ * matrix terms pixel by pixel.  Doing the same integer arithmetic here (each
+ * pixel by itself, cuda/rotation_math.cuh, shared with the GPU) gives the
+ * same pixels, which the tests check against torchvision. */
 #include "data/transform_impl.h"
 
 #include <math.h>
@@ -83,27 +84,6 @@ static int fits_fixed(const double a[6], int x, int y)
            fabs(x * a[3] + y * a[4] + a[5]) < 32768.0;
 }
 
-/* Geometry.c's affine_fixed: nearest neighbour in 16.16 fixed point. */
-static void affine_fixed(const float *in, float *out, int height, int width, const double a[6])
-{
-    int a0 = pil_floor(a[0] * 65536.0 + 0.5), a1 = pil_floor(a[1] * 65536.0 + 0.5);
-    int a3 = pil_floor(a[3] * 65536.0 + 0.5), a4 = pil_floor(a[4] * 65536.0 + 0.5);
-    int a2 = pil_floor((a[2] + a[1] * 0.5 + a[0] * 0.5) * 65536.0 + 0.5);
-    int a5 = pil_floor((a[5] + a[4] * 0.5 + a[3] * 0.5) * 65536.0 + 0.5);
-    for (int y = 0; y < height; y++) {
-        int xx = a2, yy = a5;
-        for (int x = 0; x < width; x++) {
-            int xin = xx >> 16, yin = yy >> 16;   /* arithmetic shift: floor */
-            if (xin >= 0 && xin < width && yin >= 0 && yin < height)
-                out[y * width + x] = in[yin * width + xin];
-            xx += a0;
-            yy += a3;
-        }
-        a2 += a1;
-        a5 += a4;
-    }
-}
-
 /* Geometry.c's floating-point loop, for images too large for 16.16. */
 static void affine_float(const float *in, float *out, int height, int width, const double a[6])
 {
@@ -123,46 +103,59 @@ static void affine_float(const float *in, float *out, int height, int width, con
     }
 }
 
-/* Image.rotate's shortcuts for multiples of 90 degrees (transpose). */
-static int rotate_exact(const float *in, float *out, int height, int width, double angle)
+/* Image.rotate's shortcuts for multiples of 90 degrees (transpose), else
+ * the affine map in 16.16 fixed point when the image is small enough. */
+void rotation_plan(double angle, int width, int height, CnbRotation *plan, double a[6])
 {
-    if (angle == 0) {
-        memcpy(out, in, sizeof *in * (size_t)height * width);
-        return 1;
-    }
-    if (angle == 180) {
-        for (int i = 0, n = height * width; i < n; i++)
-            out[i] = in[n - 1 - i];
-        return 1;
-    }
-    if ((angle == 90 || angle == 270) && width == height) {
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
-                out[y * width + x] = angle == 90 ? in[x * width + (width - 1 - y)]
-                                                 : in[(height - 1 - x) * width + y];
-        return 1;
-    }
-    return 0;
+    angle = python_mod(angle, 360.0);
+    rotation_matrix(angle, width, height, a);
+    if (angle == 0)
+        plan->kind = CNB_ROTATE_COPY;
+    else if (angle == 180)
+        plan->kind = CNB_ROTATE_180;
+    else if ((angle == 90 || angle == 270) && width == height)
+        plan->kind = angle == 90 ? CNB_ROTATE_90 : CNB_ROTATE_270;
+    else if (fits_fixed(a, 0, 0) && fits_fixed(a, width, height) &&
+             fits_fixed(a, 0, height) && fits_fixed(a, width, 0))
+        plan->kind = CNB_ROTATE_FIXED;
+    else
+        plan->kind = CNB_ROTATE_FLOAT;
+    /* Geometry.c's affine_fixed: the map at the centre of pixel (0, 0) */
+    plan->a[0] = pil_floor(a[0] * 65536.0 + 0.5);
+    plan->a[1] = pil_floor(a[1] * 65536.0 + 0.5);
+    plan->a[3] = pil_floor(a[3] * 65536.0 + 0.5);
+    plan->a[4] = pil_floor(a[4] * 65536.0 + 0.5);
+    plan->a[2] = plan->kind == CNB_ROTATE_FLOAT ? 0
+               : pil_floor((a[2] + a[1] * 0.5 + a[0] * 0.5) * 65536.0 + 0.5);
+    plan->a[5] = plan->kind == CNB_ROTATE_FLOAT ? 0
+               : pil_floor((a[5] + a[4] * 0.5 + a[3] * 0.5) * 65536.0 + 0.5);
 }
 
 void rotate_nearest(const float *in, float *out, int channels, int height, int width,
                     double angle)
 {
-    angle = python_mod(angle, 360.0);
     size_t plane = (size_t)height * width;
+    CnbRotation plan;
     double a[6];
-    rotation_matrix(angle, width, height, a);
-    int fixed = fits_fixed(a, 0, 0) && fits_fixed(a, width, height) &&
-                fits_fixed(a, 0, height) && fits_fixed(a, width, 0);
+    rotation_plan(angle, width, height, &plan, a);
     for (int c = 0; c < channels; c++) {
         const float *src = in + c * plane;
         float *dst = out + c * plane;
-        if (rotate_exact(src, dst, height, width, angle))
-            continue;
-        memset(dst, 0, sizeof *dst * plane);   /* fill 0 where no source pixel lands */
-        if (fixed)
-            affine_fixed(src, dst, height, width, a);
-        else
+        if (plan.kind == CNB_ROTATE_FLOAT) {
+            memset(dst, 0, sizeof *dst * plane);   /* fill 0 where no source pixel lands */
             affine_float(src, dst, height, width, a);
+            continue;
+        }
+        if (plan.kind == CNB_ROTATE_FIXED) {     /* nearly every angle: its own loop */
+            for (int y = 0; y < height; y++)
+                for (int x = 0; x < width; x++) {
+                    int from = cnb_rotation_fixed_source(plan.a, x, y, width, height);
+                    dst[y * width + x] = from >= 0 ? src[from] : 0.0f;
+                }
+            continue;
+        }
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+                dst[y * width + x] = src[cnb_rotation_source(&plan, x, y, width, height)];
     }
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "cnb/data.h"
+#include "cuda/rotation_math.cuh"
 
 typedef enum TransformKind {
     TRANSFORM_TO_TENSOR,
@@ -45,6 +46,9 @@ void transform_apply_drawn(const Transform *transform, float *data, const int *s
 
 /* PIL's Image.rotate(angle) with NEAREST, fill 0, about the centre, on
  * every channel of a [C, H, W] (or [H, W]) float image. */
+/* The sampling plan of one rotation (rotation_math.cuh) and the double
+ * map a[6] it comes from (the float path of large images uses a). */
+void rotation_plan(double angle, int width, int height, CnbRotation *plan, double a[6]);
 void rotate_nearest(const float *in, float *out, int channels, int height, int width,
                     double angle);
 

@@ -1,13 +1,11 @@
-/* Adam as torch.optim.Adam (not AdamW): L2 weight decay added to the
- * gradient, bias-corrected moments, the same order of float operations as
- * torch's single-tensor implementation:
- *     g += wd * p;  m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
- *     p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
- * The scalars are computed in double, as Python does, then used as floats. */
+/* Adam as torch.optim.Adam (not AdamW): options and the step over every
+ * parameter on the compute threads.  The update of one parameter and the
+ * step's scalars are in cuda/adam_math.cuh, shared with the GPU. */
 #include "nn/optimizer_impl.h"
 #include "core/parallel.h"
 #include "core/vector_ops.h"
 #include "cnb/error.h"
+#include "core/cuda_plugin.h"
 
 #include <math.h>
 
@@ -34,7 +32,7 @@ Optimizer *adam_new(Model *model, AdamOptions o)
 
 typedef struct AdamPass {
     Optimizer *opt;
-    const AdamScalars *s;
+    const CnbAdamScalars *s;
 } AdamPass;
 
 /* Every parameter's slice for this part: elementwise, so any cut gives
@@ -55,14 +53,16 @@ static void adam_part(void *context, int part, int parts)
 void adam_step(Optimizer *opt)
 {
     const AdamOptions *o = &opt->adam;
-    double t = (double)opt->step;
-    double bc1 = 1.0 - pow(o->beta1, t), bc2 = 1.0 - pow(o->beta2, t);
-    AdamScalars s = {
-        .beta1 = (float)o->beta1, .beta2 = (float)o->beta2,
-        .one_minus_beta1 = (float)(1.0 - o->beta1), .one_minus_beta2 = (float)(1.0 - o->beta2),
-        .eps = (float)o->eps, .weight_decay = (float)o->weight_decay,
-        .step_size = (float)(o->lr / bc1), .bias_correction2_sqrt = (float)sqrt(bc2),
-    };
+    CnbAdamScalars s = cnb_adam_scalars(o->lr, o->beta1, o->beta2, o->eps, o->weight_decay,
+                                        (long)opt->step);
+    if (opt->model->device == CUDA) {
+        Model *m = opt->model;
+        const CnbCudaPlugin *cuda = cuda_plugin();
+        if (cuda->adam_update(m->device_params, m->device_grads, opt->device_state1,
+                              opt->device_state2, m->device_count, &s) < 0)
+            cnb_error("optimizer_step", "%s", cuda->last_error());
+        return;
+    }
     AdamPass pass = { opt, &s };
     parallel_run(adam_part, &pass, model_parameter_count(opt->model) >= 16384 ? 2 * PARALLEL_FINE : 0);
 }

@@ -181,8 +181,11 @@ int model_load(Model *model, const char *path)
     if (!failed)
         failed = check_extra(&c, model);
     /* everything checked: now, and only now, change the model */
-    for (int p = 0; !failed && p < model->param_count; p++)
+    for (int p = 0; !failed && p < model->param_count; p++) {
         memcpy(model->params[p]->data, sources[p], model->params[p]->numel * sizeof(float));
+        if (model->params[p]->device == CUDA)     /* a GPU model: its device block too */
+            failed = tensor_device_upload(model->params[p], "model_load") < 0;
+    }
     json_decref(c.header);
     free(sources);
     free(bytes);

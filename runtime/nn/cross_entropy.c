@@ -1,5 +1,6 @@
 /* Cross-entropy loss over class scores (logits), mean over the batch, as
- * nn.CrossEntropyLoss().  Stable: log-sum-exp around each row's maximum.
+ * nn.CrossEntropyLoss(); the math of a row is cuda/softmax_ce_math.cuh's,
+ * shared with the GPU's fused kernel.
  *
  * The forward pass already computes the softmax, so it keeps it: backward
  * is then (softmax - onehot) / B without touching the logits again, and the
@@ -7,6 +8,8 @@
 #include "nn/model_impl.h"
 #include "core/compute.h"
 #include "cnb/error.h"
+#include "core/cuda_plugin.h"
+#include "cuda/softmax_ce_math.cuh"
 
 #include <math.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 struct Loss {
     Tensor *value;                /* the scalar handed out by loss_forward */
     Tensor *grad;                 /* softmax after forward, dL/dlogits after backward */
+    Tensor *targets;              /* on CUDA: the targets, kept for backward */
     int *labels;
     size_t label_capacity;
     int rows;
@@ -25,7 +29,8 @@ struct Loss {
 Loss *cross_entropy_loss(void)
 {
     Loss *loss = calloc(1, sizeof *loss);
-    if (!loss || !(loss->value = tensor_new(NULL, 0)) || !(loss->grad = tensor_empty())) {
+    if (!loss || !(loss->value = tensor_new(NULL, 0)) || !(loss->grad = tensor_empty()) ||
+        !(loss->targets = tensor_empty())) {
         loss_free(loss);
         return cnb_error("cross_entropy_loss", "out of memory"), NULL;
     }
@@ -40,6 +45,7 @@ void loss_free(Loss *loss)
         return;
     tensor_free(loss->value);
     tensor_free(loss->grad);
+    tensor_free(loss->targets);
     free(loss->labels);
     free(loss);
 }
@@ -56,30 +62,12 @@ static int read_labels(Loss *loss, const Tensor *target, int rows, int classes)
     const float *t = tensor_cdata(target);
     for (int r = 0; r < rows; r++) {
         float v = t[r];
-        if (!(v >= 0 && v < (float)classes) || v != floorf(v))
+        if (!cnb_is_class_index(v, classes))
             return cnb_error("loss_forward", "target %g (row %d) is not a class index "
                              "between 0 and %d", (double)v, r, classes - 1);
         loss->labels[r] = (int)v;
     }
     return 0;
-}
-
-/* -log softmax(x)[label] of one row; leaves softmax(x) in p. */
-static double row_loss(const float *x, float *p, int classes, int label)
-{
-    float max = x[0];
-    for (int c = 1; c < classes; c++)
-        if (x[c] > max)
-            max = x[c];
-    double sum = 0.0;
-    for (int c = 0; c < classes; c++) {
-        p[c] = expf(x[c] - max);
-        sum += p[c];
-    }
-    float inv = (float)(1.0 / sum);
-    for (int c = 0; c < classes; c++)
-        p[c] *= inv;
-    return (double)max + log(sum) - (double)x[label];
 }
 
 static int check_shapes(const Tensor *output, const Tensor *target)
@@ -98,6 +86,56 @@ static int check_shapes(const Tensor *output, const Tensor *target)
     return 0;
 }
 
+/* The loss's tensors on the device of the logits it is given (one loss
+ * may serve a model on either). */
+static int loss_to(Loss *loss, Device device)
+{
+    if (loss->value->device != device && !tensor_to(loss->value, device))
+        return -1;
+    if (loss->grad->device != device) {
+        tensor_buffer_to(loss->grad, device);
+        tensor_buffer_to(loss->targets, device);
+    }
+    return 0;
+}
+
+/* On the GPU: the fused softmax-CE kernel, the mean left on the device (the
+ * host reads it only through tensor_item).  A target that is not a class
+ * index gives a NaN loss there, not a message: checking would cost a copy
+ * to the host every step. */
+static int forward_cuda(Loss *loss, const Tensor *output, const Tensor *target, int rows,
+                        int classes)
+{
+    const CnbCudaPlugin *cuda = cuda_plugin();
+    if (tensor_resize(loss->grad, output->shape, 2) < 0 ||
+        tensor_resize(loss->targets, (int[]){ rows }, 1) < 0 ||
+        cuda_tensor_copy(loss->targets, target, "loss_forward") < 0)
+        return -1;
+    if (cuda->softmax_ce_forward(output->device_data, loss->targets->device_data,
+                                 loss->grad->device_data, loss->value->device_data, rows,
+                                 classes) < 0)
+        return cnb_error("loss_forward", "%s", cuda->last_error());
+    return 0;
+}
+
+static int forward_cpu(Loss *loss, const Tensor *output, const Tensor *target, int rows,
+                       int classes)
+{
+    if (read_labels(loss, target, rows, classes) < 0 ||
+        tensor_resize(loss->grad, output->shape, 2) < 0)
+        return -1;
+    unsigned csr = compute_enter();
+    double total = 0.0;
+    const float *x = tensor_cdata(output);
+    for (int r = 0; r < rows; r++) {
+        size_t at = (size_t)r * (size_t)classes;
+        total += cnb_softmax_ce_row(x + at, loss->grad->data + at, classes, loss->labels[r]);
+    }
+    compute_leave(csr);
+    loss->value->data[0] = rows ? (float)(total / rows) : NAN;  /* torch: mean of none is nan */
+    return 0;
+}
+
 Tensor *loss_forward(Loss *loss, Tensor *output, const Tensor *target)
 {
     if (!loss)
@@ -106,23 +144,35 @@ Tensor *loss_forward(Loss *loss, Tensor *output, const Tensor *target)
     if (check_shapes(output, target) < 0)
         return NULL;
     int rows = output->shape[0], classes = output->shape[1];
-    if (read_labels(loss, target, rows, classes) < 0 ||
-        tensor_resize(loss->grad, output->shape, 2) < 0)
+    if (loss_to(loss, output->device) < 0 ||
+        (output->device == CUDA ? forward_cuda : forward_cpu)(loss, output, target, rows,
+                                                              classes) < 0)
         return NULL;
-    unsigned csr = compute_enter();
-    double total = 0.0;
-    const float *x = tensor_cdata(output);
-    for (int r = 0; r < rows; r++) {
-        size_t at = (size_t)r * (size_t)classes;
-        total += row_loss(x + at, loss->grad->data + at, classes, loss->labels[r]);
-    }
-    compute_leave(csr);
-    loss->value->data[0] = rows ? (float)(total / rows) : NAN;  /* torch: mean of none is nan */
     loss->rows = rows;
     loss->model = output->origin_kind == TENSOR_ORIGIN_MODEL ? output->origin : NULL;
     loss->generation = loss->model ? loss->model->generation : 0;
     loss->ready = output->origin_kind != TENSOR_ORIGIN_NO_GRAD;
     return loss->value;
+}
+
+/* dL/dlogits = (softmax - onehot) / B, in place of the softmax. */
+static int backward_cuda(Loss *loss, int classes)
+{
+    const CnbCudaPlugin *cuda = cuda_plugin();
+    if (cuda->softmax_ce_backward(loss->grad->device_data, loss->targets->device_data,
+                                  loss->rows, classes) < 0)
+        return cnb_error("loss_backward", "%s", cuda->last_error());
+    return 0;
+}
+
+static int backward_cpu(Loss *loss, int classes)
+{
+    float *g = loss->grad->data;
+    float scale = 1.0f / (float)loss->rows;
+    for (int r = 0; r < loss->rows; r++)
+        cnb_softmax_ce_backward_row(g + (size_t)r * (size_t)classes, classes, loss->labels[r],
+                                    scale);
+    return 0;
 }
 
 void loss_backward(Tensor *loss_value)
@@ -139,15 +189,9 @@ void loss_backward(Tensor *loss_value)
         return;
     }
     loss->ready = false;
-    float *g = loss->grad->data;
     int classes = loss->grad->shape[1];
-    float scale = 1.0f / (float)loss->rows;
-    for (int r = 0; r < loss->rows; r++) {
-        float *gr = g + (size_t)r * (size_t)classes;
-        gr[loss->labels[r]] -= 1.0f;
-        for (int c = 0; c < classes; c++)
-            gr[c] *= scale;
-    }
+    if ((loss->grad->device == CUDA ? backward_cuda : backward_cpu)(loss, classes) < 0)
+        return;
     if (loss->model)
         model_backward(loss->model, loss->grad, loss->generation);
 }

@@ -2,8 +2,9 @@
  * gradients (model_predict), polling the kernel's interrupt between batches. */
 #include "cnb/train.h"
 #include "cnb/host.h"
-#include "core/tensor_impl.h"
+#include "nn/model_impl.h"
 #include "cnb/error.h"
+#include "cuda/argmax_math.cuh"
 
 #include <math.h>
 
@@ -27,6 +28,8 @@ Evaluation evaluate(Model *model, DataLoader *loader, Loss *loss)
     double loss_total = 0.0;
     Batch batch;
     while (next_batch(loader, &batch)) {
+        tensor_to(batch.data, model_device(model));        /* the loader's are on the cpu */
+        tensor_to(batch.target, model_device(model));
         Tensor *output = model_predict(model, batch.data);
         Tensor *value = output ? loss_forward(criterion, output, batch.target) : NULL;
         int correct = value ? count_correct(output, batch.target) : -1;
@@ -67,14 +70,14 @@ void confusion_matrix_add(Tensor *matrix, const Tensor *output, const Tensor *ta
         return;
     }
     int classes = matrix->shape[0], rows = output->shape[0], width = output->shape[1];
+    if (output->device == CUDA && target->device == CUDA && width == classes) {
+        cuda_confusion_add(matrix, output, target);
+        return;
+    }
     const float *x = tensor_cdata(output), *t = tensor_cdata(target);
     float *counts = tensor_data(matrix);
     for (int r = 0; r < rows; r++) {
-        int truth = (int)t[r], best = 0;
-        const float *row = x + (size_t)r * (size_t)width;
-        for (int c = 1; c < width; c++)
-            if (row[c] > row[best])
-                best = c;
+        int truth = (int)t[r], best = cnb_argmax_row(x + (size_t)r * (size_t)width, width);
         if (truth < 0 || truth >= classes || best >= classes) {
             cnb_error("confusion_matrix_add", "class %d outside the %d x %d matrix",
                       truth < 0 || truth >= classes ? truth : best, classes, classes);
@@ -97,6 +100,8 @@ Tensor *confusion_matrix(Model *model, DataLoader *loader, int num_classes)
     dataloader_reset(loader);
     Batch batch;
     while (next_batch(loader, &batch)) {
+        tensor_to(batch.data, model_device(model));        /* counted on the model's device */
+        tensor_to(batch.target, model_device(model));
         Tensor *output = model_predict(model, batch.data);
         if (!output) {
             dataloader_reset(loader);

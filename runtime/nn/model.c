@@ -1,5 +1,6 @@
 /* Sequential models: construction, modes, devices, parameters. */
 #include "nn/model_impl.h"
+#include "core/cuda_plugin.h"
 #include "cnb/error.h"
 
 #include <stdlib.h>
@@ -165,6 +166,7 @@ void model_free(Model *model)
     for (int i = 0; i < model->count; i++)
         layer_free(model->layers[i]);
     free(model->layers);
+    model_cuda_release(model);
     free_tensor_array(model->outputs, model->count);
     free_tensor_array(model->grads, model->count);
     free_tensor_array(model->scratch_views, model->count);
@@ -196,14 +198,14 @@ Model *model_to(Model *model, Device device)
     if (!model)
         return cnb_error("model_to", "model is NULL"), NULL;
     if (device == CUDA && !cuda_available())
-        return cnb_error("model_to", "CUDA is not available (no CUDA backend or no GPU); "
-                         "the model stays on the cpu"), NULL;
+        return cnb_error("model_to", "CUDA is not available: %s; the model stays on the cpu",
+                         cuda_unavailable_reason()), NULL;
     if (device != CPU && device != CUDA)
         return cnb_error("model_to", "unknown device %d", (int)device), NULL;
-    for (int p = 0; p < model->param_count; p++) {
-        tensor_to(model->params[p], device);
-        tensor_to(model->param_grads[p], device);
-    }
+    if (device == model->device)
+        return model;
+    if ((device == CUDA ? model_cuda_to_cuda(model) : model_cuda_to_cpu(model)) < 0)
+        return NULL;
     model->device = device;
     return model;
 }
@@ -265,6 +267,11 @@ void model_materialize_grads(Model *model)
 {
     if (!model->grads_zero)
         return;
+    if (model->device == CUDA) {
+        if (model_cuda_zero_grads(model) == 0)
+            model->grads_zero = false;
+        return;
+    }
     for (int p = 0; p < model->param_count; p++)
         memset(model->param_grads[p]->data, 0, model->param_grads[p]->numel * sizeof(float));
     model->grads_zero = false;

@@ -50,6 +50,8 @@ static int forward_layer(Model *model, int i, const Tensor *in, Tensor *out)
         tensor_view_of(out, in, shape, ndim);
     else if (tensor_resize(out, shape, ndim) < 0)
         return -1;
+    if (model->device == CUDA)    /* flatten and fused ReLUs are views there too */
+        return layer->kind == LAYER_LINEAR ? model_cuda_linear_forward(layer, in, out) : 0;
     switch (layer->kind) {
     case LAYER_LINEAR:
         linear_forward(layer, in, out, true);
@@ -116,6 +118,8 @@ static int predict_layer(Model *model, int i, const Tensor *in, int *in_block, T
         *result = model->scratch[block];
         *in_block = block;
     }
+    if (model->device == CUDA)
+        return layer->kind == LAYER_LINEAR ? model_cuda_linear_forward(layer, in, *result) : 0;
     switch (layer->kind) {
     case LAYER_LINEAR:
         linear_forward(layer, in, *result, false);
@@ -165,6 +169,9 @@ static Tensor *backward_layer(Model *model, int i, Tensor *grad, bool need_input
     case LAYER_LINEAR:
         if (need_input_grad && tensor_resize(grad_in, in->shape, in->ndim) < 0)
             return NULL;
+        if (model->device == CUDA)
+            return model_cuda_linear_backward(layer, in, out, grad, need_input_grad ? grad_in
+                                              : NULL, model->grads_zero) < 0 ? NULL : grad_in;
         linear_backward(layer, in, out, grad, need_input_grad ? grad_in : NULL,
                         model->grads_zero);
         return grad_in;
@@ -175,7 +182,7 @@ static Tensor *backward_layer(Model *model, int i, Tensor *grad, bool need_input
         dropout_backward(layer, grad);
         return grad;
     default:
-        if (!layer->fused_away)
+        if (!layer->fused_away)   /* on CUDA only fused ReLUs (model_cuda.c) */
             activation_backward(layer_activation(layer), out->data, grad->data, grad->numel);
         return grad;
     }
@@ -194,7 +201,12 @@ int model_backward(Model *model, const Tensor *grad_output, unsigned long genera
     /* our own copy: layers rewrite gradients in place */
     if (tensor_resize(model->grad_top, grad_output->shape, grad_output->ndim) < 0)
         return -1;
-    memcpy(model->grad_top->data, grad_output->data, grad_output->numel * sizeof(float));
+    if (model->device == CUDA) {
+        if (cuda_tensor_copy(model->grad_top, grad_output, "loss_backward") < 0)
+            return -1;
+    } else {
+        memcpy(model->grad_top->data, grad_output->data, grad_output->numel * sizeof(float));
+    }
     unsigned csr = compute_enter();
     gemm_threads_for_rows(grad_output->shape[0]);
     Tensor *grad = model->grad_top;

@@ -33,11 +33,40 @@ struct Model {
     Tensor **params;
     Tensor **param_grads;
     char (*param_names)[PARAM_NAME_MAX];
+
+    /* on CUDA: every parameter in one flat device block, every gradient in
+     * another (same offsets), so Adam is one kernel (model_cuda.c) */
+    float *device_params, *device_grads;
+    size_t device_count;          /* floats in each, with alignment padding */
 };
 
 /* Backpropagates dL/d(output of the forward numbered generation). */
 int model_backward(Model *model, const Tensor *grad_output, unsigned long generation);
 /* Makes lazily-zeroed gradients real zeros (before anyone reads them). */
 void model_materialize_grads(Model *model);
+
+/* The model on CUDA (model_cuda.c).  check_layers: whether every layer has
+ * a CUDA path (-1 with a message naming the first that has not); to_cuda /
+ * to_cpu move parameters, gradients and buffers (0, or -1 with a message,
+ * the model whole where it was); release frees the flat blocks. */
+int model_cuda_check_layers(const Model *model);
+int model_cuda_to_cuda(Model *model);
+int model_cuda_to_cpu(Model *model);
+void model_cuda_release(Model *model);
+/* A linear layer on device tensors: forward (bias and a fused ReLU in the
+ * product's epilogue), and backward as linear_backward (grad_out rewritten
+ * through the fused ReLU; grad_in may be NULL).  0 or -1 with a message. */
+int model_cuda_linear_forward(const Layer *layer, const Tensor *in, Tensor *out);
+int model_cuda_linear_backward(const Layer *layer, const Tensor *in, const Tensor *out,
+                               Tensor *grad_out, Tensor *grad_in, bool first_accumulation);
+int model_cuda_zero_grads(Model *model);
+/* Where parameter p starts in the flat blocks (in floats). */
+size_t model_cuda_param_offset(const Model *model, int p);
+/* count_correct and confusion_matrix_add for output and target both on
+ * CUDA (predictions_cuda.c): -1 with a message on failure. */
+int cuda_count_correct(const Tensor *output, const Tensor *target);
+int cuda_confusion_add(Tensor *matrix, const Tensor *output, const Tensor *target);
+/* dst = src, both on CUDA with the same number of elements. */
+int cuda_tensor_copy(Tensor *dst, const Tensor *src, const char *function);
 
 #endif

@@ -50,6 +50,7 @@ void optimizer_free(Optimizer *opt)
     if (!opt)
         return;
     int n = opt->model ? opt->model->param_count : 0;
+    optimizer_cuda_release(opt);
     free_state(opt->state1, n);
     free_state(opt->state2, n);
     free(opt);
@@ -71,6 +72,8 @@ void optimizer_step(Optimizer *opt)
         return;
     }
     model_materialize_grads(opt->model);   /* zero_grad without backward: zeros */
+    if (optimizer_state_to_model(opt) < 0)
+        return;
     unsigned csr = compute_enter();
     opt->step++;
     if (opt->kind == OPTIMIZER_ADAM)

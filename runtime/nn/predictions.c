@@ -1,17 +1,9 @@
-/* From class scores to predictions: argmax per row, correct count. */
+/* From class scores to predictions: argmax per row, correct count (on the
+ * GPU for outputs there: predictions_cuda.c). */
 #include "cnb/train.h"
-#include "core/tensor_impl.h"
+#include "nn/model_impl.h"
 #include "cnb/error.h"
-
-/* torch.max(output, 1) picks the first of equal maxima; so do we. */
-static int row_argmax(const float *row, int classes)
-{
-    int best = 0;
-    for (int c = 1; c < classes; c++)
-        if (row[c] > row[best])
-            best = c;
-    return best;
-}
+#include "cuda/argmax_math.cuh"
 
 static int check_output(const char *function, const Tensor *output)
 {
@@ -32,7 +24,7 @@ int argmax_rows(const Tensor *output, int *predicted)
     const float *x = tensor_cdata(output);
     int rows = output->shape[0], classes = output->shape[1];
     for (int r = 0; r < rows; r++)
-        predicted[r] = row_argmax(x + (size_t)r * (size_t)classes, classes);
+        predicted[r] = cnb_argmax_row(x + (size_t)r * (size_t)classes, classes);
     return rows;
 }
 
@@ -43,9 +35,11 @@ int count_correct(const Tensor *output, const Tensor *target)
     if (!target || target->numel != (size_t)output->shape[0])
         return cnb_error("count_correct", "need one target per row (%d rows, %zu targets)",
                          output->shape[0], target ? target->numel : 0);
+    if (output->device == CUDA && target->device == CUDA)
+        return cuda_count_correct(output, target);
     const float *x = tensor_cdata(output), *t = tensor_cdata(target);
     int rows = output->shape[0], classes = output->shape[1], correct = 0;
     for (int r = 0; r < rows; r++)
-        correct += row_argmax(x + (size_t)r * (size_t)classes, classes) == (int)t[r];
+        correct += cnb_argmax_row(x + (size_t)r * (size_t)classes, classes) == (int)t[r];
     return correct;
 }

@@ -306,7 +306,7 @@ static void test_model_api(void)
     is_int(model_is_training(m), 0, "model_eval");
     model_train(m);
     ok(model_to(m, CPU) == m, "model_to(cpu)");
-    ok(model_to(m, CUDA) == NULL, "model_to(cuda) fails without CUDA");
+    ok(model_to(m, CUDA) == NULL, "model_to(cuda) fails (no GPU, or no CUDA layers yet)");
     is_int(model_device(m), CPU, "model stays on the cpu");
 
     Tensor *x = random_tensor((int[]){2, 1, 28, 28}, 4, 1.0f);

@@ -14,7 +14,13 @@
 
 typedef enum Device { CPU = 0, CUDA = 1 } Device;
 
+/* Whether tensors and models can move to CUDA: the CUDA backend plugin
+ * loads (on the first call) and finds a driver and a GPU.  When it does
+ * not, tensor_to/model_to(..., CUDA) fail with the reason. */
 bool cuda_available(void);
+/* The GPU's name ("NVIDIA H200"), as torch.cuda.get_device_name(); NULL
+ * with a message saying why when CUDA is not available. */
+const char *cuda_get_device_name(void);
 const char *device_name(Device device);      /* "cpu", "cuda" */
 
 typedef struct Tensor Tensor;
@@ -53,7 +59,9 @@ int tensor_index_select(Tensor *out, const Tensor *src, const int64_t *index, in
 int tensor_reshape(Tensor *t, const int *shape, int ndim);
 void tensor_fill(Tensor *t, float value);
 
-/* Moves the tensor to a device in place; returns it for chaining. */
+/* Moves the tensor to a device in place; returns it for chaining, or NULL
+ * with a message (CUDA not available, out of device memory, a view: move
+ * the tensor it views) leaving it where it was. */
 Tensor *tensor_to(Tensor *t, Device device);
 
 float tensor_item(const Tensor *t);           /* value of a one-element tensor */
@@ -75,6 +83,14 @@ void tensor_fprint(FILE *out, const Tensor *t);
  * split statically); for the lesson's 64-row batches they are also the same
  * for every count.  set_num_threads returns -1 (with a message) outside 1..64. */
 int set_num_threads(int n);
+
+/* As torch.set_float32_matmul_precision: "highest" (the default) keeps
+ * float32 matrix products float32 on the GPU too, so results match the
+ * CPU's; "high" (or "medium") lets the GPU use TF32 tensor cores, faster,
+ * with a 10-bit mantissa in the products.  No effect on the CPU.  0, or -1
+ * with a message for another word. */
+int set_float32_matmul_precision(const char *precision);
+const char *get_float32_matmul_precision(void);    /* "highest" or "high" */
 int get_num_threads(void);
 
 #endif

@@ -1,0 +1,39 @@
+/* The plugin's device operations, one file each (blas.cu, relu.cu,
+ * softmax_ce.cu, adam.cu, predictions.cu), gathered into plugin_api.h's
+ * table by plugin.cu.  Pointers are device memory, matrices row-major
+ * float32 as libcnb keeps them; each returns 0, or -1 with the failing
+ * call in plugin_last_error().  Launches go to the default stream, in
+ * order; a fault inside a kernel shows at the next copy back. */
+#ifndef CNB_CUDA_OPS_CUH
+#define CNB_CUDA_OPS_CUH
+
+#include "cuda/adam_math.cuh"
+
+#include <cstddef>
+
+int blas_set_tf32(int allowed);
+int blas_linear_forward(const float *x, const float *w, const float *b, float *y, int rows,
+                        int in, int out, int relu);
+int blas_linear_backward(const float *x, const float *w, const float *g, float *dw, float *db,
+                         float *dx, int rows, int in, int out, int accumulate);
+void blas_release(void);
+
+int relu_backward(const float *y, float *g, size_t n);
+int softmax_ce_forward(const float *x, const float *target, float *p, float *loss, int rows,
+                       int classes);
+int softmax_ce_backward(float *p, const float *target, int rows, int classes);
+int adam_update(float *p, const float *g, float *m, float *v, size_t n,
+                const CnbAdamScalars *s);
+int predictions_argmax(const float *x, int *predicted, int rows, int classes);
+int predictions_correct(const float *x, const float *target, int *count, int rows, int classes);
+int predictions_confusion(const float *x, const float *target, int *counts, int rows,
+                          int classes);
+
+/* Blocks of 256 threads covering n elements (grid-stride loops do the rest). */
+static inline int blocks_for(size_t n)
+{
+    size_t blocks = (n + 255) / 256;
+    return (int)(blocks < 1 ? 1 : blocks > 65535 ? 65535 : blocks);
+}
+
+#endif

@@ -1,0 +1,220 @@
+/* The per-element math of the CUDA kernels (the headers runtime/cuda/..._math.cuh), run
+ * on the host the way the kernels run it (a parameter, a row, a pixel at a
+ * time) and compared with what the CPU runtime's whole operations give on
+ * the same inputs: Adam, softmax + cross-entropy forward and backward,
+ * argmax and correct counts, to_tensor/normalize, the rotation's sampling.
+ * This runs on every machine; what it leaves to a GPU run is indexing and
+ * launch configuration. */
+#include "cnb.h"
+#include "tap.h"
+
+#include "cuda/adam_math.cuh"
+#include "cuda/argmax_math.cuh"
+#include "cuda/normalize_math.cuh"
+#include "cuda/rotation_math.cuh"
+#include "cuda/softmax_ce_math.cuh"
+#include "data/transform_impl.h"
+
+#include <stdlib.h>
+
+/* Relative difference, with an absolute floor for values near 0. */
+static double rel_diff(double got, double want)
+{
+    return fabs(got - want) / fmax(fabs(want), 1e-6);
+}
+
+static Tensor *random_tensor(const int *shape, int ndim, float scale)
+{
+    Tensor *t = tensor_new(shape, ndim);
+    float *p = tensor_data(t);
+    for (size_t i = 0; i < tensor_numel(t); i++)
+        p[i] = scale * (2.0f * (float)rand() / (float)RAND_MAX - 1.0f);
+    return t;
+}
+
+/* Three Adam steps of a small model (weight decay on, so both forms of the
+ * gradient run), each parameter updated again by cnb_adam_element from its
+ * value and gradient before the step. */
+static void test_adam(void)
+{
+    manual_seed(3);
+    Model *m = sequential(linear(6, 5), relu(), linear(5, 3));
+    Optimizer *opt = adam(m, .lr = 0.01, .weight_decay = 0.05);
+    Loss *loss = cross_entropy_loss();
+    Tensor *x = random_tensor((int[]){ 8, 6 }, 2, 2.0f);
+    Tensor *y = tensor_from_data((float[]){ 0, 1, 2, 0, 1, 2, 2, 1 }, (int[]){ 8 }, 1);
+    size_t n = model_parameter_count(m);
+    float *p = malloc(n * sizeof *p), *g = malloc(n * sizeof *g);
+    float *mom = calloc(n, sizeof *mom), *var = calloc(n, sizeof *var);
+    double worst = 0;
+    for (long step = 1; step <= 3; step++) {
+        optimizer_zero_grad(opt);
+        loss_backward(loss_forward(loss, model_forward(m, x), y));
+        size_t at = 0;
+        for (int t = 0; t < model_parameter_tensors(m); t++) {
+            Tensor *w = model_parameter(m, t, NULL), *dw = model_gradient(m, t);
+            memcpy(p + at, tensor_cdata(w), tensor_numel(w) * sizeof *p);
+            memcpy(g + at, tensor_cdata(dw), tensor_numel(w) * sizeof *g);
+            at += tensor_numel(w);
+        }
+        optimizer_step(opt);
+        CnbAdamScalars s = cnb_adam_scalars(0.01, 0.9, 0.999, 1e-8, 0.05, step);
+        for (size_t i = 0; i < n; i++)
+            cnb_adam_element(&p[i], &mom[i], &var[i], cnb_adam_decayed(g[i], p[i], 0.05f), &s);
+        at = 0;
+        for (int t = 0; t < model_parameter_tensors(m); t++) {
+            const float *w = tensor_cdata(model_parameter(m, t, NULL));
+            for (size_t i = 0; i < tensor_numel(model_parameter(m, t, NULL)); i++, at++)
+                worst = fmax(worst, rel_diff(p[at], w[i]));
+        }
+    }
+    ok(worst <= 1e-5, "Adam: 3 steps per element as the runtime's (%zu parameters, worst "
+       "relative difference %.2g)", n, worst);
+    free(p), free(g), free(mom), free(var);
+    tensor_free(x), tensor_free(y);
+    loss_free(loss), optimizer_free(opt), model_free(m);
+}
+
+/* Softmax-CE by rows against loss_forward / loss_backward, with logits
+ * large enough to need the log-sum-exp. */
+static void test_softmax_ce(void)
+{
+    enum { ROWS = 37, CLASSES = 10 };
+    Tensor *x = random_tensor((int[]){ ROWS, CLASSES }, 2, 30.0f);
+    float labels[ROWS], p[ROWS * CLASSES];
+    for (int r = 0; r < ROWS; r++)
+        labels[r] = (float)(r * 7 % CLASSES);
+    Tensor *y = tensor_from_data(labels, (int[]){ ROWS }, 1);
+    Model *identity = sequential(flatten());
+    Loss *loss = cross_entropy_loss();
+    Tensor *value = loss_forward(loss, model_forward(identity, x), y);
+    double total = 0;
+    for (int r = 0; r < ROWS; r++)
+        total += cnb_softmax_ce_row(tensor_cdata(x) + r * CLASSES, p + r * CLASSES, CLASSES,
+                                    (int)labels[r]);
+    is_near(total / ROWS, tensor_item(value), 1e-5 * fabs(tensor_item(value)),
+            "softmax-CE forward by rows: the runtime's mean loss");
+    loss_backward(value);
+    const float *grad = tensor_cdata(loss_input_grad(loss));
+    double worst = 0;
+    for (int r = 0; r < ROWS; r++) {
+        cnb_softmax_ce_backward_row(p + r * CLASSES, CLASSES, (int)labels[r], 1.0f / ROWS);
+        for (int c = 0; c < CLASSES; c++)
+            worst = fmax(worst, fabs(p[r * CLASSES + c] - grad[r * CLASSES + c]));
+    }
+    ok(worst <= 1e-7, "softmax-CE backward by rows: the runtime's dL/dlogits (worst %.2g)",
+       worst);
+    float row[3] = { 1, 2, 3 };
+    double in_place = cnb_softmax_ce_row(row, row, 3, 2);
+    is_near(in_place, 0.40760596, 1e-6, "softmax-CE in place (the kernel's form): the loss");
+    ok(cnb_is_class_index(2, 3) && !cnb_is_class_index(3, 3) && !cnb_is_class_index(1.5f, 3) &&
+       !cnb_is_class_index(-1, 3) && !cnb_is_class_index(NAN, 3), "class index checks");
+    tensor_free(x), tensor_free(y), loss_free(loss), model_free(identity);
+}
+
+static void test_argmax(void)
+{
+    enum { ROWS = 6, CLASSES = 4 };
+    float v[ROWS * CLASSES] = { 1, 3, 3, 0,   NAN, 1, 2, 0,   -1, -2, -3, -4,
+                                0, 0, 0, 0,   5, NAN, 7, 7,   -INFINITY, -5, 1e30f, INFINITY };
+    Tensor *x = tensor_from_data(v, (int[]){ ROWS, CLASSES }, 2);
+    int predicted[ROWS], same = 0;
+    argmax_rows(x, predicted);
+    for (int r = 0; r < ROWS; r++)
+        same += cnb_argmax_row(v + r * CLASSES, CLASSES) == predicted[r];
+    is_int(same, ROWS, "argmax by rows: the runtime's (ties, NaN, infinities)");
+    Tensor *t = tensor_from_data((float[]){ 1, 2, 0, 0, 2, 3 }, (int[]){ ROWS }, 1);
+    int correct = 0;
+    for (int r = 0; r < ROWS; r++)
+        correct += cnb_argmax_row(v + r * CLASSES, CLASSES) == (int)tensor_get(t, r);
+    is_int(correct, count_correct(x, t), "correct count by rows: the runtime's");
+    tensor_free(x), tensor_free(t);
+}
+
+static void test_normalize(void)
+{
+    Tensor *image = tensor(1, 28, 28);
+    float *px = tensor_data(image), raw[784];
+    for (int i = 0; i < 784; i++)
+        raw[i] = px[i] = (float)(i * 37 % 256);
+    Transform *t = compose(to_tensor(), normalize(0.1307f, 0.3081f));
+    transform_apply(t, image);
+    int differ = 0;
+    for (int i = 0; i < 784; i++)
+        differ += cnb_shift_divide(cnb_shift_divide(raw[i], 0.0f, 255.0f), 0.1307f, 0.3081f) !=
+                  tensor_get(image, 0, i / 28, i % 28);
+    is_int(differ, 0, "to_tensor + normalize per pixel: the runtime's, bit for bit");
+    transform_free(t);
+    tensor_free(image);
+}
+
+/* PIL's Geometry.c affine_fixed as PIL writes it (stepping by additions):
+ * the reference the per-pixel form must reproduce. */
+static void pil_affine_fixed(const float *in, float *out, int height, int width, const int a[6])
+{
+    int a2 = a[2], a5 = a[5];
+    for (int y = 0; y < height; y++) {
+        int xx = a2, yy = a5;
+        for (int x = 0; x < width; x++) {
+            int xin = xx >> 16, yin = yy >> 16;
+            out[y * width + x] = xin >= 0 && xin < width && yin >= 0 && yin < height
+                               ? in[yin * width + xin] : 0.0f;
+            xx += a[0];
+            yy += a[3];
+        }
+        a2 += a[1];
+        a5 += a[4];
+    }
+}
+
+/* Every pixel of images of three shapes at 1,000 angles (and the exact
+ * multiples of 90): the per-pixel source as the GPU computes it, against
+ * PIL's stepping and against the runtime's rotate_nearest. */
+static void test_rotation(void)
+{
+    const int sizes[3][2] = { { 28, 28 }, { 17, 23 }, { 300, 200 } };
+    for (int k = 0; k < 3; k++) {
+        int h = sizes[k][0], w = sizes[k][1], plane = h * w;
+        float *in = malloc(plane * sizeof *in), *pixel = malloc(plane * sizeof *in);
+        float *pil = malloc(plane * sizeof *in), *runtime = malloc(plane * sizeof *in);
+        for (int i = 0; i < plane; i++)
+            in[i] = (float)(i % 251 + 1);
+        int angles = 0, vs_pil = 0, vs_runtime = 0, not_fixed = 0;
+        for (int j = -500; j <= 504; j++) {
+            double angle = j <= 500 ? j * 0.3607 : (j - 501) * 90.0;
+            CnbRotation plan;
+            double a[6];
+            rotation_plan(angle, w, h, &plan, a);
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++) {
+                    int from = cnb_rotation_source(&plan, x, y, w, h);
+                    pixel[y * w + x] = from >= 0 ? in[from] : 0.0f;
+                }
+            rotate_nearest(in, runtime, 1, h, w, angle);
+            vs_runtime += memcmp(pixel, runtime, plane * sizeof *in) != 0;
+            if (plan.kind == CNB_ROTATE_FIXED) {
+                pil_affine_fixed(in, pil, h, w, plan.a);
+                vs_pil += memcmp(pixel, pil, plane * sizeof *in) != 0;
+            } else {
+                not_fixed++;
+            }
+            angles++;
+        }
+        is_int(vs_pil, 0, "rotation %dx%d: per pixel as PIL's stepping at %d angles", h, w,
+               angles - not_fixed);
+        is_int(vs_runtime, 0, "rotation %dx%d: per pixel as rotate_nearest at %d angles", h, w,
+               angles);
+        free(in), free(pixel), free(pil), free(runtime);
+    }
+}
+
+int main(void)
+{
+    srand(7);
+    test_adam();
+    test_softmax_ce();
+    test_argmax();
+    test_normalize();
+    test_rotation();
+    return tap_done();
+}
