@@ -29,11 +29,14 @@ void *iopub_thread(void *arg)
         Frame *frames = NULL;
         size_t n = 0;
         if (frames_recv(kernel->iopub_in, &frames, &n) < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno != ETERM)
-                log_warn("iopub: receive failed: %s", zmq_strerror(errno));
-            break;
+            int error = zmq_errno();
+            if (error == ETERM || atomic_load(&kernel->stopping))
+                break;
+            /* Anything else would leave every thread blocked on a full
+             * pipe: say it and go on. */
+            if (error != EINTR)
+                log_warn("iopub: receive failed: %s", zmq_strerror(error));
+            continue;
         }
         if (frames)
             forward(kernel, pub, &status, frames, n);

@@ -70,6 +70,26 @@ class Channels:
         self.replies(msg_id, done)
         return reply, iopub
 
+    def nudge(self):
+        """After a restart the server's iopub connection to the new kernel
+        comes back a moment later: ask kernel_info until its status arrives
+        on iopub, as JupyterLab does, so that no output is missed."""
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            msg_id = self.send("shell", "kernel_info_request", {})
+            self.ws.settimeout(1)
+            try:
+                while True:
+                    msg = json.loads(self.ws.recv())
+                    if (msg["channel"] == "iopub" and msg["msg_type"] == "status"
+                            and msg.get("parent_header", {}).get("msg_id") == msg_id):
+                        return
+            except websocket.WebSocketTimeoutException:
+                continue
+            finally:
+                self.ws.settimeout(TIMEOUT)
+        raise AssertionError("no iopub message from the restarted kernel")
+
     def close(self):
         self.ws.close()
 
@@ -175,6 +195,7 @@ def test_restart_through_the_rest_api(lab):
     while api(server.base, server.token, f"/api/kernels/{kernel}")["execution_state"] != "idle":
         assert time.monotonic() < deadline, "the kernel did not come back"
         time.sleep(0.2)
+    channels.nudge()
     reply, iopub = channels.execute('printf("fresh %d\\n", 6 * 7);')
     assert reply["status"] == "ok" and stdout(iopub) == "fresh 42\n"
     reply, _ = channels.execute('printf("%d\\n", answer);')
