@@ -131,23 +131,6 @@ void cell_declared_keys(const CellPlan *plan, KeySet *keys)
     }
 }
 
-/* Same text but for spacing. */
-static bool same_code(const char *a, const char *b)
-{
-    for (;;) {
-        while (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r')
-            a++;
-        while (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r')
-            b++;
-        if (*a != *b)
-            return false;
-        if (!*a)
-            return true;
-        a++;
-        b++;
-    }
-}
-
 void cell_mark_unchanged(const CellState *state, CellPlan *plan)
 {
     for (size_t i = 0; i < plan->count; i++) {
@@ -156,7 +139,7 @@ void cell_mark_unchanged(const CellState *state, CellPlan *plan)
             continue;
         for (size_t e = 0; e < state->count && !item->unchanged; e++)
             item->unchanged = state->entries[e].kind == ENTRY_TYPE &&
-                              same_code(state->entries[e].text, item->text);
+                              cell_same_code(state->entries[e].text, item->text);
     }
 }
 

@@ -69,6 +69,8 @@ typedef struct CellPlan {
 /* VARIABLE, FUNCTION: the declaration without the name, "Model *" for
  * `Model *m`, "int (void)" for `int f(void)` (malloc'd, or NULL). */
 char *cell_item_type(const CellItem *item);
+/* The same code but for spacing. */
+bool cell_same_code(const char *a, const char *b);
 
 /* Answers whether an identifier names a type (typedef) in the current state. */
 typedef bool (*TypeNamePredicate)(const char *name, void *context);

@@ -80,8 +80,7 @@ static const char *key_identifier(const char *key)
     return space ? space + 1 : key;
 }
 
-/* Does text mention identifier as a token? */
-static bool mentions(const char *text, const char *identifier)
+bool cell_text_mentions(const char *text, const char *identifier)
 {
     CTokens tokens = {0};
     bool found = false;
@@ -117,7 +116,7 @@ static void hide_replaced(const CellState *state, const KeySet *declared, bool *
             if (hidden[i] || entry->kind == ENTRY_INCLUDE || entry->kind == ENTRY_DEFINE)
                 continue;
             for (size_t g = 0; g < gone->count && !hidden[i]; g++)
-                hidden[i] = mentions(entry->text, gone->keys[g]);
+                hidden[i] = cell_text_mentions(entry->text, gone->keys[g]);
             if (hidden[i]) {
                 changed = true;
                 if (entry->kind == ENTRY_TYPE)
@@ -143,7 +142,7 @@ bool cell_state_uses_replaced_type(const CellState *state, const KeySet *declare
     if (hidden)
         hide_replaced(state, declared, hidden, &gone);
     for (size_t g = 0; g < gone.count && !uses; g++)
-        uses = mentions(entry->text, gone.keys[g]);
+        uses = cell_text_mentions(entry->text, gone.keys[g]);
     key_set_free(&gone);
     free(hidden);
     return uses;

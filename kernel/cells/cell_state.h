@@ -68,6 +68,9 @@ bool cell_state_uses_replaced_type(const CellState *state, const KeySet *declare
  * malloc'd, or NULL if none). */
 void cell_state_remove(CellState *state, const bool *hidden, const KeySet *declared, char **dropped);
 
+/* Does text mention identifier as a token (not inside a longer name)? */
+bool cell_text_mentions(const char *text, const char *identifier);
+
 /* True when name is a typedef name declared by an earlier cell. */
 bool cell_state_is_type(const CellState *state, const char *name);
 

@@ -1,7 +1,6 @@
 /* Which functions a cell defines again (see late_binding.h). */
 #include "late_binding.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,86 +16,51 @@ static char *symbol_of(const char *declaration)
     return end ? strndup(start, (size_t)(end - start)) : NULL;
 }
 
-static int add_rebind(Rebinds *out, const StateEntry *old, const char *name)
+/* Takes rebind's strings; -1 when out of memory (they are freed). */
+static int append(Rebinds *out, Rebind rebind)
+{
+    Rebind *grown = rebind.name ? realloc(out->items, (out->count + 1) * sizeof *grown) : NULL;
+    if (!grown) {
+        free(rebind.name);
+        free(rebind.old_type);
+        free(rebind.from);
+        free(rebind.same_object);
+        return -1;
+    }
+    out->items = grown;
+    out->items[out->count++] = rebind;
+    return 0;
+}
+
+static int plan_function(const StateEntry *old, const char *name, Rebinds *out)
 {
     char *symbol = symbol_of(old->text), *from = NULL;
-    if (!symbol || !old->type)
-        return free(symbol), 0;
+    if (!symbol)
+        return 0;
     int n = asprintf(&from, "%s%s%s", old->former ? old->former : "", old->former ? " " : "", symbol);
     free(symbol);
-    Rebind *grown = n < 0 ? NULL : realloc(out->items, (out->count + 1) * sizeof *grown);
-    if (!grown)
-        return free(from), -1;
-    out->items = grown;
-    out->items[out->count++] = (Rebind){.name = strdup(name), .old_type = strdup(old->type), .from = from};
-    return 0;
+    if (n < 0)
+        return -1;
+    return append(out, (Rebind){.name = strdup(name), .old_type = strdup(old->type), .from = from});
 }
 
-/* Same text but for spacing. */
-static bool same_type(const char *a, const char *b)
+/* A variable declared again: the same object when its type is the same
+ * (but a const may live in read-only memory, and an unsized array's size
+ * comes from its initializer), else a new object the notes tell about. */
+static int plan_variable(const CellState *state, const StateEntry *old, const CellItem *item,
+                         const KeySet *declared, Rebinds *out)
 {
-    for (;;) {
-        while (*a == ' ')
-            a++;
-        while (*b == ' ')
-            b++;
-        if (*a != *b)
-            return false;
-        if (!*a)
-            return true;
-        a++, b++;
-    }
-}
-
-static bool mentions_const(const char *type)
-{
-    for (const char *p = strstr(type, "const"); p; p = strstr(p + 1, "const"))
-        if ((p == type || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
-            !(isalnum((unsigned char)p[5]) || p[5] == '_'))
-            return true;
-    return false;
-}
-
-static int add_same_object(Rebinds *out, const StateEntry *old, const char *name)
-{
-    char *symbol = symbol_of(old->text);
-    Rebind *grown = symbol ? realloc(out->items, (out->count + 1) * sizeof *grown) : NULL;
-    if (!grown) {
-        free(symbol);
-        return symbol ? -1 : 0;
-    }
-    out->items = grown;
-    out->items[out->count++] = (Rebind){.name = strdup(name), .same_object = symbol};
-    return 0;
-}
-
-/* A variable declared again: the same object when its type is the same. */
-static int plan_variable(const CellState *state, const CellItem *item, const KeySet *declared,
-                         Rebinds *out)
-{
-    StateEntry *old = cell_state_find((CellState *)state, ENTRY_VARIABLE, item->name);
-    char *type = old && old->type ? cell_item_type(item) : NULL;
-    /* An unsized array's size comes from its initializer: it may differ. */
-    bool same = type && same_type(type, old->type) && !mentions_const(type) &&
-                !strstr(item->declarator, "[]") && !cell_state_uses_replaced_type(state, declared, old);
+    char *type = cell_item_type(item), *symbol = symbol_of(old->text);
+    bool type_kept = type && cell_same_code(type, old->type);
+    bool same = type_kept && !cell_text_mentions(type, "const") && !strstr(item->declarator, "[]") &&
+                !cell_state_uses_replaced_type(state, declared, old);
     free(type);
-    if (same)
-        return add_same_object(out, old, item->name);
-    if (!old || !old->type)
+    if (!symbol)
         return 0;
-    char *type_now = cell_item_type(item);
-    bool type_kept = type_now && same_type(type_now, old->type);
-    free(type_now);
-    char *symbol = symbol_of(old->text);
-    Rebind *grown = symbol ? realloc(out->items, (out->count + 1) * sizeof *grown) : NULL;
-    if (!grown) {
-        free(symbol);
-        return symbol ? -1 : 0;
-    }
-    out->items = grown;
-    out->items[out->count++] = (Rebind){.name = strdup(item->name), .old_type = strdup(old->type),
-                                        .from = symbol, .new_object = true, .type_kept = type_kept};
-    return 0;
+    if (same)
+        return append(out, (Rebind){.name = strdup(item->name), .same_object = symbol});
+    return append(out, (Rebind){.name = strdup(item->name), .old_type = strdup(old->type), .from = symbol,
+                                .new_object = true, .type_kept = type_kept});
 }
 
 int late_binding_plan(const CellState *state, const CellPlan *plan, const KeySet *declared,
@@ -105,20 +69,19 @@ int late_binding_plan(const CellState *state, const CellPlan *plan, const KeySet
     *out = (Rebinds){0};
     for (size_t i = 0; i < plan->count; i++) {
         const CellItem *item = &plan->items[i];
-        if (!item->name || late_binding_find(out, item->name))
+        bool variable = item->kind == ITEM_VARIABLE;
+        if ((!variable && item->kind != ITEM_FUNCTION) || late_binding_find(out, item->name))
             continue;
-        if (item->kind == ITEM_VARIABLE) {
-            if (plan_variable(state, item, declared, out) < 0)
-                return -1;
+        StateEntry *old = cell_state_find((CellState *)state, variable ? ENTRY_VARIABLE : ENTRY_FUNCTION,
+                                          item->name);
+        if (!old || !old->type)
             continue;
-        }
-        if (item->kind != ITEM_FUNCTION)
-            continue;
-        StateEntry *old = cell_state_find((CellState *)state, ENTRY_FUNCTION, item->name);
-        /* Its type named a struct or typedef this cell replaces: not the same type. */
-        if (!old || cell_state_uses_replaced_type(state, declared, old))
-            continue;
-        if (add_rebind(out, old, item->name) < 0)
+        /* A function whose type named a struct or typedef this cell
+         * replaces does not have the same type any more. */
+        int rc = variable ? plan_variable(state, old, item, declared, out)
+                 : cell_state_uses_replaced_type(state, declared, old) ? 0
+                                                                       : plan_function(old, item->name, out);
+        if (rc < 0)
             return -1;
     }
     return 0;
