@@ -39,9 +39,12 @@ struct CellCompiler {
 };
 
 /* Flags that must be the same for the PCH and every cell using it. */
-/* DWARF 4: addr2line 2.40 misreads the file names of #line in DWARF 5. */
+/* DWARF 4: addr2line 2.40 misreads the file names of #line in DWARF 5.
+ * _FORTIFY_SOURCE turns a libc call that overflows a known buffer into an
+ * abort, which the worker reports as a fault with the cell's line. */
 static const char *const code_flags[] = {
-    "-std=gnu17", "-O2", "-gdwarf-4", "-fPIC", "-pipe", "-fdiagnostics-color=never", NULL
+    "-std=gnu17", "-O2", "-gdwarf-4", "-fPIC", "-pipe", "-fdiagnostics-color=never",
+    "-D_FORTIFY_SOURCE=2", NULL
 };
 /* exit() and friends in a cell unwind the cell instead (worker_exit.c). */
 static const char *const link_flags[] = {
@@ -191,6 +194,10 @@ static size_t push_compile_flags(CellCompiler *compiler, char **argv, size_t n, 
 {
     argv[n++] = compiler->cc;
     n = push_all(argv, n, code_flags);
+    /* The compiler as a teacher: a missing return or a wrong printf format
+     * is shown with the cell's line; the user's %cflags -w comes later and
+     * silences it. */
+    argv[n++] = "-Wall";
     argv[n++] = "-Werror=implicit-function-declaration";
     argv[n++] = "-Werror=implicit-int";
     /* gcc runs in the work directory; the notebook's own headers are in

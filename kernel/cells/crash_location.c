@@ -2,6 +2,7 @@
 #include "crash_location.h"
 #include "run_program.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,18 +20,40 @@ static const char *user_name(const char *symbol)
     return symbol;
 }
 
+/* With -i, addr2line prints a function and a place for each level of
+ * inlining, innermost first; a fault inside an inlined libc wrapper
+ * (_FORTIFY_SOURCE's strcpy) belongs to the cell line that called it. */
+static void pick_level(char *output, char **function, char **where)
+{
+    *function = *where = NULL;
+    char *save = NULL;
+    for (char *name = strtok_r(output, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
+        char *place = strtok_r(NULL, "\n", &save);
+        if (!place)
+            break;
+        const char *slash = strrchr(place, '/');
+        bool in_cell = strncmp(slash ? slash + 1 : place, "In[", 3) == 0;
+        if (!*where || in_cell) {
+            *function = name;
+            *where = place;
+        }
+        if (in_cell)
+            break;
+    }
+}
+
 char *crash_location(const char *library, long offset)
 {
     char address[32];
     snprintf(address, sizeof address, "0x%lx", offset);
-    char *argv[] = {"addr2line", "-f", "-e", (char *)library, address, NULL};
+    char *argv[] = {"addr2line", "-f", "-i", "-e", (char *)library, address, NULL};
     char *output = NULL;
     if (run_program(argv, NULL, &output) != 0 || !output) {
         free(output);
         return NULL;
     }
-    char *function = strtok(output, "\n");
-    char *where = function ? strtok(NULL, "\n") : NULL;
+    char *function, *where;
+    pick_level(output, &function, &where);
     char *text = NULL;
     char *colon = where ? strrchr(where, ':') : NULL;
     if (colon && colon[1] != '?' && strncmp(where, "??", 2) != 0) {

@@ -164,6 +164,9 @@ int worker_main(int argc, char **argv)
     /* Line-buffered so that a cell's printf reaches the notebook while the
      * cell still runs; the interpreter batches it. */
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* glibc writes "*** buffer overflow detected ***" to the terminal
+     * unless told otherwise; the cell's output is where it belongs. */
+    setenv("LIBC_FATAL_STDERR_", "1", 0);
     worker_signals_install();
     pthread_t flusher;
     if (pthread_create(&flusher, NULL, flush_periodically, NULL) == 0)

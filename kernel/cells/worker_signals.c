@@ -310,6 +310,19 @@ static char *fault_description(void)
     return rc < 0 ? NULL : text;
 }
 
+/* _FORTIFY_SOURCE's checks end in abort() through __chk_fail; the frames
+ * say so (read outside the handler: dladdr is not async-signal-safe). */
+static bool fortify_failed(void)
+{
+    for (int i = 0; fault.signo == SIGABRT && i < fault.frame_count; i++) {
+        Dl_info info;
+        if (dladdr(fault.frames[i], &info) && info.dli_sname &&
+            (strcmp(info.dli_sname, "__chk_fail") == 0 || strcmp(info.dli_sname, "__fortify_fail") == 0))
+            return true;
+    }
+    return false;
+}
+
 /* The first frame inside a cell library: where the cell was when it failed. */
 static void add_location(json_t *done)
 {
@@ -347,11 +360,16 @@ void worker_describe_end(CellEnd end, json_t *done)
         break;
     case CELL_FAULT: {
         const char *abbrev = sigabbrev_np(fault.signo);
+        bool overflow = fortify_failed();
         if (fault.stack_overflow)
             snprintf(name, sizeof name, "StackOverflow");
+        else if (overflow)
+            snprintf(name, sizeof name, "BufferOverflow");
         else
             snprintf(name, sizeof name, "SIG%s", abbrev ? abbrev : "UNKNOWN");
-        value = fault_description();
+        value = overflow ? strdup("buffer overflow: a library call (strcpy, memcpy, sprintf...) "
+                                  "would have written past the end of its destination")
+                         : fault_description();
         add_location(done);
         break;
     }

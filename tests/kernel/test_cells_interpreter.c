@@ -408,6 +408,31 @@ static void test_introspection(void)
     json_decref(reply);
 }
 
+/* gcc -Wall by default; %cflags -w silences it; _FORTIFY_SOURCE catches
+ * an overflowing strcpy at run time. */
+static void test_compiler_teaches(void)
+{
+    is_str(run("int sign_of(int v)\n{\n    if (v > 0)\n        return 1;\n}\nint shown = 3;\nshown"), "3",
+           "a cell with a warning still runs");
+    ok(strstr(rec.err, "warning: control reaches end of non-void function") != NULL,
+       "a missing return is shown: %.200s", rec.err);
+    ok(strstr(rec.err, ":5:1:") != NULL, "at the cell's own line 5");
+    run("printf(\"%d\\n\", 2.5);");
+    ok(strstr(rec.err, "-Wformat") && strstr(rec.err, ":1:"), "a wrong printf format is shown: %.200s", rec.err);
+    ok(!strstr(rec.err, "cnb_cell_") && !strstr(rec.err, "cnb_pch"), "with no generated names");
+    is_str(run("int quiet_total = 0;\nfor (int i = 0; i < 3; i++) quiet_total += i;\nquiet_total"), "3",
+           "clean code gets no warning");
+    is_str(rec.err, "", "and nothing on stderr");
+    is_str(run("char small[4];\nconst char *word = getenv(\"CNB_NO_SUCH_VARIABLE\") ? \"x\" : \"far too long\";\n"
+               "strcpy(small, word);\nprintf(\"not reached\\n\");"), "BufferOverflow",
+           "an overflowing strcpy is caught at run time");
+    ok(traceback_has("In[") && traceback_has("line 3"), "at the cell's line 3");
+    ok(strstr(rec.out, "not reached") == NULL, "the cell stopped there");
+    is_str(run("shown"), "3", "earlier variables survive it");
+    run("%cflags -w\nint sign_again(int v) { if (v > 0) return 1; }\nprintf(\"%d\\n\", 2.5);");
+    is_str(rec.err, "", "%%cflags -w silences the warnings");
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--worker") == 0)
@@ -432,6 +457,7 @@ int main(int argc, char **argv)
     test_magics();
     test_display();
     test_introspection();
+    test_compiler_teaches();
     test_local_header_and_reset();
     execute_outcome_clear(&outcome);
     json_decref(rec.last_display);
