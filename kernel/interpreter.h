@@ -56,6 +56,13 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
                         ExecuteOutcome *outcome);
 void execute_outcome_clear(ExecuteOutcome *outcome);
 
+/* Evaluates one C expression in the state the cells left (the protocol's
+ * user_expressions): its value is outcome->result_data.  Anything that is
+ * not a single expression is an error outcome ("SyntaxError"), as is a
+ * fault while evaluating it; the state stays as it was. */
+int interpreter_evaluate(Interpreter *interp, const char *expression, const ExecuteSink *sink,
+                         ExecuteOutcome *outcome);
+
 /* Asks the running cell to stop (both interrupt modes end up here). */
 void interpreter_interrupt(Interpreter *interp);
 

@@ -554,7 +554,9 @@ static int run_compiled(Interpreter *interp, Compiled *compiled, const Rebinds *
     return 1;
 }
 
-int interpreter_execute(Interpreter *interp, const char *code, int execution_count, bool silent,
+/* origin names the cell in diagnostics and tracebacks ("In[3]"); gcc
+ * quotes the cell's lines from a file of that name in the work directory. */
+static int execute_cell(Interpreter *interp, const char *code, const char *origin, bool silent,
                         bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome)
 {
     *outcome = (ExecuteOutcome){.status = EXECUTE_OK};
@@ -598,8 +600,6 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
         return 0;
     }
     wait_prepared(interp);
-    char origin[32];
-    snprintf(origin, sizeof origin, "In[%d]", execution_count);
     write_file(interp->work_dir, origin, magics.code);  /* gcc quotes the lines from it */
 
     KeySet declared = {0};
@@ -655,4 +655,42 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
     cell_plan_free(&plan);
     magics_free(&magics);
     return rc == 0 ? 0 : -1;
+}
+
+int interpreter_execute(Interpreter *interp, const char *code, int execution_count, bool silent,
+                        bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome)
+{
+    char origin[32];
+    snprintf(origin, sizeof origin, "In[%d]", execution_count);
+    return execute_cell(interp, code, origin, silent, allow_stdin, sink, outcome);
+}
+
+/* Only an expression: a user expression must not declare or run
+ * statements behind the user's back, as IPython's eval() refuses them. */
+static bool is_one_expression(Interpreter *interp, const char *code)
+{
+    const char *start = code + strspn(code, " \t\r\n");
+    if (*start == '%' || *start == '#' || *start == '\0')
+        return false;
+    CellPlan plan;
+    if (interpreter_split(interp, code, &plan) != 0)
+        return false;
+    bool one = plan.count == 1 && plan.items[0].kind == ITEM_EXPRESSION;
+    cell_plan_free(&plan);
+    return one;
+}
+
+int interpreter_evaluate(Interpreter *interp, const char *expression, const ExecuteSink *sink,
+                         ExecuteOutcome *outcome)
+{
+    *outcome = (ExecuteOutcome){.status = EXECUTE_OK};
+    if (!interp || !expression)
+        return -1;
+    if (!is_one_expression(interp, expression)) {
+        outcome_set_error(outcome, "SyntaxError",
+                          "a user expression is one C expression, without ';' "
+                          "(no declarations, statements or magics)", NULL);
+        return 0;
+    }
+    return execute_cell(interp, expression, "<expression>", false, false, sink, outcome);
 }

@@ -14,6 +14,7 @@
 #include "history.h"
 #include "log.h"
 #include "stdin_channel.h"
+#include "user_expressions.h"
 
 typedef struct QueuedRequest {
     Message request;
@@ -198,6 +199,10 @@ static void run_request(Channel *channel, const Message *request, int *execution
     json_t *reply = NULL;
     bool abort_queue = finish(channel, request, count, silent, rc, &outcome, &reply);
     execute_outcome_clear(&outcome);
+    if (!abort_queue && interp && json_object_get(reply, "user_expressions"))
+        json_object_set_new(reply, "user_expressions",
+                            user_expressions_evaluate(interp, json_object_get(request->content, "user_expressions"),
+                                                      &sink));
     QueuedRequest *aborted = abort_queue ? take_queued(kernel) : NULL;
     channel_reply(channel, request, "execute_reply", reply);
     channel_status(channel, request, "idle");

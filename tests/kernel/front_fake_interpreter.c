@@ -93,6 +93,15 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
     return 0;
 }
 
+/* A user expression is one line command of the same kind. */
+int interpreter_evaluate(Interpreter *interp, const char *expression, const ExecuteSink *sink,
+                         ExecuteOutcome *outcome)
+{
+    memset(outcome, 0, sizeof *outcome);
+    run_line(interp, expression, sink, outcome);   /* a failure is in the outcome */
+    return 0;
+}
+
 void execute_outcome_clear(ExecuteOutcome *outcome)
 {
     json_decref(outcome->result_data);

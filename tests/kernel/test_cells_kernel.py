@@ -111,3 +111,29 @@ def test_completion_and_inspection_know_earlier_cells(kernel):
     assert reply["found"]
     assert "void step(struct Spot * s)" in reply["data"]["text/plain"]
     assert "Moves a spot one row down." in reply["data"]["text/plain"]
+
+
+def test_user_expressions_are_evaluated_after_the_cell(kernel):
+    """The messaging spec's user_expressions: each evaluated after the cell
+    in the state it left, each with its own status; a bad one is an error
+    entry and the cell still succeeded."""
+    _, kc = kernel
+    content, outputs = run(kc, "int apples = 6;", user_expressions={
+        "double": "apples * 2",
+        "words": "\"pear\"",
+        "bad": "apples +",
+        "statement": "apples = 100;",
+        "fault": "*(volatile int *)0",
+    })
+    assert content["status"] == "ok"
+    results = content["user_expressions"]
+    assert results["double"] == {"status": "ok", "data": {"text/plain": "12"}, "metadata": {}}
+    assert results["words"]["status"] == "ok" and "pear" in results["words"]["data"]["text/plain"]
+    assert results["bad"]["status"] == "error" and results["bad"]["ename"] == "CompileError"
+    assert results["statement"]["status"] == "error" and results["statement"]["ename"] == "SyntaxError"
+    assert results["fault"]["status"] == "error" and results["fault"]["ename"] == "SIGSEGV"
+    assert not [m for m in outputs if m["msg_type"] in ("error", "execute_result")], outputs
+    assert text_result(run(kc, "apples")[1]) == "6", "no expression changed the state"
+    content, _ = run(kc, "int broken_cell = ;", user_expressions={"double": "apples * 2"})
+    assert content["status"] == "error"
+    assert content.get("user_expressions", {}) == {}, "none are evaluated after a failed cell"
