@@ -42,6 +42,7 @@ typedef struct ExecuteOutcome {
     json_t *result_metadata;   /* execute_result metadata, or NULL */
     char *ename, *evalue;      /* on EXECUTE_ERROR: e.g. "CompileError", "SIGSEGV", "KeyboardInterrupt" */
     json_t *traceback;         /* on EXECUTE_ERROR: array of strings */
+    json_t *payload;           /* execute_reply payloads (the pager's help), or NULL */
 } ExecuteOutcome;
 
 /* Starts the worker.  work_dir: a private directory for this kernel's

@@ -16,6 +16,7 @@
 #include "cell_state.h"
 #include "crash_location.h"
 #include "diagnostics.h"
+#include "help_request.h"
 #include "frame.h"
 #include "magics.h"
 #include "outcome.h"
@@ -192,6 +193,7 @@ void execute_outcome_clear(ExecuteOutcome *outcome)
     json_decref(outcome->result_data);
     json_decref(outcome->result_metadata);
     json_decref(outcome->traceback);
+    json_decref(outcome->payload);
     free(outcome->ename);
     free(outcome->evalue);
     *outcome = (ExecuteOutcome){0};
@@ -657,12 +659,52 @@ static int execute_cell(Interpreter *interp, const char *code, const char *origi
     return rc == 0 ? 0 : -1;
 }
 
+/* `name?` lines: the declaration and doc comment as a pager payload, as
+ * IPython's obj? does. */
+static void answer_help(Interpreter *interp, const StringList *names, const ExecuteSink *sink,
+                        ExecuteOutcome *outcome)
+{
+    for (size_t i = 0; i < names->count; i++) {
+        const char *name = names->items[i];
+        json_t *found = interpreter_inspect(interp, name, (int)strlen(name), 1);
+        if (json_is_true(json_object_get(found, "found"))) {
+            if (!outcome->payload)
+                outcome->payload = json_array();
+            json_array_append_new(outcome->payload,
+                                  json_pack("{s:s, s:O, s:i}", "source", "page", "data",
+                                            json_object_get(found, "data"), "start", 0));
+        } else {
+            char *text = NULL;
+            if (asprintf(&text, "%s?: nothing named %s is declared in cnb.h or an earlier cell\n",
+                         name, name) >= 0)
+                sink_text(sink, "stderr", text);
+            free(text);
+        }
+        json_decref(found);
+    }
+}
+
 int interpreter_execute(Interpreter *interp, const char *code, int execution_count, bool silent,
                         bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome)
 {
+    *outcome = (ExecuteOutcome){.status = EXECUTE_OK};
+    if (!interp || !code)
+        return -1;
     char origin[32];
     snprintf(origin, sizeof origin, "In[%d]", execution_count);
-    return execute_cell(interp, code, origin, silent, allow_stdin, sink, outcome);
+    StringList help = {0};
+    char *rest = strdup(code);
+    if (!rest || help_requests_take(rest, &help) != 0) {
+        free(rest);
+        string_list_free(&help);
+        return -1;
+    }
+    int rc = execute_cell(interp, rest, origin, silent, allow_stdin, sink, outcome);
+    if (rc == 0 && outcome->status == EXECUTE_OK)
+        answer_help(interp, &help, sink, outcome);
+    free(rest);
+    string_list_free(&help);
+    return rc;
 }
 
 /* Only an expression: a user expression must not declare or run

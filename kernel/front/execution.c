@@ -167,8 +167,9 @@ static bool finish(Channel *channel, const Message *request, int count, bool sil
                                   outcome->result_data, "metadata", metadata));
         store_output(channel->kernel->history, count, outcome);
     }
-    *reply = json_pack("{s:s, s:i, s:[], s:{}}", "status", "ok", "execution_count", count, "payload",
-                       "user_expressions");
+    json_t *payload = outcome->payload ? json_incref(outcome->payload) : json_array();
+    *reply = json_pack("{s:s, s:i, s:o, s:{}}", "status", "ok", "execution_count", count, "payload",
+                       payload, "user_expressions");
     return false;
 }
 

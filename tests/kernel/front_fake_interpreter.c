@@ -107,6 +107,7 @@ void execute_outcome_clear(ExecuteOutcome *outcome)
     json_decref(outcome->result_data);
     json_decref(outcome->result_metadata);
     json_decref(outcome->traceback);
+    json_decref(outcome->payload);
     free(outcome->ename);
     free(outcome->evalue);
     memset(outcome, 0, sizeof *outcome);

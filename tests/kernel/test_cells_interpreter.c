@@ -215,7 +215,7 @@ static void test_late_binding(void)
     is_str(run("double base(void) { return 1.5; }"), "(no result)", "base defined with another type");
     ok(strstr(rec.err, "base is a new function of another type") && strstr(rec.err, "twice (In[") &&
        strstr(rec.err, "twice_ptr (In[") && strstr(rec.err, "still call the old base (int (void))"),
-       "the cell names the functions that keep calling the old one: %.200s", rec.err);
+       "the cell names the functions that keep calling the old one: %.120s", rec.err);
     is_str(run("twice()"), "16", "earlier code keeps calling the old base (no wrong-ABI call)");
     is_str(run("base()"), "1.5", "later cells call the new one");
     is_str(run("double base(void) { return 2.5; }\nbase()"), "2.5", "the new type defined again");
@@ -250,7 +250,7 @@ static void test_globals_declared_again(void)
     is_str(run("double tally = 2.5;"), "(no result)", "declared again with another type");
     ok(strstr(rec.err, "tally is a new variable of another type") && strstr(rec.err, "add_one (In[") &&
        strstr(rec.err, "read_tally (In[") && strstr(rec.err, "the old tally (int)"),
-       "the note names the functions that still use the old one: %.200s", rec.err);
+       "the note names the functions that still use the old one: %.120s", rec.err);
     is_str(run("read_tally()"), "0", "they read the old int, not the double's bytes");
     is_str(run("tally * 2"), "5.0", "later cells use the new one");
     is_str(run("const int limit = 5;"), "(no result)", "a const");
@@ -433,6 +433,34 @@ static void test_compiler_teaches(void)
     is_str(rec.err, "", "%%cflags -w silences the warnings");
 }
 
+static const char *page_text(void)
+{
+    json_t *page = json_array_get(outcome.payload, 0);
+    if (!json_equal(json_object_get(page, "source"), json_string("page")))
+        return "";
+    const char *text = json_string_value(json_object_get(json_object_get(page, "data"), "text/plain"));
+    return text ? text : "";
+}
+
+/* `name?` lines as IPython's obj?: a pager payload, the rest of the cell runs. */
+static void test_help_lines(void)
+{
+    run("manual_seed?");
+    ok(outcome.status == EXECUTE_OK && json_array_size(outcome.payload) == 1, "name? gives one payload");
+    ok(strstr(page_text(), "manual_seed(") != NULL, "with the declaration: %.160s", page_text());
+    run("/** Doubles its argument. */\nint doubled(int v) { return 2 * v; }\n??doubled\nint after_help = doubled(4);");
+    ok(strstr(page_text(), "int doubled(int v)") && strstr(page_text(), "Doubles its argument"),
+       "??name finds a function the same cell defines, with its doc comment: %.160s", page_text());
+    is_str(run("after_help"), "8", "the rest of that cell ran");
+    ok(outcome.payload == NULL, "a cell without help has no payload");
+    run("no_such_thing_anywhere?");
+    ok(outcome.payload == NULL && strstr(rec.err, "nothing named no_such_thing_anywhere"),
+       "an unknown name says so: %.120s", rec.err);
+    is_str(run("int pick = 1;\nint chosen = pick\n?\n3 : 4;\nchosen"), "3",
+           "a ternary split over lines is not a help request");
+    is_str(run("int flag_two = 0,\nflag_two?\n"), "CompileError", "nor a name after an open declaration");
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--worker") == 0)
@@ -458,6 +486,7 @@ int main(int argc, char **argv)
     test_display();
     test_introspection();
     test_compiler_teaches();
+    test_help_lines();
     test_local_header_and_reset();
     execute_outcome_clear(&outcome);
     json_decref(rec.last_display);

@@ -52,6 +52,7 @@ class CnbKernelTests(jupyter_kernel_test.KernelTests):
     supported_history_operations = ("tail", "range", "search")
 
     code_inspect_sample = "manual_seed"
+    code_page_something = "manual_seed?"
 
     code_clear_output = "clear_output(false);"
 
