@@ -206,7 +206,19 @@ static size_t push_compile_flags(CellCompiler *compiler, char **argv, size_t n, 
     argv[n++] = compiler->quote_dir;
     argv[n++] = "-I.";
     argv[n++] = compiler->include_flag;
-    return push_all(argv, n, (const char *const *)cflags);
+    /* gcc's -w would also let an undeclared function through (implicit
+     * int, garbage results): the user's -w turns off what -Wall and
+     * -Wextra turned on, and calling an undeclared function stays an error. */
+    for (; cflags && *cflags && n + 2 < MAX_ARGS - 16; cflags++) {
+        if (strcmp(*cflags, "-w") == 0) {
+            argv[n++] = "-Wno-all";
+            argv[n++] = "-Wno-extra";
+        } else {
+            argv[n++] = *cflags;
+        }
+    }
+    argv[n] = NULL;
+    return n;
 }
 
 /* The gcc driver spends most of a trivial link on its defaults; ld with
@@ -288,4 +300,17 @@ int cell_compiler_build(CellCompiler *compiler, const char *source, const char *
         asprintf(diagnostics, "cannot run the C compiler %s\n", compiler->cc) < 0)
         *diagnostics = NULL;
     return rc == 0 ? 0 : -1;
+}
+
+int cell_compiler_preprocess(CellCompiler *compiler, const char *source, char *const *cflags,
+                             char **output)
+{
+    char *argv[MAX_ARGS];
+    size_t n = push_compile_flags(compiler, argv, 0, cflags);
+    argv[n++] = "-w";
+    argv[n++] = "-E";
+    argv[n++] = "-P";
+    argv[n++] = (char *)source;
+    argv[n] = NULL;
+    return run_program(argv, compiler->work_dir, output) == 0 ? 0 : -1;
 }

@@ -21,6 +21,12 @@ const char *cell_compiler_header(const CellCompiler *compiler);
 int cell_compiler_build(CellCompiler *compiler, const char *source, const char *library,
                         char *const *cflags, char *const *ldflags, char **diagnostics);
 
+/* Runs only the preprocessor over work_dir/source with the cells' flags
+ * (-E -P, warnings off); *output gets what it printed (malloc'd).
+ * Returns 0 on success. */
+int cell_compiler_preprocess(CellCompiler *compiler, const char *source, char *const *cflags,
+                             char **output);
+
 /* Where cells find cnb.h and libraries (CNB_INCLUDE_DIR, CNB_LIB_DIR). */
 const char *cell_compiler_include_dir(const CellCompiler *compiler);
 

@@ -15,6 +15,7 @@
 #include "cell_splitter.h"
 #include "cell_state.h"
 #include "crash_location.h"
+#include "conditionals.h"
 #include "diagnostics.h"
 #include "help_request.h"
 #include "frame.h"
@@ -556,6 +557,30 @@ static int run_compiled(Interpreter *interp, Compiled *compiled, const Rebinds *
     return 1;
 }
 
+/* #if / #ifdef in the cell: the preprocessor decides which lines are
+ * compiled (see conditionals.h).  When it fails (an #error that is taken,
+ * a missing header), the cell stays as it is and the compiler says why. */
+static void resolve_conditionals(Interpreter *interp, const CellMagics *magics)
+{
+    StringList cflags = {0};
+    pthread_mutex_lock(&interp->lock);
+    string_list_extend(&cflags, &interp->cflags);
+    pthread_mutex_unlock(&interp->lock);
+    string_list_extend(&cflags, &magics->cflags);
+    char *probe = conditionals_probe(magics->code);
+    char *prelude = interpreter_prelude(interp);
+    char *text = NULL, *output = NULL;
+    if (probe && prelude && asprintf(&text, "#include <cnb.h>\n%s\n%s", prelude, probe) >= 0 &&
+        write_file(interp->work_dir, "conditionals.c", text) == 0 &&
+        cell_compiler_preprocess(interp->compiler, "conditionals.c", cflags.items, &output) == 0)
+        conditionals_apply(magics->code, output);
+    free(output);
+    free(text);
+    free(prelude);
+    free(probe);
+    string_list_free(&cflags);
+}
+
 /* origin names the cell in diagnostics and tracebacks ("In[3]"); gcc
  * quotes the cell's lines from a file of that name in the work directory. */
 static int execute_cell(Interpreter *interp, const char *code, const char *origin, bool silent,
@@ -589,6 +614,10 @@ static int execute_cell(Interpreter *interp, const char *code, const char *origi
         show_who(interp, sink);
     if (magics.show_flags)
         show_flags(interp, sink);
+    if (conditionals_present(magics.code)) {
+        wait_prepared(interp);
+        resolve_conditionals(interp, &magics);
+    }
     CellPlan plan;
     int rc = interpreter_split(interp, magics.code, &plan);
     if (rc != 0) {

@@ -431,6 +431,29 @@ static void test_compiler_teaches(void)
     is_str(run("shown"), "3", "earlier variables survive it");
     run("%cflags -w\nint sign_again(int v) { if (v > 0) return 1; }\nprintf(\"%d\\n\", 2.5);");
     is_str(rec.err, "", "%%cflags -w silences the warnings");
+    is_str(run("undeclared_helper_function(2)"), "CompileError", "an undeclared function stays an error under -w");
+}
+
+/* #if around top-level code: the preprocessor decides, with the macros of
+ * earlier cells and the flags. */
+static void test_conditionals(void)
+{
+    run("#if 0\nprintf(\"hidden\\n\");\nint never_defined(void) { return 1; }\n#endif\nprintf(\"shown\\n\");");
+    is_str(rec.out, "shown\n", "#if 0 leaves out statements and functions");
+    is_str(run("never_defined()"), "CompileError", "the function under #if 0 was never declared");
+    run("#define CNB_TEST_VERBOSE_MODE 1");
+    is_str(run("#ifdef CNB_TEST_VERBOSE_MODE\nint chosen_mode = 1;\n#else\nint chosen_mode = 2;\n#endif\nchosen_mode"),
+           "1", "#ifdef sees a macro an earlier cell defined");
+    is_str(run("#ifndef CNB_TEST_VERBOSE_MODE\nint other_mode = 1;\n#elif CNB_TEST_VERBOSE_MODE > 0\n"
+               "int other_mode = 2;\n#else\nint other_mode = 3;\n#endif\nother_mode"), "2", "#elif");
+    is_str(run("%cflags -DCNB_TEST_LEVEL=3\n#if CNB_TEST_LEVEL > 2\nint level_seen = CNB_TEST_LEVEL;\n#endif\nlevel_seen"),
+           "3", "#if sees %%cflags -D");
+    is_str(run("int branchy(int v)\n{\n#if 1\n    return v + 1;\n#else\n    return v - 1;\n#endif\n}\nbranchy(1)"),
+           "2", "a conditional inside a function");
+    is_str(run("#if 1\nint cond_broken = ;\n#endif"), "CompileError", "an error under #if");
+    ok(traceback_has(":2:"), "keeps its line number");
+    is_str(run("#if 1\n#error taken on purpose\n#endif"), "CompileError", "an #error that is taken stops the cell");
+    ok(traceback_has("taken on purpose"), "with its message");
 }
 
 static const char *page_text(void)
@@ -487,6 +510,7 @@ int main(int argc, char **argv)
     test_introspection();
     test_compiler_teaches();
     test_help_lines();
+    test_conditionals();
     test_local_header_and_reset();
     execute_outcome_clear(&outcome);
     json_decref(rec.last_display);
