@@ -456,6 +456,20 @@ static void test_conditionals(void)
     ok(traceback_has("taken on purpose"), "with its message");
 }
 
+/* Declarations whose type is a user typedef, in the same cell or earlier. */
+static void test_function_pointers_with_typedefs(void)
+{
+    run("typedef int count_t;\ntypedef count_t (*step_fn)(count_t);");
+    is_str(run("count_t next_of(count_t v) { return v + 1; }\ncount_t (*stepper)(count_t) = next_of;\nstepper(4)"),
+           "5", "a function pointer spelled with a typedef of an earlier cell");
+    is_str(run("step_fn steps[2] = {next_of, next_of};\nsteps[1](5)"), "6", "an array of typedef'd function pointers");
+    is_str(run("typedef float real_t;\nreal_t (*scale_fn)(real_t) = NULL;\nscale_fn == NULL"), "1",
+           "a typedef and a function pointer using it in one cell");
+    is_str(run("count_t (*pick_step(int which))(count_t) { (void)which; return next_of; }\npick_step(0)(7)"), "8",
+           "a function returning a function pointer");
+    is_str(run("stepper(10)"), "11", "the pointer persists");
+}
+
 static const char *page_text(void)
 {
     json_t *page = json_array_get(outcome.payload, 0);
@@ -511,6 +525,7 @@ int main(int argc, char **argv)
     test_compiler_teaches();
     test_help_lines();
     test_conditionals();
+    test_function_pointers_with_typedefs();
     test_local_header_and_reset();
     execute_outcome_clear(&outcome);
     json_decref(rec.last_display);
