@@ -485,7 +485,10 @@ static void finish_done(Pump *pump, Compiled *compiled)
         free(line);
         free(where);
     }
-    if (ename && strcmp(ename, "LinkError") != 0 && strcmp(ename, "KeyboardInterrupt") != 0)
+    /* A runtime error is the cell's, like a Python exception: nothing
+     * was caught that needs reassuring words. */
+    bool runtime_error = json_is_true(json_object_get(done, "runtime_error"));
+    if (ename && !runtime_error && strcmp(ename, "LinkError") != 0 && strcmp(ename, "KeyboardInterrupt") != 0)
         json_array_append_new(traceback, json_string("The kernel caught this and keeps running; "
                                                      "variables from earlier cells are still there."));
     outcome_set_error(pump->outcome, ename ? ename : "Error", evalue, traceback);

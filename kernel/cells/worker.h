@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 /* How a cell's run ended. */
-typedef enum CellEnd { CELL_OK = 0, CELL_FAULT, CELL_EXIT, CELL_INTERRUPT } CellEnd;
+typedef enum CellEnd { CELL_OK = 0, CELL_FAULT, CELL_EXIT, CELL_INTERRUPT, CELL_RUNTIME_ERROR } CellEnd;
 
 /* worker_signals.c: faults (SIGSEGV, SIGFPE, SIGBUS, SIGILL, SIGABRT, stack
  * overflow) and interrupts (SIGINT asks, SIGUSR1 forces) during a cell. */
@@ -19,12 +19,20 @@ void worker_note_cell_code(void *address);
 /* Leaves the running cell from ordinary code (exit(), check_interrupt). */
 _Noreturn void worker_unwind(CellEnd why, int status);
 bool worker_cell_running(void);
+/* True on the thread (and in the process) that runs cells. */
+bool worker_on_cell_thread(void);
 bool worker_interrupt_pending(void);
 /* Adds ename, evalue and, for faults, the location to a "done" message. */
 void worker_describe_end(CellEnd end, json_t *done);
 /* Around protocol traffic: a forced interrupt waits until it is over. */
 void worker_protocol_enter(void);
 void worker_protocol_leave(void);
+
+/* worker_errors.c: a failing runtime call ends the cell (CnbHost's
+ * runtime_error); the error's kind, message and cell line for "done". */
+bool worker_runtime_error(const char *kind, const char *message, void **return_slot);
+void worker_errors_reset(void);
+void worker_errors_describe(json_t *done);
 
 /* worker.c: sends a frame to the interpreter after flushing stdout and
  * stderr, so that the output printed before it arrives first; 0 or -1. */

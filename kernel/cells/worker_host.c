@@ -40,6 +40,7 @@ static const CnbHost worker_host = {
     .clear_output = clear_output,
     .check_interrupt = check_interrupt,
     .in_notebook = true,
+    .runtime_error = worker_runtime_error,
 };
 
 void worker_host_install(void)

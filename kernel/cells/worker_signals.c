@@ -218,6 +218,7 @@ CellEnd worker_run_protected(void (*function)(void))
     stack_top = (uintptr_t)&marker;
     arm();
     memset(&fault, 0, sizeof fault);
+    worker_errors_reset();
     interrupt_pending = 0;
     forced_pending = 0;
     deferrals = 0;
@@ -248,6 +249,11 @@ _Noreturn void worker_unwind(CellEnd why, int status)
 bool worker_cell_running(void)
 {
     return cell_running;
+}
+
+bool worker_on_cell_thread(void)
+{
+    return gettid() == main_thread && getpid() == worker_pid;
 }
 
 bool worker_interrupt_pending(void)
@@ -354,6 +360,9 @@ void worker_describe_end(CellEnd end, json_t *done)
                              "keeps its state", fault.exit_status) < 0)
             value = NULL;
         break;
+    case CELL_RUNTIME_ERROR:
+        worker_errors_describe(done);
+        return;
     case CELL_INTERRUPT:
         snprintf(name, sizeof name, "KeyboardInterrupt");
         value = strdup("the cell was interrupted");

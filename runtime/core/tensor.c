@@ -265,7 +265,7 @@ int tensor_reshape(Tensor *t, const int *shape, int ndim)
     if (tensor_check_shape("tensor_reshape", shape, ndim, &numel) < 0)
         return -1;
     if (numel != t->numel)
-        return cnb_error("tensor_reshape", "cannot reshape %zu elements into %zu", t->numel, numel);
+        return cnb_error_of(CNB_SHAPE_ERROR, "tensor_reshape", "cannot reshape %zu elements into %zu", t->numel, numel);
     set_shape(t, shape, ndim, numel);
     return 0;
 }
@@ -289,7 +289,7 @@ float tensor_item(const Tensor *t)
         return NAN;
     }
     if (t->numel != 1) {
-        cnb_error("tensor_item", "tensor has %zu elements; item() needs exactly one", t->numel);
+        cnb_error_of(CNB_SHAPE_ERROR, "tensor_item", "tensor has %zu elements; item() needs exactly one", t->numel);
         return NAN;
     }
     return tensor_cdata(t)[0];

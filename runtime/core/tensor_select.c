@@ -43,12 +43,12 @@ static int check_shapes(const Tensor *out, const Tensor *src, int n)
     if (src->ndim < 1)
         return cnb_error("tensor_index_select", "src has no first dimension to select from");
     if (out->ndim != src->ndim || out->shape[0] != n)
-        return cnb_error("tensor_index_select", "out must have %d dimensions and %d rows "
+        return cnb_error_of(CNB_SHAPE_ERROR, "tensor_index_select", "out must have %d dimensions and %d rows "
                          "(it has %d dimensions, %d rows)", src->ndim, n, out->ndim,
                          out->ndim ? out->shape[0] : 0);
     for (int d = 1; d < src->ndim; d++)
         if (out->shape[d] != src->shape[d])
-            return cnb_error("tensor_index_select", "out's dimension %d is %d, src's is %d", d,
+            return cnb_error_of(CNB_SHAPE_ERROR, "tensor_index_select", "out's dimension %d is %d, src's is %d", d,
                              out->shape[d], src->shape[d]);
     return 0;
 }

@@ -35,6 +35,7 @@
 #include "cnb/random.h"
 #include "data/transform_impl.h"
 #include "core/parallel.h"
+#include "core/tensor_impl.h"
 
 /* One batch in the making: two slots for full batches (the one the caller
  * holds and the one being prepared), a third for a last, smaller batch. */
@@ -366,7 +367,7 @@ DataLoader *dataloader_new(Dataset *dataset, DataLoaderOptions options)
         return NULL;
     }
     if (dataset->ndim + 1 > CNB_MAX_DIMS) {
-        cnb_error("dataloader", "items of %d dimensions do not fit a batch tensor", dataset->ndim);
+        cnb_error_of(CNB_SHAPE_ERROR, "dataloader", "items of %d dimensions do not fit a batch tensor", dataset->ndim);
         return NULL;
     }
     DataLoader *l = calloc(1, sizeof *l);

@@ -75,10 +75,10 @@ static int check_shapes(const Tensor *output, const Tensor *target)
     if (!output || !target)
         return cnb_error("loss_forward", "%s is NULL", output ? "target" : "output");
     if (output->ndim != 2 || output->shape[1] < 1)
-        return cnb_error("loss_forward", "output must be [batch, classes]; got %d dimensions",
+        return cnb_error_of(CNB_SHAPE_ERROR, "loss_forward", "output must be [batch, classes]; got %d dimensions",
                          output->ndim);
     if (target->numel != (size_t)output->shape[0])
-        return cnb_error("loss_forward", "%zu targets for a batch of %d", target->numel,
+        return cnb_error_of(CNB_SHAPE_ERROR, "loss_forward", "%zu targets for a batch of %d", target->numel,
                          output->shape[0]);
     if (output->device != target->device)
         return cnb_error("loss_forward", "output on the %s, target on the %s",

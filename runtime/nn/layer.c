@@ -89,7 +89,7 @@ static void shape_text(const Tensor *t, char *text, size_t size)
 static int flatten_shape(int index, const Tensor *in, int *shape, int *ndim)
 {
     if (in->ndim < 1)
-        return cnb_error("model_forward", "layer %d (Flatten) needs a batch dimension; "
+        return cnb_error_of(CNB_SHAPE_ERROR, "model_forward", "layer %d (Flatten) needs a batch dimension; "
                          "got a 0-dimensional tensor", index);
     shape[0] = in->shape[0];
     shape[1] = 1;
@@ -104,7 +104,7 @@ static int linear_shape(const Layer *layer, int index, const Tensor *in, int *sh
     if (in->ndim < 1 || in->shape[in->ndim - 1] != layer->in_features) {
         char text[64];
         shape_text(in, text, sizeof text);
-        return cnb_error("model_forward", "layer %d (Linear(in_features=%d, out_features=%d)) "
+        return cnb_error_of(CNB_SHAPE_ERROR, "model_forward", "layer %d (Linear(in_features=%d, out_features=%d)) "
                          "got input of shape %s; its last dimension must be %d%s",
                          index, layer->in_features, layer->out_features, text,
                          layer->in_features, in->ndim > 2 ? " (forgot flatten()?)" : "");

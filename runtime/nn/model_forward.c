@@ -195,7 +195,7 @@ int model_backward(Model *model, const Tensor *grad_output, unsigned long genera
                          "computed; compute the loss of the newest output");
     Tensor *out = model->outputs[model->count - 1];
     if (!tensor_same_shape(out, grad_output))
-        return cnb_error("loss_backward", "gradient shape does not match the model output");
+        return cnb_error_of(CNB_SHAPE_ERROR, "loss_backward", "gradient shape does not match the model output");
     if (model->first_trainable < 0)
         return 0;                 /* nothing to learn */
     /* our own copy: layers rewrite gradients in place */

@@ -10,7 +10,7 @@ static int check_output(const char *function, const Tensor *output)
     if (!output)
         return cnb_error(function, "output is NULL");
     if (output->ndim != 2 || output->shape[1] < 1)
-        return cnb_error(function, "output must be [batch, classes]; got %d dimensions",
+        return cnb_error_of(CNB_SHAPE_ERROR, function, "output must be [batch, classes]; got %d dimensions",
                          output->ndim);
     return 0;
 }

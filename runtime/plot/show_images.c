@@ -21,7 +21,7 @@ static int batch_shape(const Tensor *images, int *count, int *channels, int *hei
     } else if (ndim == 3) {
         *count = tensor_dim(images, 0);
     } else if (ndim != 2) {
-        return cnb_error("show_images", "expected images [B, 1, H, W], [B, H, W] or [H, W], got %d dimensions", ndim);
+        return cnb_error_of(CNB_SHAPE_ERROR, "show_images", "expected images [B, 1, H, W], [B, H, W] or [H, W], got %d dimensions", ndim);
     }
     *height = tensor_dim(images, -2);
     *width = tensor_dim(images, -1);

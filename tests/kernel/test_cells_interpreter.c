@@ -470,6 +470,34 @@ static void test_function_pointers_with_typedefs(void)
     is_str(run("stepper(10)"), "11", "the pointer persists");
 }
 
+/* A failing runtime call ends the cell at that call, as an exception. */
+static void test_runtime_errors(void)
+{
+    run("int reached = 0;");
+    is_str(run("Dataset *missing = mnist(\"/nonexistent-cnb-data\", .train = true);\nreached = 1;"),
+           "DatasetError", "a missing dataset ends the cell");
+    ok(outcome.evalue && strstr(outcome.evalue, "mnist") && strstr(outcome.evalue, "not found"),
+       "evalue is the runtime's message: %.160s", outcome.evalue ? outcome.evalue : "");
+    ok(traceback_has("In[") && traceback_has("line 1"), "the traceback has the cell line of the call");
+    ok(!traceback_has("caught this"), "and no words about catching a crash");
+    ok(strstr(rec.err, "cnb: ") == NULL, "the message is not printed a second time: %.120s", rec.err);
+    is_str(run("reached"), "0", "no later statement of the cell ran");
+    is_str(run("dataloader(NULL, .batch_size = 4);\nreached = 2;"), "ValueError", "dataloader(NULL, ...)");
+    is_str(run("Model *net = sequential(flatten(), linear(784, 10));\nTensor *wrong = tensor(2, 5);\n"
+               "Tensor *out = model_forward(net, wrong);\nreached = 3;"), "ShapeError", "a shape mismatch");
+    ok(traceback_has("line 3"), "at line 3");
+    ok(outcome.evalue && strstr(outcome.evalue, "model_forward"), "naming model_forward");
+    is_str(run("Tensor *right = tensor(2, 784);\nmodel_forward(net, right) != NULL"), "1",
+           "the model from the failed cell's earlier line works");
+    run("int load_twice(void)\n{\n    DataLoader *none = dataloader(NULL, .batch_size = 2);\n"
+        "    reached = 4;\n    return none != NULL;\n}");
+    is_str(run("load_twice();\nreached = 5;"), "ValueError", "an error inside a cell's function");
+    ok(traceback_has("line 3") && traceback_has("in function load_twice"), "located in that function");
+    is_str(run("reached"), "0", "neither the function nor the cell went on");
+    is_str(run("Tensor *fine = tensor(3);\ntensor_fill(fine, 2.0f);\n(double)tensor_sum(fine)"), "6.0",
+           "the runtime works after errors");
+}
+
 static const char *page_text(void)
 {
     json_t *page = json_array_get(outcome.payload, 0);
@@ -526,6 +554,7 @@ int main(int argc, char **argv)
     test_help_lines();
     test_conditionals();
     test_function_pointers_with_typedefs();
+    test_runtime_errors();
     test_local_header_and_reset();
     execute_outcome_clear(&outcome);
     json_decref(rec.last_display);

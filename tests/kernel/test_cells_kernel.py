@@ -137,3 +137,20 @@ def test_user_expressions_are_evaluated_after_the_cell(kernel):
     content, _ = run(kc, "int broken_cell = ;", user_expressions={"double": "apples * 2"})
     assert content["status"] == "error"
     assert content.get("user_expressions", {}) == {}, "none are evaluated after a failed cell"
+
+
+def test_a_failing_runtime_call_ends_the_cell(kernel):
+    """As a Python exception: an error reply named by the kind, the
+    runtime's message, the cell line; no later statement runs."""
+    _, kc = kernel
+    run(kc, "int after_error = 0;")
+    reply, outputs = run(kc, 'Dataset *gone = mnist("/nonexistent-cnb-data", .train = true);\n'
+                             'after_error = 1;\nprintf("not reached\\n");')
+    assert reply["status"] == "error" and reply["ename"] == "DatasetError", reply
+    assert reply["evalue"].startswith("mnist: ") and "not found" in reply["evalue"]
+    error = error_of(outputs)
+    assert error and error["ename"] == "DatasetError"
+    assert any("In[" in line and "line 1" in line for line in error["traceback"]), error["traceback"]
+    assert "not reached" not in stdout_of(outputs)
+    assert "cnb: " not in stdout_of(outputs, "stderr"), "the message is the error, not also stderr"
+    assert text_result(run(kc, "after_error")[1]) == "0"

@@ -43,6 +43,12 @@ typedef struct CnbHost {
     void (*check_interrupt)(void);
     /* True while running inside a notebook kernel. */
     bool in_notebook;
+    /* A runtime call failed (kind "DatasetError"..., message "function:
+     * what").  return_slot is the stack slot of the return address from
+     * the runtime into its caller (NULL if unknown).  Returns true when the
+     * host takes over the report (the kernel ends the cell once the call
+     * has returned); false lets the runtime print it as usual.  May be NULL. */
+    bool (*runtime_error)(const char *kind, const char *message, void **return_slot);
 } CnbHost;
 
 /* Installs the host (the pointer must stay valid); NULL restores the default. */
