@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "cnb/error.h"
+#include "host/error_attempt.h"
 
 static char *join(const char *a, const char *b, const char *c)
 {
@@ -324,6 +325,8 @@ static int download_from_mirrors(const DatasetSpec *spec, const char *raw, const
     char *target = join(raw, file->name, ".gz");
     char *extracted = join(raw, file->name, NULL);
     int rc = -1;
+    /* A mirror that fails is not yet the call's failure: the next may deliver. */
+    cnb_error_attempts_begin();
     for (int i = 0; mirrors[i] && rc != 0 && target && extracted; i++) {
         const char *base = mirrors[i];
         char *url = NULL;
@@ -332,6 +335,7 @@ static int download_from_mirrors(const DatasetSpec *spec, const char *raw, const
         rc = download_file(spec->function, url, target, file);
         free(url);
     }
+    cnb_error_attempts_end();
     if (rc == 0)
         rc = dataset_extract_gz(spec->function, target, extracted);
     else

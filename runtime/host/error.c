@@ -2,6 +2,7 @@
  * and let a host (the notebook kernel) end the cell at the call. */
 #include "cnb/error.h"
 #include "cnb/host.h"
+#include "host/error_attempt.h"
 
 #include <dlfcn.h>
 #include <stdarg.h>
@@ -13,6 +14,18 @@
 static _Thread_local char last_error[1024];
 static _Thread_local CnbErrorKind last_kind;
 static bool abort_on_error;
+static _Thread_local int attempt_depth;
+
+void cnb_error_attempts_begin(void)
+{
+    attempt_depth++;
+}
+
+void cnb_error_attempts_end(void)
+{
+    if (attempt_depth > 0)
+        attempt_depth--;
+}
 
 const char *cnb_last_error(void)
 {
@@ -120,12 +133,12 @@ static int report(CnbErrorKind kind, const char *function, const char *format, v
     snprintf(last_error, sizeof last_error, "%s: %s", function, message);
     last_kind = kind;
     const CnbHost *host = cnb_host();
-    if (host && host->runtime_error &&
+    if (host && host->runtime_error && attempt_depth == 0 &&
         host->runtime_error(cnb_error_kind_name(kind), last_error, return_slot_of_caller()))
         return -1;      /* the host reports it, when the call has returned */
     fprintf(stderr, "cnb: %s\n", last_error);
     fflush(stderr);
-    if (abort_on_error)
+    if (abort_on_error && attempt_depth == 0)
         abort();
     return -1;
 }

@@ -1,7 +1,10 @@
 /* Errors in a plain program: NULL or -1 with the message and its kind, and
  * cnb_abort_on_error(true) for a program that wants to stop at the first. */
 #include "cnb.h"
+#include "host/error_attempt.h"
 #include "tap.h"
+
+#include <dlfcn.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -54,9 +57,42 @@ static void test_abort_on_error(void)
     ok(strstr(text, "cnb: dataloader: dataset is NULL") != NULL, "after printing the message: %s", text);
 }
 
+/* What a host (the kernel's worker) is given: the kind, the message, and
+ * the stack slot of the runtime's return address into its caller. */
+static int hook_calls;
+static char hook_kind[32];
+static void *hook_return;
+
+static bool record_error(const char *kind, const char *message, void **return_slot)
+{
+    (void)message;
+    hook_calls++;
+    snprintf(hook_kind, sizeof hook_kind, "%s", kind);
+    hook_return = return_slot ? *return_slot : NULL;
+    return false;   /* let the runtime print it and return NULL as usual */
+}
+
+static void test_host_hook(void)
+{
+    static const CnbHost host = {.runtime_error = record_error};
+    cnb_set_host(&host);
+    ok(dataloader(NULL, .batch_size = 2) == NULL, "with a host that declines, the call still returns NULL");
+    is_int(hook_calls, 1, "the host heard of the error once");
+    is_str(hook_kind, "ValueError", "with its kind");
+    Dl_info info, self;
+    ok(hook_return && dladdr(hook_return, &info) && dladdr((void *)test_host_hook, &self) &&
+       info.dli_fbase == self.dli_fbase, "the return slot leads back into this program, not the runtime");
+    cnb_error_attempts_begin();
+    ok(dataloader(NULL, .batch_size = 2) == NULL, "an error inside an attempt");
+    cnb_error_attempts_end();
+    is_int(hook_calls, 1, "is not the host's to stop (another mirror may still deliver)");
+    cnb_set_host(NULL);
+}
+
 int main(void)
 {
     test_kinds();
+    test_host_hook();
     test_abort_on_error();
     return tap_done();
 }
