@@ -1,6 +1,7 @@
 /* The cell compiler; see cell_compiler.h. */
 #include "cell_compiler.h"
 #include "run_program.h"
+#include "runtime_names.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@ struct CellCompiler {
     char *include_flag, *lib_flag;
     char *quote_dir;                /* the notebook's directory: #include "x.h" looks there */
     bool pch_ready;
+    bool header_written;            /* cnb_pch.h: the runtime's names renamed, then cnb.h */
     char *ld;                       /* the linker gcc uses, or NULL */
     char *link_parts[LINK_PARTS];
 };
@@ -149,8 +151,12 @@ int cell_compiler_prepare(CellCompiler *compiler)
     free(header);
     if (!file)
         return -1;
-    fputs("#include <cnb.h>\n", file);
-    fclose(file);
+    char *renames = runtime_names_prelude();
+    fprintf(file, "%s#include <cnb.h>\n", renames ? renames : "");
+    free(renames);
+    if (fclose(file) != 0)
+        return -1;
+    compiler->header_written = true;
     char *argv[MAX_ARGS];
     size_t n = 0;
     argv[n++] = compiler->cc;
@@ -175,7 +181,7 @@ int cell_compiler_prepare(CellCompiler *compiler)
 const char *cell_compiler_header(const CellCompiler *compiler)
 {
     /* gcc uses cnb_pch.h.gch when it is there and fits, the header otherwise. */
-    return compiler->pch_ready ? "#include \"" PCH_NAME "\"" : "#include <cnb.h>";
+    return compiler->header_written ? "#include \"" PCH_NAME "\"" : "#include <cnb.h>";
 }
 
 /* Flags that change what must be linked: leave linking to the driver. */
@@ -198,6 +204,9 @@ static size_t push_compile_flags(CellCompiler *compiler, char **argv, size_t n, 
      * is shown with the cell's line; the user's %cflags -w comes later and
      * silences it. */
     argv[n++] = "-Wall";
+    /* Errors in a cell point at the cell's line, not at the renaming
+     * macros of the runtime's names (runtime_names.h). */
+    argv[n++] = "-ftrack-macro-expansion=0";
     argv[n++] = "-Werror=implicit-function-declaration";
     argv[n++] = "-Werror=implicit-int";
     /* gcc runs in the work directory; the notebook's own headers are in

@@ -1,5 +1,6 @@
 /* Cell source generation; see cell_source.h. */
 #include "cell_source.h"
+#include "runtime_names.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -88,10 +89,23 @@ static const char *same_object(const CellSourceSpec *spec, const CellItem *item)
     return rebind ? rebind->same_object : NULL;
 }
 
+/* A declaration of a name cnb.h also declares: the user's wins. */
+static void take_runtime_names(Text *t, const CellItem *item)
+{
+    char *name = item->name;
+    char *undefs = item->key_count > 0 ? runtime_names_undefs(item->keys, item->key_count)
+                                       : runtime_names_undefs(&name, name ? 1 : 0);
+    if (undefs)
+        add(t, "\n%s", undefs);
+    free(undefs);
+}
+
 static void file_scope_item(Text *t, const CellSourceSpec *spec, const CellItem *item)
 {
     if (item->unchanged)
         return;     /* the prelude has it already */
+    if (item->kind != ITEM_DEFINE)
+        take_runtime_names(t, item);
     char *symbol = item->name ? cell_symbol(spec->cell, item->name) : NULL;
     switch (item->kind) {
     case ITEM_DEFINE:
@@ -124,8 +138,12 @@ static void file_scope_item(Text *t, const CellSourceSpec *spec, const CellItem 
         if (same_object(spec, item))
             add(t, "extern %s %s __asm__(\"%s\");\n", item->specifiers, item->extern_declarator,
                 same_object(spec, item));
-        else if (item->static_init)
-            add(t, "%s __asm__(\"%s\") = %s;\n", item->definition, symbol, item->initializer);
+        else if (item->static_init) {
+            /* The initializer on its own line and column, as the user wrote it. */
+            add(t, "%s __asm__(\"%s\") =", item->definition, symbol);
+            line(t, spec, item->init_line);
+            add(t, "%s%s;\n", item->init_lead ? item->init_lead : "", item->initializer);
+        }
         else
             add(t, "%s __asm__(\"%s\");\n", item->definition, symbol);
         break;

@@ -1,5 +1,6 @@
 /* The persistent declarations of earlier cells; see cell_state.h. */
 #include "cell_state.h"
+#include "runtime_names.h"
 #include "c_lexer.h"
 
 #include <stdio.h>
@@ -177,6 +178,11 @@ char *cell_state_prelude(const CellState *state, const bool *hidden, bool with_c
         char line[128];
         snprintf(line, sizeof line, "#line %d \"%s\"\n", entry->line, entry->origin);
         int rc = append(&buffer, &size, &capacity, line);
+        /* The user's own evaluate, not the runtime's (runtime_names.h). */
+        char *undefs = runtime_names_undefs(entry->keys, entry->key_count);
+        if (undefs)
+            rc |= append(&buffer, &size, &capacity, undefs);
+        free(undefs);
         if (rc == 0 && with_comments && entry->comment) {
             rc = append(&buffer, &size, &capacity, entry->comment);
             rc |= append(&buffer, &size, &capacity, "\n");

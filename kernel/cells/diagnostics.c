@@ -1,6 +1,7 @@
 /* Diagnostics tidying; see diagnostics.h. */
 #include "diagnostics.h"
 #include "cell_source.h"
+#include "runtime_names.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -47,5 +48,7 @@ char *diagnostics_tidy(const char *text)
         line += n;
     }
     out[o] = '\0';
-    return out;
+    char *plain = runtime_names_unprefix(out);
+    free(out);
+    return plain;
 }

@@ -498,6 +498,30 @@ static void test_runtime_errors(void)
            "the runtime works after errors");
 }
 
+/* Names cnb.h declares are the user's to take; the runtime's stay
+ * reachable with the cnb_ prefix. */
+static void test_every_name_is_the_users(void)
+{
+    is_str(run("float evaluate = 1.5f;\nevaluate"), "1.5", "a variable named like the runtime's evaluate()");
+    ok(!strstr(rec.err, "conflicting") && !strstr(rec.err, "redeclared"), "without a word about conflicts");
+    is_str(run("int doubled_evaluate(void) { return (int)(evaluate * 2); }\ndoubled_evaluate()"), "3",
+           "later cells see the user's evaluate");
+    is_str(run("typedef int flatten;\nflatten kept_flat = 4;\nkept_flat"), "4", "a typedef named flatten");
+    is_str(run("int tensor(int a) { return a + 100; }\ntensor(1)"), "101", "a function named like the tensor() macro");
+    is_str(run("typedef struct Model { int layers; } Model;\nModel mine = {3};\nmine.layers"), "3",
+           "the user's own Model type");
+    is_str(run("cnb_Model *net_prefixed = sequential(cnb_flatten(), linear(784, 10));\n"
+               "Tensor *batch_in = tensor_new((int[]){2, 784}, 2);\n"
+               "tensor_dim(model_forward(net_prefixed, batch_in), 1)"), "10",
+           "the runtime's versions work under their cnb_ names");
+    run("Tensor *not_a_tensor = 3;");
+    ok(strstr(rec.err, "'Tensor *'") || strstr(rec.err, "\xE2\x80\x98Tensor *\xE2\x80\x99"),
+       "diagnostics say Tensor, not cnb_Tensor: %.160s", rec.err);
+    ok(!strstr(rec.err, "cnb_Tensor"), "no prefixed name in them");
+    is_str(run("int normalize(int v) { return v / 2; }\nnormalize(8)"), "4", "a function named normalize");
+    is_str(run("dataloader(NULL, .batch_size = 2);"), "ValueError", "the runtime still reports its errors");
+}
+
 static const char *page_text(void)
 {
     json_t *page = json_array_get(outcome.payload, 0);
@@ -555,6 +579,7 @@ int main(int argc, char **argv)
     test_conditionals();
     test_function_pointers_with_typedefs();
     test_runtime_errors();
+    test_every_name_is_the_users();
     test_local_header_and_reset();
     execute_outcome_clear(&outcome);
     json_decref(rec.last_display);

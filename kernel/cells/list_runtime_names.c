@@ -1,0 +1,137 @@
+/* Build tool: lists every name cnb.h declares (functions, variables,
+ * types, struct/union/enum tags, enum constants, macros) as C initializers
+ * for runtime_names.c, sorted, one per line:
+ *     {"dataloader", RUNTIME_MACRO},
+ * Usage: list_runtime_names INCLUDE_DIR > runtime_names.inc
+ * Names in system headers, and the runtime's own cnb_/CNB_ names (which no
+ * user picks by accident), are left out. */
+#include <clang-c/Index.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Name {
+    char *text;
+    const char *kind;
+} Name;
+
+static struct {
+    Name *items;
+    size_t count, capacity;
+    const char *include_dir;
+} names;
+
+static void add(const char *text, const char *kind)
+{
+    if (!*text || strncmp(text, "cnb_", 4) == 0 || strncmp(text, "CNB_", 4) == 0 || text[0] == '_')
+        return;
+    if (names.count == names.capacity) {
+        names.capacity = names.capacity ? names.capacity * 2 : 256;
+        names.items = realloc(names.items, names.capacity * sizeof *names.items);
+        if (!names.items)
+            exit(1);
+    }
+    names.items[names.count++] = (Name){strdup(text), kind};
+}
+
+static int in_runtime_headers(CXCursor cursor)
+{
+    CXFile file;
+    clang_getSpellingLocation(clang_getCursorLocation(cursor), &file, NULL, NULL, NULL);
+    if (!file)
+        return 0;
+    CXString path = clang_getFileName(file);
+    const char *text = clang_getCString(path);
+    int inside = text && strncmp(text, names.include_dir, strlen(names.include_dir)) == 0;
+    clang_disposeString(path);
+    return inside;
+}
+
+static const char *kind_of(CXCursor cursor)
+{
+    switch (clang_getCursorKind(cursor)) {
+    case CXCursor_FunctionDecl:
+        return clang_Cursor_getStorageClass(cursor) == CX_SC_Static ? "RUNTIME_STATIC_FUNCTION"
+                                                                   : "RUNTIME_FUNCTION";
+    case CXCursor_VarDecl:
+        return "RUNTIME_VARIABLE";
+    case CXCursor_TypedefDecl:
+    case CXCursor_StructDecl:
+    case CXCursor_UnionDecl:
+    case CXCursor_EnumDecl:
+        return "RUNTIME_TYPE";
+    case CXCursor_EnumConstantDecl:
+        return "RUNTIME_CONSTANT";
+    case CXCursor_MacroDefinition:
+        return "RUNTIME_MACRO";
+    default:
+        return NULL;
+    }
+}
+
+static enum CXChildVisitResult visit(CXCursor cursor, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    (void)data;
+    if (!in_runtime_headers(cursor))
+        return CXChildVisit_Continue;
+    const char *kind = kind_of(cursor);
+    if (kind && !(clang_getCursorKind(cursor) == CXCursor_MacroDefinition &&
+                  clang_Cursor_isMacroBuiltin(cursor))) {
+        CXString spelling = clang_getCursorSpelling(cursor);
+        /* Anonymous structs and enums have no name to take. */
+        if (!clang_Cursor_isAnonymous(cursor))
+            add(clang_getCString(spelling), kind);
+        clang_disposeString(spelling);
+    }
+    /* Enum constants live inside their enum; typedef'd anonymous enums too. */
+    if (clang_getCursorKind(cursor) == CXCursor_EnumDecl || clang_getCursorKind(cursor) == CXCursor_TypedefDecl)
+        return CXChildVisit_Recurse;
+    return CXChildVisit_Continue;
+}
+
+static int by_text(const void *a, const void *b)
+{
+    return strcmp(((const Name *)a)->text, ((const Name *)b)->text);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s INCLUDE_DIR\n", argv[0]);
+        return 2;
+    }
+    names.include_dir = argv[1];
+    char include_flag[4096];
+    snprintf(include_flag, sizeof include_flag, "-I%s", argv[1]);
+    const char source[] = "#include <cnb.h>\n";
+    struct CXUnsavedFile file = {"runtime_names.c", source, sizeof source - 1};
+    const char *args[] = {"-xc", "-std=gnu17", "-D_GNU_SOURCE", include_flag};
+    CXIndex index = clang_createIndex(0, 1);
+    CXTranslationUnit unit;
+    if (clang_parseTranslationUnit2(index, "runtime_names.c", args, 4, &file, 1,
+                                    CXTranslationUnit_DetailedPreprocessingRecord |
+                                    CXTranslationUnit_SkipFunctionBodies, &unit) != CXError_Success) {
+        fprintf(stderr, "list_runtime_names: libclang cannot parse cnb.h in %s\n", argv[1]);
+        return 1;
+    }
+    for (unsigned i = 0; i < clang_getNumDiagnostics(unit); i++) {
+        CXDiagnostic diagnostic = clang_getDiagnostic(unit, i);
+        if (clang_getDiagnosticSeverity(diagnostic) >= CXDiagnostic_Error) {
+            CXString text = clang_formatDiagnostic(diagnostic, clang_defaultDiagnosticDisplayOptions());
+            fprintf(stderr, "list_runtime_names: %s\n", clang_getCString(text));
+            clang_disposeString(text);
+            return 1;
+        }
+        clang_disposeDiagnostic(diagnostic);
+    }
+    clang_visitChildren(clang_getTranslationUnitCursor(unit), visit, NULL);
+    qsort(names.items, names.count, sizeof *names.items, by_text);
+    printf("/* Generated by list_runtime_names from cnb.h: do not edit. */\n");
+    for (size_t i = 0; i < names.count; i++)
+        if (i == 0 || strcmp(names.items[i].text, names.items[i - 1].text) != 0)
+            printf("{\"%s\", %s},\n", names.items[i].text, names.items[i].kind);
+    clang_disposeTranslationUnit(unit);
+    clang_disposeIndex(index);
+    return 0;
+}
