@@ -29,11 +29,15 @@
  * The thread count is set_num_threads(n), else CNB_NUM_THREADS, else
  * OPENBLAS_NUM_THREADS or OMP_NUM_THREADS (a user who limited those meant
  * it for us too), else the CPUs this process may run on (at most 8: the
- * layers of the lessons' models do not gain from more). */
+ * layers of the lessons' models do not gain from more): the affinity mask,
+ * and the CPU quota of its cgroup (cpu_quota.h), whichever allows fewer.
+ * More threads than the quota's CPUs would only be throttled, and a
+ * throttled worker holds up every step until the next quota period. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include "core/parallel.h"
+#include "core/cpu_quota.h"
 #include "cnb/error.h"
 #include "cnb/tensor.h"
 
@@ -287,6 +291,9 @@ static int default_threads(void)
     cpu_set_t cpus;
     int n = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus)
                                                          : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    int quota = cgroup_cpu_limit("");
+    if (quota > 0 && quota < n)
+        n = quota;
     return n < 1 ? 1 : n > DEFAULT_MAX_THREADS ? DEFAULT_MAX_THREADS : n;
 }
 
