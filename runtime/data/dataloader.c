@@ -35,6 +35,7 @@
 #include "cnb/random.h"
 #include "data/transform_impl.h"
 #include "core/parallel.h"
+#include "core/tensor_impl.h"     /* tensor_forget_device */
 
 /* One batch in the making: two slots for full batches (the one the caller
  * holds and the one being prepared), a third for a last, smaller batch. */
