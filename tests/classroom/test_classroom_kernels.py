@@ -29,8 +29,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.join(HERE, "..", "kernel"), os.path.join(HERE, "..", "notebook")]
 
 from cgroup_support import CpuQuota
-from classroom_support import (ACCURACY_CELL, EPOCH_CELL, SETUP_CELLS, cpu_seconds,
-                               kernel_processes, pss_mib, shared_data, value)
+from classroom_support import (ACCURACY_CELL, ACCURACY_MIN, EPOCH_CELL, PSS_LIMIT_MIB,
+                               SETUP_CELLS, SPREAD_LIMIT, cpu_seconds, kernel_processes,
+                               pss_mib, shared_data, value)
 from front_support import (execute, isolate_history, needs_kernel, start_kernel, stop_kernel,
                            stdout_of)
 from lesson_support import artifacts_dir
@@ -43,19 +44,13 @@ IDLE_SECONDS = float(os.environ.get("CNB_IDLE_SECONDS", "60"))
 CELL_TIMEOUT = 300
 # Time for six kernels to compile the epoch cell before they start it together.
 START_MARGIN_S = 4.0
-# The limits (docs/classroom.md): PSS per kernel with data and model; six
-# epochs at once against six in a row (at once, each kernel's pool must
+# Six epochs at once against six in a row (at once, each kernel's pool must
 # not waste the cores on spinning: no slower than in a row; measured here
 # 0.6-0.75 on a busy machine, where a quiet one is near its bound of about
-# 0.8, one thread's CPU time against two threads' wall time); slowest
-# against fastest (measured 1.03-1.14).
-PSS_LIMIT_MIB = 120
+# 0.8, one thread's CPU time against two threads' wall time).
 AT_ONCE_LIMIT = 1.0
-SPREAD_LIMIT = 1.2
 # What a kernel may use while idle: clock ticks of housekeeping, not a loop.
 IDLE_CPU_LIMIT_S = 0.05
-# One epoch of the lesson's MLP (seed 42, two epochs): the test accuracy.
-ACCURACY_MIN = 95.0
 
 FIGURES = os.path.join(artifacts_dir("classroom"), "figures.json")
 
