@@ -8,15 +8,14 @@
 #include "frame.h"
 #include "worker.h"
 #include "worker_rebind.h"
+#include "worker_flusher.h"
 
 #include <dlfcn.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <time.h>
 #include <unistd.h>
 
 int worker_send(json_t *message)
@@ -131,27 +130,6 @@ static json_t *run_cell(const char *library, const char *function, const json_t 
     return done;
 }
 
-/* Line buffering leaves `printf("%d ", i)` progress output sitting in the
- * buffer; this thread pushes it out every 100 ms.  It only tries the
- * stream's lock: a cell unwound in the middle of a printf may still own it,
- * and then the main thread (whose lock it is, recursively) flushes instead. */
-static void *flush_periodically(void *arg)
-{
-    (void)arg;
-    sigset_t all;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
-    struct timespec pause = {0, 100 * 1000 * 1000};
-    for (;;) {
-        nanosleep(&pause, NULL);
-        if (ftrylockfile(stdout) == 0) {
-            fflush_unlocked(stdout);
-            funlockfile(stdout);
-        }
-    }
-    return NULL;
-}
-
 int worker_main(int argc, char **argv)
 {
     (void)argc;
@@ -168,9 +146,7 @@ int worker_main(int argc, char **argv)
      * unless told otherwise; the cell's output is where it belongs. */
     setenv("LIBC_FATAL_STDERR_", "1", 0);
     worker_signals_install();
-    pthread_t flusher;
-    if (pthread_create(&flusher, NULL, flush_periodically, NULL) == 0)
-        pthread_detach(flusher);
+    worker_flusher_start();
     worker_host_install();
     if (worker_stdin_install() != 0)
         fprintf(stderr, "cnb: worker: cannot set up stdin; input() will not work\n");
@@ -182,9 +158,11 @@ int worker_main(int argc, char **argv)
         const char *op = json_string_value(json_object_get(message, "op"));
         json_t *reply = NULL;
         if (op && strcmp(op, "run") == 0) {
+            worker_flusher_cell_begins();
             reply = run_cell(json_string_value(json_object_get(message, "library")),
                              json_string_value(json_object_get(message, "function")),
                              json_object_get(message, "rebind"), json_object_get(message, "replaced"));
+            worker_flusher_cell_ends();
         } else if (op && strcmp(op, "ping") == 0) {
             reply = json_pack("{s:s}", "op", "pong");
         }

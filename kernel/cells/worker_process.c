@@ -1,6 +1,7 @@
 /* Starting and stopping the worker; see worker_process.h. */
 #include "worker_process.h"
 #include "frame.h"
+#include "worker_environment.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -61,7 +62,9 @@ static int spawn(WorkerProcess *worker, const char *path, int channel, int out, 
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
                                         POSIX_SPAWN_SETPGROUP);
     char *argv[] = {(char *)path, "--worker", NULL};
-    int rc = posix_spawn(&worker->pid, path, &actions, &attr, argv, environ);
+    char **env = worker_environment();
+    int rc = posix_spawn(&worker->pid, path, &actions, &attr, argv, env ? env : environ);
+    free(env);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     return rc == 0 ? 0 : -1;

@@ -1,6 +1,6 @@
 /* Signals: SIGINT interrupts the running cell (interrupt_mode "signal"),
  * SIGTERM shuts the kernel down, and so does the death of the parent that
- * launched the kernel (checked once a second, see parent_watch.c).  The handlers only write a byte to a pipe
+ * launched the kernel (see parent_watch.c).  The handlers only write a byte to a pipe
  * (async-signal-safe); signal_thread does the work.  Handlers, unlike a
  * blocked signal mask, are not inherited by the worker across exec. */
 #include <errno.h>
@@ -60,8 +60,15 @@ void *signal_thread(void *arg)
     Kernel *kernel = arg;
     char byte;
     for (;;) {
-        struct pollfd wake = {kernel->signal_pipe[0], POLLIN, 0};
-        int ready = poll(&wake, 1, 1000);
+        struct pollfd wake[2] = {{kernel->signal_pipe[0], POLLIN, 0},
+                                 {parent_watch_fd(), POLLIN, 0}};
+        bool watching = wake[1].fd >= 0;
+        int ready = poll(wake, watching ? 2 : 1, watching ? -1 : 1000);
+        if (watching && ready > 0 && (wake[1].revents & (POLLIN | POLLHUP))) {
+            log_warn("the process that launched the kernel is gone: shutting down");
+            kernel_request_stop(kernel);
+            break;                /* its pidfd stays readable: no more waiting on it */
+        }
         if (ready == 0) {
             if (parent_is_gone()) {
                 log_warn("the process that launched the kernel is gone: shutting down");

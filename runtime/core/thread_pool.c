@@ -29,11 +29,15 @@
  * The thread count is set_num_threads(n), else CNB_NUM_THREADS, else
  * OPENBLAS_NUM_THREADS or OMP_NUM_THREADS (a user who limited those meant
  * it for us too), else the CPUs this process may run on (at most 8: the
- * layers of the lessons' models do not gain from more). */
+ * layers of the lessons' models do not gain from more): the affinity mask,
+ * and the CPU quota of its cgroup (cpu_quota.h), whichever allows fewer.
+ * More threads than the quota's CPUs would only be throttled, and a
+ * throttled worker holds up every step until the next quota period. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include "core/parallel.h"
+#include "core/cpu_quota.h"
 #include "cnb/error.h"
 #include "cnb/tensor.h"
 
@@ -287,6 +291,9 @@ static int default_threads(void)
     cpu_set_t cpus;
     int n = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus)
                                                          : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    int quota = cgroup_cpu_limit("");
+    if (quota > 0 && quota < n)
+        n = quota;
     return n < 1 ? 1 : n > DEFAULT_MAX_THREADS ? DEFAULT_MAX_THREADS : n;
 }
 
@@ -349,6 +356,7 @@ static void run_alone(ParallelFn *fn, void *context, int parts)
 #define STALL_WINDOW 256
 #define STALL_LIMIT 3
 #define ALONE_TASKS 1024
+#define ALONE_TASKS_MAX 65536     /* the longest stall-started spell (about two epochs) */
 #define FIRST_PROBE 4             /* windows before the first trial alone */
 #define PROBE_EVERY 64            /* windows between later ones */
 #define ALONE_SPELL 4096          /* tasks alone when that was faster */
@@ -358,6 +366,7 @@ typedef struct LoadState {
     int tasks, stalls;            /* in the current window */
     int64_t busy;                 /* its tasks' time */
     int alone;                    /* tasks left to run alone */
+    int spell;                    /* tasks alone after the next stalls (backs off) */
     int windows, probe_at;        /* windows with the workers, and when to try alone */
     double pooled;                /* ns per task in the last window with the workers */
     bool probing;                 /* the alone tasks are a trial */
@@ -373,10 +382,17 @@ static void note_task(int64_t busy, int64_t waited)
         load.stalls++;
     load.busy += busy;
     if (load.stalls >= STALL_LIMIT) {
-        load.alone = ALONE_TASKS;
+        load.alone = load.spell;
+        /* stalls again in the first window after a spell: the machine is
+         * still oversubscribed (a class's kernels all training), so the
+         * next spell is twice as long; each try with the workers costs the
+         * other kernels the cores its spinning takes */
+        if (load.spell < ALONE_TASKS_MAX)
+            load.spell *= 2;
         load.stalls = load.tasks = 0;
         load.busy = 0;
     } else if (++load.tasks == STALL_WINDOW) {
+        load.spell = ALONE_TASKS;  /* a whole window without stalls: back to short spells */
         load.pooled = (double)load.busy / STALL_WINDOW;
         load.stalls = load.tasks = 0;
         load.busy = 0;
@@ -422,7 +438,7 @@ void parallel_run(ParallelFn *fn, void *context, int parts_per_thread)
         return;
     }
     if (load.threads != threads)  /* another thread count: learn afresh */
-        load = (LoadState){ .probe_at = FIRST_PROBE, .threads = threads };
+        load = (LoadState){ .probe_at = FIRST_PROBE, .spell = ALONE_TASKS, .threads = threads };
     if (load.alone > 0) {
         int64_t begin = now_ns();
         run_alone(fn, context, parts);

@@ -35,7 +35,7 @@
 #include "cnb/random.h"
 #include "data/transform_impl.h"
 #include "core/parallel.h"
-#include "core/tensor_impl.h"
+#include "core/tensor_impl.h"     /* tensor_forget_device */
 
 /* One batch in the making: two slots for full batches (the one the caller
  * holds and the one being prepared), a third for a last, smaller batch. */
@@ -215,7 +215,12 @@ static int post(DataLoader *l, size_t batch)
     atomic_store(&s->failed, false);
     atomic_store(&s->items_done, 0);
     atomic_store(&s->next_item, 0);
-    if (!l->threaded) {
+    /* With one thread (a one-core CPU quota, CNB_NUM_THREADS=1) a helper
+     * could only take the caller's core, or its quota: under a quota the
+     * two together overrun it and the cgroup is throttled for the rest of
+     * the period, and the caller spins for items the descheduled helper
+     * holds.  So the caller fills the batch when it asks for it. */
+    if (!l->threaded || get_num_threads() == 1) {
         complete(l, s);
         return 0;
     }

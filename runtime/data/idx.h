@@ -13,10 +13,14 @@ typedef struct IdxArray {
     int ndim;
     uint32_t dims[IDX_MAX_DIMS];
     size_t item_size;           /* product of dims[1..] */
+    void *mapping;              /* the mapped file (data points into it), or NULL: malloc'd */
+    size_t mapped;
 } IdxArray;
 
 /* Reads path (gzip or not: detected from the content) and checks that it is
- * an unsigned-byte IDX array with ndim dimensions.  Returns 0, or -1 with a
+ * an unsigned-byte IDX array with ndim dimensions.  An uncompressed file is
+ * mapped read-only instead of read: the kernels of a class that load the
+ * same shared files then share one copy in the page cache.  Returns 0, or -1 with a
  * cnb error naming the file and what is wrong; function is the name the error
  * is reported under. */
 int idx_load(const char *function, const char *path, int ndim, IdxArray *out);

@@ -6,6 +6,8 @@
 
 #include <sys/stat.h>
 
+#include "data/idx.h"        /* idx_load itself (runtime/, see tests.am) */
+
 static const char *TRAIN_IMAGES = "train-images-idx3-ubyte";
 static const char *TRAIN_LABELS = "train-labels-idx1-ubyte";
 
@@ -62,6 +64,30 @@ static void test_formats(void)
             free(root);
             free(dir);
         }
+    }
+}
+
+/* An uncompressed file is mapped, not copied: the kernels of a class that
+ * load the same shared file share its pages.  A .gz is read into memory. */
+static void test_mapped(void)
+{
+    for (int gz = 0; gz < 2; gz++) {
+        char *root = scratch_dir();
+        write_mnist_pair(root, gz ? "images.gz" : "images", gz ? "labels.gz" : "labels", 9, gz);
+        char *path = path_join(root, gz ? "images.gz" : "images");
+        IdxArray a;
+        is_int(idx_load("test", path, 3, &a), 0, "%s: loads", gz ? "gzip" : "raw");
+        ok(gz ? a.mapping == NULL : a.mapping != NULL, "%s: %s", gz ? "gzip" : "raw",
+           gz ? "read into memory" : "mapped from the file");
+        int good = a.dims[0] == 9 && a.item_size == 784;
+        for (size_t i = 0; good && i < 9 * 784; i++)
+            good = a.data[i] == (uint8_t)((i / 784 * 7 + i % 784) % 256);
+        ok(good, "%s: the same bytes", gz ? "gzip" : "raw");
+        idx_free(&a);
+        ok(a.data == NULL && a.mapping == NULL, "%s: freed", gz ? "gzip" : "raw");
+        remove_tree(root);
+        free(root);
+        free(path);
     }
 }
 
@@ -311,6 +337,7 @@ static void test_unreachable_mirror(void)
 int main(void)
 {
     test_formats();
+    test_mapped();
     test_broken_files();
     test_package_copy_refused();
     test_package_copy();

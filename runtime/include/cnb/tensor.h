@@ -78,7 +78,8 @@ void tensor_fprint(FILE *out, const Tensor *t);
 
 /* Threads of the runtime's compute kernels (training steps, evaluation),
  * as torch.set_num_threads.  The default is CNB_NUM_THREADS, else
- * OPENBLAS_NUM_THREADS or OMP_NUM_THREADS, else the CPUs available (at most
+ * OPENBLAS_NUM_THREADS or OMP_NUM_THREADS, else the CPUs available (the
+ * affinity mask and the cgroup's CPU quota, rounded down; at most
  * 8).  Results are the same on every run with a given count (the work is
  * split statically); for the lesson's 64-row batches they are also the same
  * for every count.  set_num_threads returns -1 (with a message) outside 1..64. */

@@ -1,0 +1,10 @@
+/* The environment the worker starts with (worker_environment.c). */
+#ifndef CNB_CELLS_WORKER_ENVIRONMENT_H
+#define CNB_CELLS_WORKER_ENVIRONMENT_H
+
+/* This process's environment, plus OPENBLAS_NUM_THREADS set to the
+ * runtime's thread count when neither it nor OMP_NUM_THREADS is set.
+ * NULL-terminated; one free() releases it. */
+char **worker_environment(void);
+
+#endif

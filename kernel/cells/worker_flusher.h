@@ -1,0 +1,11 @@
+/* Pushing out a running cell's unfinished lines (worker_flusher.c). */
+#ifndef CNB_CELLS_WORKER_FLUSHER_H
+#define CNB_CELLS_WORKER_FLUSHER_H
+
+/* Starts the flushing thread (asleep until a cell runs). */
+void worker_flusher_start(void);
+/* Around each cell: flush every 100 ms while it runs, sleep after. */
+void worker_flusher_cell_begins(void);
+void worker_flusher_cell_ends(void);
+
+#endif
