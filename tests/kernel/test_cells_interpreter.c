@@ -525,7 +525,8 @@ static void test_every_name_is_the_users(void)
 static const char *page_text(void)
 {
     json_t *page = json_array_get(outcome.payload, 0);
-    if (!json_equal(json_object_get(page, "source"), json_string("page")))
+    const char *source = json_string_value(json_object_get(page, "source"));
+    if (!source || strcmp(source, "page") != 0)
         return "";
     const char *text = json_string_value(json_object_get(json_object_get(page, "data"), "text/plain"));
     return text ? text : "";
