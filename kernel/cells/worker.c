@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -152,6 +153,17 @@ static void *flush_periodically(void *arg)
     return NULL;
 }
 
+/* The front runs with umask 077 for its own files; a cell's files get the
+ * user's umask, which the front passed on (front/private_files.h). */
+static void restore_user_umask(void)
+{
+    const char *text = getenv("CNB_USER_UMASK");
+    char *end;
+    long mask = text ? strtol(text, &end, 8) : -1;
+    if (text && *text && !*end && mask >= 0 && mask <= 0777)
+        umask((mode_t)mask);
+}
+
 int worker_main(int argc, char **argv)
 {
     (void)argc;
@@ -164,6 +176,7 @@ int worker_main(int argc, char **argv)
     /* Line-buffered so that a cell's printf reaches the notebook while the
      * cell still runs; the interpreter batches it. */
     setvbuf(stdout, NULL, _IOLBF, 0);
+    restore_user_umask();
     worker_signals_install();
     pthread_t flusher;
     if (pthread_create(&flusher, NULL, flush_periodically, NULL) == 0)
