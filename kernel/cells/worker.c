@@ -91,8 +91,16 @@ static void rebind_one(void *handle, const json_t *rebind, json_t *rebound, json
     free(symbols);
 }
 
+/* A cell of statements only leaves nothing behind (cells/cell_unload.h). */
+static void unload_cell(void *handle, void (*cell)(void))
+{
+    worker_rebind_untrack(handle);
+    worker_forget_cell_code((void *)cell);
+    dlclose(handle);
+}
+
 static json_t *run_cell(const char *library, const char *function, const json_t *rebinds,
-                        const json_t *replaced)
+                        const json_t *replaced, bool unload)
 {
     void *handle = dlopen(library, RTLD_NOW | RTLD_GLOBAL);
     if (!handle)
@@ -129,6 +137,8 @@ static json_t *run_cell(const char *library, const char *function, const json_t 
     json_decref(rebound);
     json_decref(kept);
     json_decref(users);
+    if (unload)
+        unload_cell(handle, cell);
     return done;
 }
 
@@ -194,7 +204,8 @@ int worker_main(int argc, char **argv)
         if (op && strcmp(op, "run") == 0) {
             reply = run_cell(json_string_value(json_object_get(message, "library")),
                              json_string_value(json_object_get(message, "function")),
-                             json_object_get(message, "rebind"), json_object_get(message, "replaced"));
+                             json_object_get(message, "rebind"), json_object_get(message, "replaced"),
+                             json_is_true(json_object_get(message, "unload")));
         } else if (op && strcmp(op, "ping") == 0) {
             reply = json_pack("{s:s}", "op", "pong");
         }
