@@ -242,9 +242,12 @@ static char *death_reason(int status)
 {
     char *text = NULL;
     int rc;
+    /* SIGKILL is what the system's out-of-memory killer sends. */
     if (WIFSIGNALED(status))
-        rc = asprintf(&text, "the process running the cells was killed by signal %d (SIG%s)",
-                      WTERMSIG(status), sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
+        rc = asprintf(&text, "the process running the cells was killed by signal %d (SIG%s)%s",
+                      WTERMSIG(status), sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?",
+                      WTERMSIG(status) == SIGKILL ? ", by someone or by the system because memory ran "
+                                                    "out (did the cell allocate too much?)" : "");
     else if (WIFEXITED(status))
         rc = asprintf(&text, "the process running the cells exited with status %d", WEXITSTATUS(status));
     else
