@@ -14,6 +14,7 @@
 #include "cell_source.h"
 #include "cell_splitter.h"
 #include "cell_state.h"
+#include "cell_unload.h"
 #include "crash_location.h"
 #include "conditionals.h"
 #include "diagnostics.h"
@@ -244,9 +245,12 @@ static char *death_reason(int status)
 {
     char *text = NULL;
     int rc;
+    /* SIGKILL is what the system's out-of-memory killer sends. */
     if (WIFSIGNALED(status))
-        rc = asprintf(&text, "the process running the cells was killed by signal %d (SIG%s)",
-                      WTERMSIG(status), sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
+        rc = asprintf(&text, "the process running the cells was killed by signal %d (SIG%s)%s",
+                      WTERMSIG(status), sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?",
+                      WTERMSIG(status) == SIGKILL ? ", by someone or by the system because memory ran "
+                                                    "out (did the cell allocate too much?)" : "");
     else if (WIFEXITED(status))
         rc = asprintf(&text, "the process running the cells exited with status %d", WEXITSTATUS(status));
     else
@@ -295,6 +299,7 @@ typedef struct Compiled {
     char *library;          /* absolute path */
     char *diagnostics;
     bool ok;
+    bool unload;            /* statements only: the worker unloads it after the run */
 } Compiled;
 
 static int write_file(const char *dir, const char *name, const char *text)
@@ -308,6 +313,19 @@ static int write_file(const char *dir, const char *name, const char *text)
         return -1;
     fputs(text, file);
     return fclose(file) == 0 ? 0 : -1;
+}
+
+/* An unloaded cell's files: nothing refers to them any more. */
+static void remove_cell_files(Interpreter *interp, const Compiled *compiled, const char *origin)
+{
+    char *source = NULL, *input = NULL;
+    if (asprintf(&source, "%s/cell_%d.c", interp->work_dir, compiled->cell) >= 0)
+        unlink(source);
+    if (asprintf(&input, "%s/%s", interp->work_dir, origin) >= 0)
+        unlink(input);
+    unlink(compiled->library);
+    free(source);
+    free(input);
 }
 
 static bool has_expression(const CellPlan *plan)
@@ -541,10 +559,10 @@ static bool ensure_worker(Interpreter *interp, const ExecuteSink *sink)
 static int run_compiled(Interpreter *interp, Compiled *compiled, const Rebinds *rebinds, Pump *pump)
 {
     char *function = cell_function_name(compiled->cell);
-    json_t *run = json_pack("{s:s, s:s, s:s, s:o, s:o}", "op", "run", "library", compiled->library,
+    json_t *run = json_pack("{s:s, s:s, s:s, s:o, s:o, s:b}", "op", "run", "library", compiled->library,
                             "function", function ? function : "", "rebind",
                             late_binding_request(rebinds, compiled->cell), "replaced",
-                            late_binding_replaced(rebinds));
+                            late_binding_replaced(rebinds), "unload", compiled->unload);
     free(function);
     bool alive = run && frame_send(interp->worker.channel, run) == 0;
     json_decref(run);
@@ -655,7 +673,8 @@ static int execute_cell(Interpreter *interp, const char *code, const char *origi
     string_list_extend(&ldflags, &magics.ldflags);
     pthread_mutex_unlock(&interp->lock);
 
-    Compiled compiled = {.cell = ++interp->next_cell};
+    Compiled compiled = {.cell = ++interp->next_cell,
+                         .unload = magics.timeit_count == 0 && cell_can_unload(&plan, magics.code)};
     rc = hidden ? compile_cell(interp, &plan, &magics, origin, hidden, &rebinds, &cflags, &ldflags, &compiled) : -1;
     free(hidden);
     string_list_free(&cflags);
@@ -676,6 +695,8 @@ static int execute_cell(Interpreter *interp, const char *code, const char *origi
                 if (json_is_true(json_object_get(pump.done, "loaded")))
                     commit(interp, &plan, compiled.cell, origin, &declared, &rebinds, &magics, sink);
                 finish_done(&pump, &compiled);
+                if (compiled.unload)
+                    remove_cell_files(interp, &compiled, origin);
             }
             json_decref(pump.done);
             free(pump.out.data);

@@ -54,6 +54,10 @@ static bool drain(Pump *pump, int fd, Pending *p)
             if (pump->first_at == 0)
                 pump->first_at = now();
             pending_append(p, buffer, (size_t)n);
+            /* A writer faster than the frontend must not grow a batch (and
+             * the front's memory) without bound: the pipe holds it back. */
+            if (p->size >= BATCH_BYTES)
+                flush_streams(pump, false);
             continue;
         }
         if (n < 0 && errno == EINTR)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int worker_send(json_t *message)
@@ -89,8 +90,16 @@ static void rebind_one(void *handle, const json_t *rebind, json_t *rebound, json
     free(symbols);
 }
 
+/* A cell of statements only leaves nothing behind (cells/cell_unload.h). */
+static void unload_cell(void *handle, void (*cell)(void))
+{
+    worker_rebind_untrack(handle);
+    worker_forget_cell_code((void *)cell);
+    dlclose(handle);
+}
+
 static json_t *run_cell(const char *library, const char *function, const json_t *rebinds,
-                        const json_t *replaced)
+                        const json_t *replaced, bool unload)
 {
     void *handle = dlopen(library, RTLD_NOW | RTLD_GLOBAL);
     if (!handle)
@@ -127,7 +136,20 @@ static json_t *run_cell(const char *library, const char *function, const json_t 
     json_decref(rebound);
     json_decref(kept);
     json_decref(users);
+    if (unload)
+        unload_cell(handle, cell);
     return done;
+}
+
+/* The front runs with umask 077 for its own files; a cell's files get the
+ * user's umask, which the front passed on (front/private_files.h). */
+static void restore_user_umask(void)
+{
+    const char *text = getenv("CNB_USER_UMASK");
+    char *end;
+    long mask = text ? strtol(text, &end, 8) : -1;
+    if (text && *text && !*end && mask >= 0 && mask <= 0777)
+        umask((mode_t)mask);
 }
 
 int worker_main(int argc, char **argv)
@@ -145,6 +167,7 @@ int worker_main(int argc, char **argv)
     /* glibc writes "*** buffer overflow detected ***" to the terminal
      * unless told otherwise; the cell's output is where it belongs. */
     setenv("LIBC_FATAL_STDERR_", "1", 0);
+    restore_user_umask();
     worker_signals_install();
     worker_flusher_start();
     worker_host_install();
@@ -161,7 +184,8 @@ int worker_main(int argc, char **argv)
             worker_flusher_cell_begins();
             reply = run_cell(json_string_value(json_object_get(message, "library")),
                              json_string_value(json_object_get(message, "function")),
-                             json_object_get(message, "rebind"), json_object_get(message, "replaced"));
+                             json_object_get(message, "rebind"), json_object_get(message, "replaced"),
+                             json_is_true(json_object_get(message, "unload")));
             worker_flusher_cell_ends();
         } else if (op && strcmp(op, "ping") == 0) {
             reply = json_pack("{s:s}", "op", "pong");

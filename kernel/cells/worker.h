@@ -16,6 +16,8 @@ void worker_signals_install(void);
 CellEnd worker_run_protected(void (*function)(void));
 /* Remembers the code of the library holding address as cell code. */
 void worker_note_cell_code(void *address);
+/* Forgets it again (the library is about to be unloaded). */
+void worker_forget_cell_code(void *address);
 /* Leaves the running cell from ordinary code (exit(), check_interrupt). */
 _Noreturn void worker_unwind(CellEnd why, int status);
 bool worker_cell_running(void);

@@ -41,6 +41,19 @@ void worker_rebind_track(void *handle)
     tracked[n_tracked++] = map;
 }
 
+void worker_rebind_untrack(void *handle)
+{
+    struct link_map *map = NULL;
+    if (dlinfo(handle, RTLD_DI_LINKMAP, &map) != 0 || !map)
+        return;
+    for (size_t i = 0; i < n_tracked; i++)
+        if (tracked[i] == map) {
+            memmove(&tracked[i], &tracked[i + 1], (n_tracked - i - 1) * sizeof *tracked);
+            n_tracked--;
+            return;
+        }
+}
+
 #ifdef SLOT_RELOCATION
 
 /* The tables of one loaded library.  glibc relocates the dynamic section's

@@ -13,6 +13,8 @@
 
 /* Remembers a loaded cell library (a dlopen handle) for later rebinding. */
 void worker_rebind_track(void *handle);
+/* Forgets it (the library is about to be unloaded). */
+void worker_rebind_untrack(void *handle);
 
 /* Points every reference named in from[0..n_from) in the tracked libraries
  * at target.  Returns the number of entries changed, or -1 when this

@@ -143,6 +143,20 @@ void worker_note_cell_code(void *address)
     dl_iterate_phdr(note_ranges, address);
 }
 
+/* The ranges are only read by the interrupt handler while a cell runs;
+ * no cell runs while a library is unloaded. */
+void worker_forget_cell_code(void *address)
+{
+    uintptr_t pc = (uintptr_t)address;
+    int n = code_range_count;
+    for (int i = 0; i < n; i++)
+        if (pc >= code_ranges[i].start && pc < code_ranges[i].end) {
+            code_ranges[i] = code_ranges[n - 1];
+            code_range_count = n - 1;
+            return;
+        }
+}
+
 static void on_force(int signo, siginfo_t *info, void *context)
 {
     (void)info;

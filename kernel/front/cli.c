@@ -12,6 +12,7 @@
 #include "kernel.h"
 #include "kernelspec_install.h"
 #include "log.h"
+#include "private_files.h"
 #include "interpreter.h"
 
 #ifndef CNB_VERSION
@@ -39,10 +40,11 @@ static const char *connection_file_arg(int argc, char **argv)
 
 static int run_kernel(const char *path)
 {
+    private_files_begin();
     ConnectionInfo connection;
     const char *why = NULL;
     if (connection_load(path, &connection, &why) < 0) {
-        log_error("%s: %s", path, why);
+        log_error("cannot start: connection file %s: %s", path, why);
         return 1;
     }
     Kernel *kernel = kernel_open(&connection);

@@ -1,6 +1,7 @@
 /* Connection file parsing with Jansson (see connection.h). */
 #include "connection.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,13 +85,12 @@ out:
     return rc;
 }
 
-int connection_load(const char *path, ConnectionInfo *info, const char **why)
+/* The whole file, NUL-terminated, or NULL with errno set. */
+static char *read_text(const char *path)
 {
     FILE *file = fopen(path, "r");
-    if (!file) {
-        *why = "cannot open the connection file";
-        return -1;
-    }
+    if (!file)
+        return NULL;
     char *text = NULL;
     size_t size = 0;
     FILE *buffer = open_memstream(&text, &size);
@@ -98,12 +98,29 @@ int connection_load(const char *path, ConnectionInfo *info, const char **why)
     size_t n;
     while (buffer && (n = fread(chunk, 1, sizeof chunk, file)) > 0)
         fwrite(chunk, 1, n, buffer);
+    /* A folder opens, but reading it fails (EISDIR). */
+    int failed = !buffer || ferror(file), error = errno;
     fclose(file);
-    if (!buffer) {
-        *why = "out of memory";
+    if (buffer)
+        fclose(buffer);
+    if (failed) {
+        free(text);
+        errno = error ? error : ENOMEM;
+        return NULL;
+    }
+    return text;
+}
+
+int connection_load(const char *path, ConnectionInfo *info, const char **why)
+{
+    static __thread char message[160];
+    memset(info, 0, sizeof *info);
+    char *text = read_text(path);
+    if (!text) {
+        snprintf(message, sizeof message, "cannot read it: %s", strerror(errno));
+        *why = message;
         return -1;
     }
-    fclose(buffer);
     int rc = connection_parse(text, info, why);
     free(text);
     return rc;

@@ -14,7 +14,7 @@ void *control_thread(void *arg)
     if (channel_open(&channel, kernel, "control", socket) == 0) {
         for (;;) {
             Message request;
-            int rc = session_recv(&kernel->session, socket, &request);
+            int rc = session_recv(&kernel->session, socket, "control", &request);
             if (rc < 0)
                 break;
             if (rc > 0)

@@ -14,6 +14,7 @@
 #include "jupyter_paths.h"
 #include "log.h"
 #include "threads.h"
+#include "work_dir.h"
 
 static const int socket_types[CHANNEL_COUNT] = {ZMQ_ROUTER, ZMQ_PUB, ZMQ_ROUTER, ZMQ_ROUTER, ZMQ_ROUTER};
 
@@ -69,18 +70,13 @@ static void *bind_inproc(Kernel *kernel, const char *endpoint)
     return NULL;
 }
 
+/* A kernel killed with SIGKILL could not remove its work folder: the next
+ * kernel to start does. */
 static int make_work_dir(Kernel *kernel)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(kernel->work_dir, sizeof kernel->work_dir, "%s/cnb-kernel-XXXXXX",
-             tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(kernel->work_dir)) {
-        log_error("cannot create a temporary folder in %s: %s", tmp && *tmp ? tmp : "/tmp",
-                  strerror(errno));
-        kernel->work_dir[0] = '\0';
-        return -1;
-    }
-    return 0;
+    work_dir_sweep_stale(work_dir_parent());
+    kernel->work_dir_lock = work_dir_create(kernel->work_dir, sizeof kernel->work_dir);
+    return kernel->work_dir_lock < 0 ? -1 : 0;
 }
 
 static void open_history(Kernel *kernel)
@@ -102,6 +98,7 @@ Kernel *kernel_open(const ConnectionInfo *connection)
     kernel->connection.key = strdup(connection->key);
     kernel->connection.kernel_name = strdup(connection->kernel_name);
     kernel->signal_pipe[0] = kernel->signal_pipe[1] = -1;
+    kernel->work_dir_lock = -1;
     pthread_mutex_init(&kernel->interp_lock, NULL);
     pthread_cond_init(&kernel->interp_ready, NULL);
     if (session_init(&kernel->session, connection->key) < 0 || !(kernel->context = zmq_ctx_new()))
@@ -208,6 +205,8 @@ void kernel_close(Kernel *kernel)
     /* interpreter_free removes it; this covers an interpreter that never started. */
     if (kernel->work_dir[0])
         remove_tree(kernel->work_dir);
+    if (kernel->work_dir_lock >= 0)
+        close(kernel->work_dir_lock);
     history_close(kernel->history);
     session_clear(&kernel->session);
     connection_clear(&kernel->connection);

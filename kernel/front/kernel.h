@@ -35,6 +35,7 @@ typedef struct Kernel {
     void *iopub_in;                 /* PULL: every thread's iopub messages */
     void *shell_replies;            /* PULL: replies sent by the execution thread */
     char work_dir[4096];            /* per-kernel temp dir handed to the interpreter */
+    int work_dir_lock;              /* held while the kernel lives (work_dir.h) */
     History *history;
     ExecutionQueue *queue;
 

@@ -140,7 +140,7 @@ int frames_recv(void *socket, Frame **frames, size_t *n)
     return 0;
 }
 
-int session_recv(const Session *session, void *socket, Message *msg)
+int session_recv(const Session *session, void *socket, const char *channel, Message *msg)
 {
     Frame *frames;
     size_t n;
@@ -150,9 +150,9 @@ int session_recv(const Session *session, void *socket, Message *msg)
     int rc = frames ? message_decode(frames, n, session->signer, msg, &why) : -1;
     frames_free(frames, n);
     if (rc < 0) {
-        log_warn("dropped a message: %s", why);
+        log_warn("%s: dropped a message: %s", channel, why);
         return 1;
     }
-    log_debug("recv %s", message_type(msg));
+    log_debug("%s: recv %s", channel, message_type(msg));
     return 0;
 }

@@ -28,8 +28,9 @@ int session_send(const Session *session, void *socket, const Frame *ids, size_t 
 int frames_send(void *socket, const Frame *frames, size_t n);
 int frames_recv(void *socket, Frame **frames, size_t *n);
 
-/* Receives one message: 0 on success, 1 when a malformed message was
- * dropped (logged), -1 when the socket failed. */
-int session_recv(const Session *session, void *socket, Message *msg);
+/* Receives one message: 0 on success, 1 when a malformed or wrongly signed
+ * message was dropped (logged with the channel's name and why, never with
+ * the key), -1 when the socket failed. */
+int session_recv(const Session *session, void *socket, const char *channel, Message *msg);
 
 #endif

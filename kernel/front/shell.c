@@ -21,7 +21,7 @@ static int forward_reply(Kernel *kernel)
 static int serve_request(Kernel *kernel, Channel *channel)
 {
     Message request;
-    int rc = session_recv(&kernel->session, kernel->sockets[CHANNEL_SHELL], &request);
+    int rc = session_recv(&kernel->session, kernel->sockets[CHANNEL_SHELL], "shell", &request);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     dispatch_request(channel, &request, false);

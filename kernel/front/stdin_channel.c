@@ -7,17 +7,20 @@
 
 #include "log.h"
 
-/* Replies to earlier, abandoned requests must not answer this one. */
-static void drop_stale_replies(void *socket)
+/* Replies to earlier, abandoned requests must not answer this one.  They
+ * are decoded all the same, so that a forged one is logged as such. */
+static void drop_stale_replies(Kernel *kernel, void *socket)
 {
     zmq_pollitem_t item = {socket, 0, ZMQ_POLLIN, 0};
     while (zmq_poll(&item, 1, 0) > 0 && (item.revents & ZMQ_POLLIN)) {
-        Frame *frames;
-        size_t n;
-        if (frames_recv(socket, &frames, &n) < 0)
+        Message stale;
+        int rc = session_recv(&kernel->session, socket, "stdin", &stale);
+        if (rc < 0)
             return;
-        frames_free(frames, n);
-        log_debug("stdin: dropped a stale message");
+        if (rc == 0) {
+            log_debug("stdin: dropped a stale %s", message_type(&stale));
+            message_clear(&stale);
+        }
     }
 }
 
@@ -34,7 +37,7 @@ char *stdin_request_input(Kernel *kernel, const Message *parent, const char *pro
 {
     void *socket = kernel->sockets[CHANNEL_STDIN];
     int interrupts = atomic_load(&kernel->interrupts);
-    drop_stale_replies(socket);
+    drop_stale_replies(kernel, socket);
     json_t *content = json_pack("{s:s, s:b}", "prompt", prompt ? prompt : "", "password", password);
     if (session_send(&kernel->session, socket, parent->ids, parent->n_ids, "input_request",
                      parent->header, content) < 0)
@@ -48,7 +51,7 @@ char *stdin_request_input(Kernel *kernel, const Message *parent, const char *pro
         if (ready == 0)
             continue;
         Message reply;
-        int rc = session_recv(&kernel->session, socket, &reply);
+        int rc = session_recv(&kernel->session, socket, "stdin", &reply);
         if (rc < 0)
             return NULL;
         if (rc > 0)

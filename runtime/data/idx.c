@@ -21,6 +21,7 @@
 /* Far above any dataset of this kind: a header announcing more is corrupt. */
 #define IDX_MAX_BYTES ((size_t)1 << 31)
 #define IDX_CHUNK (64u << 20)
+#define IDX_FIRST_BUFFER ((size_t)1 << 20)
 
 /* zlib's message without the file name it starts with (ours says it). */
 static const char *gz_message(gzFile file, int *code)
@@ -108,14 +109,38 @@ static int read_dims(const char *function, const char *path, gzFile file, IdxArr
     return 0;
 }
 
+/* Reads the announced bytes into a buffer that grows with the data that
+ * actually comes: a damaged or hostile header announcing a gigabyte costs
+ * no more memory than the file holds. */
+static long long read_growing(gzFile file, IdxArray *out, size_t bytes, char problem[200])
+{
+    size_t done = 0, capacity = 0;
+    while (done < bytes) {
+        if (done == capacity) {
+            size_t bigger = capacity ? 2 * capacity : IDX_FIRST_BUFFER;
+            capacity = bigger < bytes ? bigger : bytes;
+            uint8_t *grown = realloc(out->data, capacity);
+            if (!grown) {
+                snprintf(problem, 200, "out of memory for %zu bytes", capacity);
+                return -1;
+            }
+            out->data = grown;
+        }
+        long long got = read_fully(file, out->data + done, capacity - done, problem);
+        if (got < 0)
+            return -1;
+        done += (size_t)got;
+        if (done < capacity)
+            break;   /* the file ended */
+    }
+    return (long long)done;
+}
+
 static int read_body(const char *function, const char *path, gzFile file, IdxArray *out,
                      size_t bytes)
 {
-    out->data = malloc(bytes);
-    if (!out->data)
-        return cnb_error(function, "%s: out of memory for %zu bytes", path, bytes);
     char message[200];
-    long long got = read_fully(file, out->data, bytes, message);
+    long long got = read_growing(file, out, bytes, message);
     if (got < 0)
         return cnb_error(function, "%s: %s", path, message);
     if ((size_t)got < bytes)

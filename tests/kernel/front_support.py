@@ -46,10 +46,11 @@ _missing = kernel_missing()
 needs_kernel = pytest.mark.skipif(bool(_missing), reason=_missing)
 
 
-def start_kernel(env=None):
-    """A started kernel and a ready client (channels running)."""
+def start_kernel(env=None, **launch):
+    """A started kernel and a ready client (channels running).  launch:
+    more arguments for the kernel's Popen (stderr=file to read its log)."""
     km = KernelManager(kernel_name=KERNEL_NAME)
-    kwargs = {}
+    kwargs = dict(launch)
     if env is not None:
         full = dict(os.environ)
         full.update(env)

@@ -1,0 +1,182 @@
+"""Faults the kernel survives, each with a clear message: the worker killed
+with SIGKILL in the middle of a cell, a cell that asks for more memory than
+the process may have (an address-space limit stands in for the machine's
+RAM), the history database corrupt or locked, $HOME not writable, and two
+kernels started in the same folder at once.  (A full disk while saving a
+checkpoint and truncated or corrupt data files are tested at the runtime's
+level: tests/core/test_checkpoint.c and tests/data/test_idx.c.)"""
+
+import os
+import signal
+import sqlite3
+import threading
+import time
+
+import pytest
+
+from front_support import (isolate_history, needs_kernel, TIMEOUT, execute, shell_reply, start_kernel,
+                           stdout_of, stop_kernel, text_result)
+from long_session import kernel_processes
+
+pytestmark = needs_kernel
+isolate_history('faults')
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    km, kc = start_kernel()
+    yield km, kc
+    stop_kernel(km, kc)
+
+
+def error_of(reply):
+    content = reply["content"]
+    assert content["status"] == "error"
+    return content["ename"], content["evalue"]
+
+
+def test_worker_killed_mid_cell(kernel):
+    km, kc = kernel
+    execute(kc, "int before_kill = 41;")
+    msg_id = kc.execute('printf("running\\n"); fflush(stdout);\nfor (volatile long spin = 0; ; spin++);')
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:   # the cell is running once its output came
+        msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream":
+            break
+    os.kill(kernel_processes(km)[1], signal.SIGKILL)
+    ename, evalue = error_of(shell_reply(kc, msg_id))
+    assert ename == "WorkerDied"
+    assert "killed by signal 9 (SIGKILL)" in evalue and "memory" in evalue
+    assert "earlier cells are lost" in evalue
+    reply, outputs = execute(kc, "int after_kill = 1;\nafter_kill + 1")
+    assert reply["content"]["status"] == "ok" and text_result(outputs) == "2"
+
+
+def test_cell_asking_for_more_memory_than_there_is(kernel):
+    km, kc = kernel
+    front = kernel_processes(km)[0]
+    # The worker may have 2 GiB of address space from now on: more is "more than the machine has".
+    reply, _ = execute(kc, "#include <sys/resource.h>\n"
+                           "setrlimit(RLIMIT_AS, &(struct rlimit){2UL << 30, 2UL << 30});")
+    assert reply["content"]["status"] == "ok"
+    # The runtime: a clear allocation failure, and NULL for the cell to handle.
+    reply, outputs = execute(kc, 'Tensor *huge = tensor(40000, 40000);\nprintf("%s\\n", huge ? "got it" : "NULL");')
+    assert "tensor_new: out of memory for 1600000000 floats" in stdout_of(outputs, "stderr")
+    assert stdout_of(outputs) == "NULL\n"
+    reply, outputs = execute(kc, 'char *block = malloc(8UL << 30);\nprintf("%s\\n", block ? "got it" : "NULL");')
+    assert stdout_of(outputs) == "NULL\n", "malloc reports the failure"
+    # A cell that does not look: the fault is an error, the kernel goes on.
+    reply, _ = execute(kc, "memset(block, 1, 8UL << 30);")
+    ename, evalue = error_of(reply)
+    assert ename == "SIGSEGV" and "NULL pointer" in evalue
+    reply, outputs = execute(kc, "int still_fine = 3;\nstill_fine")
+    assert text_result(outputs) == "3"
+    assert kernel_processes(km)[0] == front
+
+
+class LoggedStart:
+    """A kernel started with its own data folder and HOME, its log kept."""
+
+    def __init__(self, tmp_path, env):
+        self.log_path = tmp_path / "kernel.log"
+        self.log = open(self.log_path, "w")
+        full = {"TMPDIR": str(tmp_path)}
+        full.update(env)
+        self.km, self.kc = start_kernel(env=full, stderr=self.log)
+
+    def text(self):
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self):
+        stop_kernel(self.km, self.kc)
+        self.log.close()
+
+
+def history_tail(kc):
+    content = shell_reply(kc, kc.history(hist_access_type="tail", n=5))["content"]
+    assert content["status"] == "ok"
+    return content["history"]
+
+
+def assert_works_without_history(kernel):
+    reply, outputs = execute(kernel.kc, 'printf("works\\n");')
+    assert reply["content"]["status"] == "ok" and stdout_of(outputs) == "works\n"
+    assert history_tail(kernel.kc) == []
+    assert "history is off" in kernel.text()
+
+
+def test_corrupt_history_database(tmp_path):
+    data = tmp_path / "data"
+    (data / "cnb").mkdir(parents=True)
+    (data / "cnb" / "history.sqlite").write_bytes(b"this is not a database " * 200)
+    kernel = LoggedStart(tmp_path, {"JUPYTER_DATA_DIR": str(data)})
+    try:
+        assert_works_without_history(kernel)
+        assert "file is not a database" in kernel.text()
+    finally:
+        kernel.stop()
+
+
+def test_locked_history_database(tmp_path):
+    data = tmp_path / "data"
+    (data / "cnb").mkdir(parents=True)
+    holder = sqlite3.connect(data / "cnb" / "history.sqlite", isolation_level=None)
+    holder.execute("CREATE TABLE held (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        kernel = LoggedStart(tmp_path, {"JUPYTER_DATA_DIR": str(data)})
+        try:
+            assert_works_without_history(kernel)
+            assert "locked" in kernel.text()
+        finally:
+            kernel.stop()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_home_not_writable(tmp_path):
+    env = {"HOME": "/dev/null", "JUPYTER_DATA_DIR": "", "XDG_DATA_HOME": ""}
+    kernel = LoggedStart(tmp_path, env)
+    try:
+        assert_works_without_history(kernel)
+        assert "/dev/null/.local/share/jupyter/cnb/history.sqlite" in kernel.text()
+    finally:
+        kernel.stop()
+
+
+def test_two_kernels_started_in_the_same_folder_at_once(tmp_path):
+    data = tmp_path / "data"
+    started, errors = [None, None], []
+    logs = [open(tmp_path / f"kernel-{i}.log", "w") for i in range(2)]
+
+    def start(i):
+        try:
+            started[i] = start_kernel(env={"TMPDIR": str(tmp_path), "JUPYTER_DATA_DIR": str(data)},
+                                      cwd=str(tmp_path), stderr=logs[i])
+        except Exception as error:   # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=start, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    try:
+        work = [p for p in os.listdir(tmp_path) if p.startswith("cnb-kernel-")]
+        assert len(work) == 2, "each kernel has its own work folder"
+        for i, (_, kc) in enumerate(started):
+            reply, outputs = execute(kc, f"int which = {i};\nwhich")
+            assert reply["content"]["status"] == "ok" and text_result(outputs) == str(i)
+        for i, (_, kc) in enumerate(started):
+            logs[i].flush()
+            assert f"int which = {i};\nwhich" in [entry[2] for entry in history_tail(kc)], \
+                (tmp_path / f"kernel-{i}.log").read_text()
+    finally:
+        for km, kc in started:
+            stop_kernel(km, kc)
+        for log in logs:
+            log.close()
