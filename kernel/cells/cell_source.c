@@ -252,7 +252,9 @@ char *cell_source_generate(const CellSourceSpec *spec)
         add(&t, "cnb_timeit_run(cnb_timeit_%d_%zu);\n", spec->cell, i);
     for (size_t i = 0; i < spec->plan->count; i++)
         body_item(&t, spec, &spec->plan->items[i]);
-    add(&t, "}\n");
+    /* No tail call out of the cell: a failing runtime call must return
+     * into the cell (worker_errors.c), and its line must be on the stack. */
+    add(&t, "__asm__ __volatile__(\"\");\n}\n");
     if (t.failed) {
         free(t.data);
         return NULL;

@@ -48,6 +48,12 @@ __asm__(".text\n"
 void worker_error_landing(void);
 #endif
 
+static bool in_cell_library(const void *address)
+{
+    Dl_info info;
+    return dladdr(address, &info) && info.dli_fname && strstr(info.dli_fname, "/cell_");
+}
+
 _Noreturn void worker_error_raise(void)
 {
     worker_unwind(CELL_RUNTIME_ERROR, 0);
@@ -63,7 +69,9 @@ bool worker_runtime_error(const char *kind, const char *message, void **return_s
     snprintf(error.kind, sizeof error.kind, "%s", kind);
     snprintf(error.message, sizeof error.message, "%s", message);
 #ifdef HAVE_LANDING
-    if (return_slot && *return_slot != (void *)worker_error_landing) {
+    /* Only a return into a cell library is swapped: a frame chain that
+     * went astray must not have the worker write into a random slot. */
+    if (return_slot && *return_slot != (void *)worker_error_landing && in_cell_library(*return_slot)) {
         error.return_address = *return_slot;
         *return_slot = (void *)worker_error_landing;
         return true;

@@ -483,6 +483,12 @@ static void test_runtime_errors(void)
     ok(strstr(rec.err, "cnb: ") == NULL, "the message is not printed a second time: %.120s", rec.err);
     is_str(run("reached"), "0", "no later statement of the cell ran");
     is_str(run("dataloader(NULL, .batch_size = 4);\nreached = 2;"), "ValueError", "dataloader(NULL, ...)");
+    is_str(run("int unused_here = 0;\ndataloader(NULL, .batch_size = 4);"), "ValueError",
+           "a failing call as the cell's last statement");
+    ok(traceback_has("line 2"), "still has its line (no tail call out of the cell)");
+    run("Tensor *forward_of(Model *m, Tensor *x) { return model_forward(m, x); }");
+    is_str(run("forward_of(NULL, NULL);\nreached = 6;"), "ValueError", "a function that tail-calls the runtime");
+    ok(traceback_has("line 1"), "is located at the cell line that called it");
     is_str(run("Model *net = sequential(flatten(), linear(784, 10));\nTensor *wrong = tensor(2, 5);\n"
                "Tensor *out = model_forward(net, wrong);\nreached = 3;"), "ShapeError", "a shape mismatch");
     ok(traceback_has("line 3"), "at line 3");
