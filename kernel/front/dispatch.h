@@ -15,7 +15,7 @@ void dispatch_request(Channel *channel, const Message *request, bool on_control)
 
 /* The handlers, each in the file of its topic. */
 /* kernel_info_reply content (also for tests). */
-json_t *kernel_info_content(void);
+json_t *kernel_info_content(const char *kernel_name);
 
 void handle_kernel_info(Channel *channel, const Message *request);
 void handle_execute(Channel *channel, const Message *request);

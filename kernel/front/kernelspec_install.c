@@ -36,6 +36,36 @@ static int write_file(const char *dir, const char *name, const void *data, size_
     return rc;
 }
 
+#ifndef CNB_DATA_DIR
+#define CNB_DATA_DIR "/usr/local/share/cnb"
+#endif
+
+/* Help -> "cnb runtime API" opens this page; without it the kernel still
+ * works, so a missing page is only a note. */
+static void copy_reference_page(const char *dir)
+{
+    const char *from = CNB_DATA_DIR "/" CNB_REFERENCE_PAGE;
+    FILE *file = fopen(from, "rb");
+    char *data = NULL;
+    size_t size = 0;
+    if (file) {
+        FILE *out = open_memstream(&data, &size);
+        char chunk[8192];
+        size_t n;
+        while (out && (n = fread(chunk, 1, sizeof chunk, file)) > 0)
+            fwrite(chunk, 1, n, out);
+        if (out)
+            fclose(out);
+        fclose(file);
+    }
+    if (data && size > 0)
+        write_file(dir, CNB_REFERENCE_PAGE, data, size);
+    else
+        fprintf(stderr, "cnb-kernel: note: %s is not installed (make install puts it there); "
+                        "the Help menu's runtime page will be missing\n", from);
+    free(data);
+}
+
 int kernelspec_write(const char *dir, const char *kernel_path)
 {
     if (make_dirs(dir, 0755) < 0) {
@@ -51,6 +81,8 @@ int kernelspec_write(const char *dir, const char *kernel_path)
     const Logo *logos = kernel_logos(&count);
     for (size_t i = 0; rc == 0 && i < count; i++)
         rc = write_file(dir, logos[i].file_name, logos[i].data, logos[i].size);
+    if (rc == 0)
+        copy_reference_page(dir);
     return rc;
 }
 

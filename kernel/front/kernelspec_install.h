@@ -6,9 +6,13 @@
 
 #include <jansson.h>
 
+/* The runtime's reference page, next to kernel.json (kernelspec/runtime-api-html
+ * makes it; make install puts a copy in CNB_DATA_DIR for `cnb-kernel install`). */
+#define CNB_REFERENCE_PAGE "runtime-api.html"
+
 /* The kernel.json object for a kernel binary at kernel_path. */
 json_t *kernelspec_json(const char *kernel_path);
-/* Writes kernel.json and the logos into dir (created). */
+/* Writes kernel.json, the logos and the reference page into dir (created). */
 int kernelspec_write(const char *dir, const char *kernel_path);
 /* Entry point for `cnb-kernel install [--user|--sys-prefix|--prefix P]`;
  * argv[0] is "install".  Returns the exit status. */

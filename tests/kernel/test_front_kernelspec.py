@@ -102,6 +102,10 @@ def test_make_install_puts_the_kernelspec_under_datadir(tmp_path):
     spec = json.load(open(os.path.join(folders[0], "kernel.json")))
     assert spec["argv"][0].endswith("/bin/cnb-kernel") and spec["argv"][1:] == ["-f", "{connection_file}"]
     check_spec_folder(folders[0], spec["argv"][0])
+    with open(os.path.join(folders[0], "runtime-api.html")) as f:
+        page = f.read()
+    assert "cnb runtime API" in page and "model_forward" in page and "cnb/error.h" in page, \
+        "the Help menu's runtime page is installed with the kernelspec"
 
 
 def test_build_tree_spec_points_at_the_build():

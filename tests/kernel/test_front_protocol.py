@@ -43,7 +43,8 @@ def check_kernel_info(content):
     assert info["file_extension"] == ".c"
     assert info["pygments_lexer"] == "c"
     assert info["codemirror_mode"] in ("c", "text/x-csrc", {"name": "clike", "mime": "text/x-csrc"})
-    assert any("cnb.h" in link["url"] for link in content["help_links"])
+    # The runtime's reference, served by the Jupyter server from the kernelspec folder.
+    assert any(link["url"].endswith("/kernelspecs/cnb/runtime-api.html") for link in content["help_links"])
     assert content["banner"]
 
 

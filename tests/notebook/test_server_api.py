@@ -95,6 +95,23 @@ def test_completion(lab):
     assert "model_forward" in reply["matches"], reply
 
 
+def test_help_menu_opens_the_runtime_reference(lab):
+    """Help -> "cnb runtime API" (kernel_info's help_links): a page the
+    Jupyter server serves from the kernelspec folder, as the browser would
+    fetch it (a file:// link would not open from a web page)."""
+    server, _, channels = lab
+    msg_id = channels.send("shell", "kernel_info_request", {})
+    info = channels.replies(msg_id, lambda m: m["msg_type"] == "kernel_info_reply")[-1]["content"]
+    links = {link["text"]: link["url"] for link in info["help_links"]}
+    url = links["cnb runtime API"]
+    assert url == "/kernelspecs/cnb/runtime-api.html", url
+    req = urllib.request.Request(f"{server.base}{url}", headers={"Authorization": f"token {server.token}"})
+    with urllib.request.urlopen(req, timeout=TIMEOUT) as r:
+        assert r.headers.get_content_type() == "text/html"
+        page = r.read().decode()
+    assert "model_forward" in page and "cnb_abort_on_error" in page
+
+
 def test_interrupt_through_the_rest_api(lab):
     server, session, channels = lab
     kernel = session["kernel"]["id"]
