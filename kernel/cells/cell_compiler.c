@@ -48,9 +48,11 @@ static const char *const code_flags[] = {
     "-std=gnu17", "-O2", "-gdwarf-4", "-fPIC", "-pipe", "-fdiagnostics-color=never",
     "-D_FORTIFY_SOURCE=2", NULL
 };
-/* exit() and friends in a cell unwind the cell instead (worker_exit.c). */
+/* exit() and friends in a cell unwind the cell instead (worker_exit.c);
+ * read(0, ...) asks the frontend for input as stdio does (worker_stdin.c). */
 static const char *const link_flags[] = {
-    "-Wl,--wrap=exit", "-Wl,--wrap=_exit", "-Wl,--wrap=_Exit", "-Wl,--wrap=quick_exit", NULL
+    "-Wl,--wrap=exit", "-Wl,--wrap=_exit", "-Wl,--wrap=_Exit", "-Wl,--wrap=quick_exit",
+    "-Wl,--wrap=read", "-Wl,--wrap=__read_chk", NULL
 };
 
 static char *env_or(const char *name, const char *fallback)

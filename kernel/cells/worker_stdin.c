@@ -1,5 +1,7 @@
 /* stdin for cells: a fopencookie stream whose reads ask the frontend for a
- * line (input_request), so scanf, fgets and getchar just work.  When the
+ * line (input_request), so scanf, fgets and getchar just work, and so does
+ * read(0, ...): cells are linked with --wrap=read (and its _FORTIFY_SOURCE
+ * form __read_chk), which lands in the same line buffer.  When the
  * frontend does not allow input, the read says why on stderr and returns
  * end of file instead of hanging. */
 #include "worker.h"
@@ -9,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 /* What the frontend sent and the stream has not taken yet. */
 static char *pending;
@@ -63,6 +66,24 @@ static ssize_t cookie_read(void *cookie, char *buffer, size_t size)
     memcpy(buffer, pending + pending_used, n);
     pending_used += n;
     return (ssize_t)n;
+}
+
+ssize_t __wrap_read(int fd, void *buffer, size_t size);
+ssize_t __wrap___read_chk(int fd, void *buffer, size_t size, size_t buffer_size);
+_Noreturn void __chk_fail(void);
+
+ssize_t __wrap_read(int fd, void *buffer, size_t size)
+{
+    if (fd == STDIN_FILENO && worker_cell_running())
+        return size == 0 ? 0 : cookie_read(NULL, buffer, size);
+    return read(fd, buffer, size);
+}
+
+ssize_t __wrap___read_chk(int fd, void *buffer, size_t size, size_t buffer_size)
+{
+    if (size > buffer_size)
+        __chk_fail();       /* as glibc's own check: a BufferOverflow in the cell */
+    return __wrap_read(fd, buffer, size);
 }
 
 int worker_stdin_install(void)

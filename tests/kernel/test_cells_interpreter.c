@@ -289,6 +289,11 @@ static void test_streams(void)
     rec.answer = "21";
     is_str(run("int got = 0;\nscanf(\"%d\", &got);\ngot * 2"), "42", "scanf asks for input");
     is_int(rec.inputs, 1, "one input request");
+    rec.answer = "raw bytes";
+    is_str(run("#include <unistd.h>\nchar raw[64] = {0};\nssize_t got_raw = read(0, raw, sizeof raw - 1);\n"
+               "printf(\"[%s]\", raw);\ngot_raw"), "10", "read(0, ...) asks for input too");
+    is_str(rec.out, "[raw bytes\n]", "and gets the line with its newline");
+    is_int(rec.inputs, 1, "one input request for read()");
     is_str(run_with("getchar()", false), "-1", "without allow_stdin getchar sees end of file");
     ok(strstr(rec.err, "allow_stdin") != NULL, "and says why: %.120s", rec.err);
     is_int(rec.inputs, 0, "no input request was made");
