@@ -6,8 +6,8 @@ test_front_execute.py.)"""
 
 import pytest
 
-from front_support import (needs_kernel, execute, shell_reply, start_kernel, stdout_of,
-                           stop_kernel, text_result)
+from front_support import (needs_kernel, drain_iopub, execute, iopub_for, shell_reply, start_kernel,
+                           stdout_of, stop_kernel, text_result)
 
 pytestmark = needs_kernel
 
@@ -154,3 +154,52 @@ def test_a_failing_runtime_call_ends_the_cell(kernel):
     assert "not reached" not in stdout_of(outputs)
     assert "cnb: " not in stdout_of(outputs, "stderr"), "the message is the error, not also stderr"
     assert text_result(run(kc, "after_error")[1]) == "0"
+
+
+def test_warnings_show_with_the_cells_lines_and_the_cell_runs(kernel):
+    _, kc = kernel
+    content, outputs = run(kc, "int sign_of_it(int v)\n{\n    if (v > 0)\n        return 1;\n}\n"
+                               "printf(\"%d\\n\", 2.5);\nprintf(\"ran\\n\");")
+    assert content["status"] == "ok"
+    warnings = stdout_of(outputs, "stderr")
+    assert "]:5:1: warning: control reaches end of non-void function" in warnings, warnings
+    assert "]:6:" in warnings and "-Wformat" in warnings, warnings
+    assert stdout_of(outputs).endswith("ran\n")
+    content, outputs = run(kc, "%cflags -w\nint quiet_sign(int v) { if (v > 0) return 1; }")
+    assert content["status"] == "ok" and stdout_of(outputs, "stderr") == ""
+
+
+def test_help_line_gives_a_pager_payload(kernel):
+    _, kc = kernel
+    content, _ = run(kc, "?model_forward")
+    assert content["status"] == "ok"
+    [page] = content["payload"]
+    assert page["source"] == "page" and "model_forward(" in page["data"]["text/plain"]
+
+
+def test_preprocessor_conditionals_around_code(kernel):
+    _, kc = kernel
+    content, outputs = run(kc, "#if 0\nprintf(\"hidden\\n\");\nint never_there(void) { return 1; }\n#endif\n"
+                               "#ifdef __GNUC__\nprintf(\"shown\\n\");\n#endif")
+    assert content["status"] == "ok" and stdout_of(outputs) == "shown\n"
+    assert run(kc, "never_there()")[0]["ename"] == "CompileError"
+
+
+def test_a_runtime_name_is_the_users_to_take(kernel):
+    _, kc = kernel
+    content, outputs = run(kc, "double evaluate(double x) { return x * 3; }")
+    assert content["status"] == "ok", outputs
+    assert text_result(run(kc, "evaluate(2.0)")[1]) == "6.0"
+    assert text_result(run(kc, "(void *)cnb_evaluate != NULL")[1]) == "1"
+
+
+def test_read_from_fd_0_asks_for_input(kernel):
+    _, kc = kernel
+    drain_iopub(kc)
+    msg_id = kc.execute('#include <unistd.h>\nchar bytes[32] = {0};\nread(0, bytes, sizeof bytes - 1);\n'
+                        'printf("read: %s", bytes);', allow_stdin=True)
+    request = kc.get_stdin_msg(timeout=30)
+    assert request["msg_type"] == "input_request"
+    kc.input("Grace Hopper")
+    assert shell_reply(kc, msg_id)["content"]["status"] == "ok"
+    assert "read: Grace Hopper\n" in stdout_of(iopub_for(kc, msg_id))
