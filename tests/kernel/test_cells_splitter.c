@@ -1,6 +1,8 @@
 /* Unit tests of the cell splitter: what goes to file scope, what runs. */
 #include "tap.h"
 #include "cells/cell_splitter.h"
+#include "cells/conditionals.h"
+#include "cells/help_request.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -43,8 +45,42 @@ static bool has_key(const CellItem *item, const char *key)
     return false;
 }
 
+/* The probe keeps directives and marks every other line; applying what
+ * the preprocessor kept blanks the rest, line numbers intact. */
+static void test_conditionals(void)
+{
+    const char *code = "#if 0\nint hidden;\n#else\nint kept;\n#endif\n#define LATER 1\nkept = 2;";
+    ok(conditionals_present(code), "#if is a conditional");
+    ok(!conditionals_present("#define X 1\n/* #if 0 */ int y;"), "a #define or a commented #if is not");
+    char *probe = conditionals_probe(code);
+    is_str(probe, "#if 0\ncnb_line_2\n#else\ncnb_line_4\n#endif\ncnb_line_6\n#define LATER 1\ncnb_line_7\n",
+           "the probe marks code and other directives");
+    free(probe);
+    char resolved[] = "#if 0\nint hidden;\n#else\nint kept;\n#endif\n#define LATER 1\nkept = 2;";
+    conditionals_apply(resolved, "cnb_line_4\ncnb_line_6\ncnb_line_7\n");
+    is_str(resolved, "     \n           \n     \nint kept;\n      \n#define LATER 1\nkept = 2;",
+           "the preprocessor's choice, blanked in place");
+    char continued[] = "#if 0\n#define LONG \\\n   1\n#endif";
+    conditionals_apply(continued, "");
+    is_str(continued, "     \n              \n    \n      ", "a dropped directive with its continuation");
+}
+
+static void test_help_lines(void)
+{
+    StringList names = {0};
+    char code[] = "int a = 1;\nmodel_forward?\n??tensor_new\nint b = a ?\nflag?\n1 : 2;";
+    help_requests_take(code, &names);
+    is_int((long long)names.count, 2, "two help lines");
+    is_str(names.count > 1 ? names.items[1] : "", "tensor_new", "??name");
+    is_str(code, "int a = 1;\n              \n            \nint b = a ?\nflag?\n1 : 2;",
+           "blanked; the ternary's `flag?` stays code");
+    string_list_free(&names);
+}
+
 int main(void)
 {
+    test_conditionals();
+    test_help_lines();
     split("int x = 1;\nprintf(\"%d\\n\", x);\n");
     is_str(shape(), "variable:x statement", "declaration then statement");
     is_str(plan.items[0].initializer, "1", "initializer text");
