@@ -60,10 +60,11 @@ def test_cell_asking_for_more_memory_than_there_is(kernel):
     reply, _ = execute(kc, "#include <sys/resource.h>\n"
                            "setrlimit(RLIMIT_AS, &(struct rlimit){2UL << 30, 2UL << 30});")
     assert reply["content"]["status"] == "ok"
-    # The runtime: a clear allocation failure, and NULL for the cell to handle.
-    reply, outputs = execute(kc, 'Tensor *huge = tensor(40000, 40000);\nprintf("%s\\n", huge ? "got it" : "NULL");')
-    assert "tensor_new: out of memory for 1600000000 floats" in stdout_of(outputs, "stderr")
-    assert stdout_of(outputs) == "NULL\n"
+    # The runtime: a clear allocation failure that ends the cell, as an exception.
+    reply, outputs = execute(kc, 'Tensor *huge = tensor(40000, 40000);\nprintf("after\\n");')
+    ename, evalue = error_of(reply)
+    assert ename == "MemoryError" and "tensor_new: out of memory for 1600000000 floats" in evalue
+    assert "after" not in stdout_of(outputs)
     reply, outputs = execute(kc, 'char *block = malloc(8UL << 30);\nprintf("%s\\n", block ? "got it" : "NULL");')
     assert stdout_of(outputs) == "NULL\n", "malloc reports the failure"
     # A cell that does not look: the fault is an error, the kernel goes on.
