@@ -203,3 +203,24 @@ def test_read_from_fd_0_asks_for_input(kernel):
     kc.input("Grace Hopper")
     assert shell_reply(kc, msg_id)["content"]["status"] == "ok"
     assert "read: Grace Hopper\n" in stdout_of(iopub_for(kc, msg_id))
+
+
+def test_function_pointer_declared_with_a_user_typedef(kernel):
+    _, kc = kernel
+    run(kc, "typedef int step_t;\ntypedef step_t (*stepper_fn)(step_t);")
+    content, outputs = run(kc, "step_t add_one(step_t v) { return v + 1; }\n"
+                               "step_t (*current_step)(step_t) = add_one;\nstepper_fn steps[1] = {add_one};\n"
+                               "current_step(1) + steps[0](2)")
+    assert content["status"] == "ok" and text_result(outputs) == "5", outputs
+
+
+def test_a_buffer_overflow_in_a_libc_call_is_caught(kernel):
+    _, kc = kernel
+    run(kc, "int before_overflow = 7;")
+    content, outputs = run(kc, 'char tiny[4];\nconst char *text = getenv("CNB_NOT_SET") ? "x" : "far too long";\n'
+                               'strcpy(tiny, text);\nprintf("not reached\\n");')
+    assert content["status"] == "error" and content["ename"] == "BufferOverflow", content
+    error = error_of(outputs)
+    assert any("line 3" in line for line in error["traceback"]), error["traceback"]
+    assert "not reached" not in stdout_of(outputs)
+    assert text_result(run(kc, "before_overflow")[1]) == "7"
