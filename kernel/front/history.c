@@ -2,9 +2,11 @@
 #include "history.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "jupyter_paths.h"
 #include "log.h"
@@ -57,6 +59,51 @@ static int ensure_parent(const char *path)
     return rc;
 }
 
+static double seconds_now(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+/* The file's set-up and this session's row.  Two kernels that start at once
+ * race for a new file, and SQLite refuses some lock upgrades at once rather
+ * than wait (it avoids a deadlock): so the write lock is taken first
+ * (BEGIN IMMEDIATE waits for it), and the whole set-up is tried again while
+ * the file is busy, for up to 3 s.  A file that stays locked longer (another
+ * program holds it) leaves the kernel without history. */
+static int set_up(History *history)
+{
+    static const char *const steps[] = {
+        "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "BEGIN IMMEDIATE", schema,
+        "INSERT INTO sessions (start, num_cmds, remark) VALUES (datetime('now'), 0, '')", "COMMIT", NULL
+    };
+    sqlite3_busy_timeout(history->db, 250);
+    double deadline = seconds_now() + 3.0;
+    char *error = NULL;
+    int rc;
+    for (;;) {
+        rc = SQLITE_OK;
+        for (const char *const *step = steps; *step && rc == SQLITE_OK; step++) {
+            sqlite3_free(error);
+            error = NULL;
+            rc = sqlite3_exec(history->db, *step, NULL, NULL, &error);
+        }
+        if (rc == SQLITE_OK)
+            return 0;
+        if (!sqlite3_get_autocommit(history->db))
+            sqlite3_exec(history->db, "ROLLBACK", NULL, NULL, NULL);
+        bool busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+        if (!busy || seconds_now() > deadline)
+            break;
+        struct timespec pause = {0, 50 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    log_warn("history: %s", error ? error : sqlite3_errstr(rc));
+    sqlite3_free(error);
+    return -1;
+}
+
 History *history_open(const char *path)
 {
     History *history = calloc(1, sizeof *history);
@@ -71,15 +118,13 @@ History *history_open(const char *path)
         history_close(history);
         return NULL;
     }
-    /* Several kernels may share the file: wait for each other's writes. */
-    sqlite3_busy_timeout(history->db, 2000);
-    if (exec_sql(history, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;") < 0 ||
-        exec_sql(history, schema) < 0 ||
-        exec_sql(history, "INSERT INTO sessions (start, num_cmds, remark) VALUES (datetime('now'), 0, '')") < 0) {
+    if (set_up(history) < 0) {
         history_close(history);
         return NULL;
     }
     history->session = (int)sqlite3_last_insert_rowid(history->db);
+    /* Several kernels may share the file: wait for each other's writes. */
+    sqlite3_busy_timeout(history->db, 2000);
     return history;
 }
 
