@@ -34,6 +34,48 @@ const char *device_name(Device device)
     return "unknown";
 }
 
+/* "139.8 GiB": decimal places as nvidia-smi's users read them */
+static double gib(size_t bytes)
+{
+    return (double)bytes / (1024.0 * 1024.0 * 1024.0);
+}
+
+static void describe_cuda(char *text, size_t size)
+{
+    const CnbCudaPlugin *cuda = cuda_plugin();
+    char name[256];
+    size_t total = 0, free_bytes = 0;
+    if (!cuda)
+        snprintf(text, size, "cuda (not available: %s)", cuda_unavailable_reason());
+    else if (cuda->device_info(name, sizeof name, &total, &free_bytes) < 0)
+        snprintf(text, size, "cuda (%s)", cuda->last_error());
+    else
+        snprintf(text, size, "cuda (%s, %.1f GiB, %.1f GiB free)", name, gib(total),
+                 gib(free_bytes));
+}
+
+const char *device_describe(Device device)
+{
+    static _Thread_local char text[1024];
+    switch (device) {
+    case CPU:
+        snprintf(text, sizeof text, "cpu (%d thread%s)", get_num_threads(),
+                 get_num_threads() == 1 ? "" : "s");
+        break;
+    case CUDA:
+        describe_cuda(text, sizeof text);
+        break;
+    default:
+        snprintf(text, sizeof text, "unknown device %d", (int)device);
+    }
+    return text;
+}
+
+void device_print(Device device)
+{
+    printf("%s\n", device_describe(device));
+}
+
 Device tensor_device(const Tensor *t)
 {
     return t ? t->device : CPU;

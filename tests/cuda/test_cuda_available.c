@@ -106,6 +106,13 @@ static void test_reason_here(const char *reason)
     }
 }
 
+/* The reason after "CUDA is not available: " appears in text. */
+static bool why_in(const char *text, const char *reason)
+{
+    const char *why = strstr(reason, "CUDA is not available: ");
+    return why && strstr(text, why + strlen("CUDA is not available: "));
+}
+
 static void test_unavailable(void)
 {
     ok(!cuda_available(), "cuda_available() is false");
@@ -114,6 +121,10 @@ static void test_unavailable(void)
     snprintf(reason, sizeof reason, "%s", cnb_last_error());
     printf("# %s\n", reason);
     test_reason_here(reason);
+    const char *described = device_describe(CUDA);
+    printf("# %s\n", described);
+    ok(strncmp(described, "cuda (not available: ", 21) == 0 && why_in(described, reason),
+       "device_describe(CUDA) says it is not available, and why");
 
     Tensor *t = tensor_from_data((float[]){ 1, 2, 3 }, (int[]){ 3 }, 1);
     ok(tensor_to(t, CUDA) == NULL, "tensor_to(cuda) fails");
@@ -138,6 +149,12 @@ static void test_available(void)
     const char *name = cuda_get_device_name();
     ok(name && *name, "the device has a name");
     printf("# device: %s\n", name ? name : "(none)");
+    char expected[300];
+    snprintf(expected, sizeof expected, "cuda (%s, ", name ? name : "");
+    const char *described = device_describe(CUDA);
+    printf("# %s\n", described);
+    ok(strncmp(described, expected, strlen(expected)) == 0 && strstr(described, " GiB free)"),
+       "device_describe(CUDA) gives the name and the memory");
     float values[5] = { 1.5f, -2, 0, 3.25f, 1e-30f };
     Tensor *t = tensor_from_data(values, (int[]){ 5 }, 1);
     ok(tensor_to(t, CUDA) == t && tensor_device(t) == CUDA, "tensor_to(cuda)");
@@ -159,18 +176,31 @@ static void test_available(void)
     model_free(m);
 }
 
+/* On every machine: the cpu in words follows the thread count. */
+static void test_describe_cpu(void)
+{
+    int threads = get_num_threads();
+    set_num_threads(3);
+    is_str(device_describe(CPU), "cpu (3 threads)", "device_describe(CPU)");
+    set_num_threads(1);
+    is_str(device_describe(CPU), "cpu (1 thread)", "one thread");
+    set_num_threads(threads);
+    is_str(device_describe((Device)7), "unknown device 7", "an unknown device");
+}
+
 int main(void)
 {
     choose_plugin();
+    test_describe_cpu();
     test_unloadable_plugins();
     test_default_path();
     if (cuda_available()) {
         test_available();
-        for (int i = 0; i < 11; i++)
+        for (int i = 0; i < 12; i++)
             skip("a GPU is here: the no-CUDA checks do not apply");
     } else {
         test_unavailable();
-        for (int i = 0; i < 9; i++)
+        for (int i = 0; i < 10; i++)
             skip("no GPU here: nothing can move to the device");
     }
     return tap_done();

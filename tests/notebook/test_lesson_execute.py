@@ -84,7 +84,9 @@ def test_no_error_outputs(executed):
 
 def test_device_is_printed(executed):
     cell = [c for c in code_cells(executed["nb"]) if "cuda_available()" in source(c)][0]
-    assert text_of(cell, "stdout").strip() in ("cpu", "cuda")
+    # "cpu (2 threads)" here; on a GPU "cuda (NVIDIA H200, 139.8 GiB, 139.2 GiB free)"
+    assert re.fullmatch(r"cpu \(\d+ threads?\)|cuda \(.+, [\d.]+ GiB, [\d.]+ GiB free\)",
+                        text_of(cell, "stdout").strip())
 
 
 def test_split_is_5000_5000(executed):

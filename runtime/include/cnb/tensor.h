@@ -22,6 +22,12 @@ bool cuda_available(void);
  * with a message saying why when CUDA is not available. */
 const char *cuda_get_device_name(void);
 const char *device_name(Device device);      /* "cpu", "cuda" */
+/* The device in words, with what it has: "cuda (NVIDIA H200, 139.8 GiB,
+ * 139.2 GiB free)" or "cpu (16 threads)".  The text stays valid until the
+ * next call.  For CUDA when it is not available: "cuda (not available: ...)". */
+const char *device_describe(Device device);
+/* Prints device_describe(device) and a newline, as print(device) does. */
+void device_print(Device device);
 
 typedef struct Tensor Tensor;
 
