@@ -1,5 +1,5 @@
 /* The plugin's device operations, one file each (blas.cu, relu.cu,
- * softmax_ce.cu, adam.cu, predictions.cu), gathered into plugin_api.h's
+ * softmax_ce.cu, adam.cu, predictions.cu, batch.cu), gathered into plugin_api.h's
  * table by plugin.cu.  Pointers are device memory, matrices row-major
  * float32 as libcnb keeps them; each returns 0, or -1 with the failing
  * call in plugin_last_error().  Launches go to the default stream, in
@@ -8,6 +8,7 @@
 #define CNB_CUDA_OPS_CUH
 
 #include "cuda/adam_math.cuh"
+#include "cuda/batch_math.cuh"
 
 #include <cstddef>
 
@@ -28,6 +29,19 @@ int predictions_argmax(const float *x, int *predicted, int rows, int classes);
 int predictions_correct(const float *x, const float *target, int *count, int rows, int classes);
 int predictions_confusion(const float *x, const float *target, int *counts, int rows,
                           int classes);
+
+int batch_prepare(const uint8_t *items, const uint8_t *labels, const CnbBatchSteps *steps,
+                  const int32_t *index, const CnbRotation *plans, int count, float *out,
+                  float *target);
+
+/* Host data sent up without waiting (staging.cu): the parts, each at a
+ * 256-byte boundary, in a device buffer that stays valid for the kernels
+ * launched next; NULL with the failing call recorded. */
+void *staging_upload(const void *const *parts, const size_t *sizes, int count);
+static inline size_t staging_aligned(size_t bytes)
+{
+    return (bytes + 255) / 256 * 256;
+}
 
 /* Blocks of 256 threads covering n elements (grid-stride loops do the rest). */
 static inline int blocks_for(size_t n)

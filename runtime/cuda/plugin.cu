@@ -118,6 +118,7 @@ static const CnbCudaPlugin plugin_table = {
     predictions_argmax,
     predictions_correct,
     predictions_confusion,
+    batch_prepare,
 };
 
 extern "C" __attribute__((visibility("default"))) const CnbCudaPlugin *cnb_cuda_plugin(void)

@@ -13,13 +13,14 @@
 #include <stddef.h>
 
 #include "cuda/adam_math.cuh"
+#include "cuda/batch_math.cuh"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* Bumped whenever the table changes: libcnb refuses a plugin of another. */
-#define CNB_CUDA_PLUGIN_ABI 1
+#define CNB_CUDA_PLUGIN_ABI 2
 #define CNB_CUDA_PLUGIN_ENTRY "cnb_cuda_plugin"
 
 typedef struct CnbCudaPlugin {
@@ -70,6 +71,15 @@ typedef struct CnbCudaPlugin {
     /* counts [classes * classes + 1] (device ints): [truth][predicted] += 1;
      * the last counts the rows whose target is not a class index */
     int (*confusion)(const float *x, const float *target, int *counts, int rows, int classes);
+
+    /* A batch prepared on the device (batch_math.cuh): out [count, item]
+     * and target [count] get items[index[i]] through steps, with item i's
+     * rotation plans at plans[i * steps->rotations], and its label.  items,
+     * labels, out and target are device memory; index and plans are host
+     * memory, sent up without waiting for the GPU (reusable at once). */
+    int (*prepare_batch)(const uint8_t *items, const uint8_t *labels,
+                         const CnbBatchSteps *steps, const int32_t *index,
+                         const CnbRotation *plans, int count, float *out, float *target);
 } CnbCudaPlugin;
 
 /* The one symbol the plugin exports (CNB_CUDA_PLUGIN_ENTRY). */

@@ -33,6 +33,7 @@
 #include "cnb/error.h"
 #include "cnb/host.h"
 #include "cnb/random.h"
+#include "data/dataloader_device.h"
 #include "data/transform_impl.h"
 #include "core/parallel.h"
 #include "core/tensor_impl.h"     /* tensor_forget_device */
@@ -78,6 +79,12 @@ struct DataLoader {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
+    /* Where the batches are made: on the GPU once the user moves them
+     * there (and the dataset and transform allow it, device_possible),
+     * back on the CPU once the user moves them back. */
+    Slot *handed;               /* the slot of the batch handed out last */
+    bool device_possible, on_device;
+    DeviceBatches device;
 };
 
 static size_t batches_for(size_t n, int batch_size, bool drop_last)
@@ -198,11 +205,40 @@ static void complete(DataLoader *l, Slot *s)
             sched_yield();      /* a thread holding an item may share our core */
 }
 
+static void stop_background(DataLoader *l);
+
+/* Batches follow the last one the user had: made on the GPU from the
+ * batch after one the user moved there, on the CPU again after one moved
+ * back.  The user has finished with it when asking for the next. */
+static void follow_user(DataLoader *l)
+{
+    Slot *last = l->handed;
+    if (!last || !last->data)
+        return;
+    bool there = tensor_device(last->data) == CUDA && l->device_possible;
+    if (there && !l->on_device)
+        stop_background(l);     /* no items for the compute threads to fill */
+    l->on_device = there;
+}
+
+/* The batch made by one kernel on the GPU; complete() then finds nothing
+ * left to wait for. */
+static int post_on_device(DataLoader *l, Slot *s)
+{
+    int rc = device_batches_fill(&l->device, l->dataset,
+                                 l->order + s->batch * (size_t)l->batch_size, s->size,
+                                 s->params, l->param_count, s->data, s->target);
+    atomic_store(&s->items_done, s->size);
+    atomic_store(&s->next_item, s->size);
+    return rc;
+}
+
 /* Draws batch's random numbers here and opens it for filling: by the
  * worker thread and idle compute threads when the dataset allows, else
- * right away here. */
+ * right away here; or makes it on the GPU. */
 static int post(DataLoader *l, size_t batch)
 {
+    follow_user(l);
     Slot *s = slot_for(l, batch);
     atomic_store(&s->next_item, NOT_OPEN);      /* late claims find nothing */
     size_t start = batch * (size_t)l->batch_size;
@@ -213,6 +249,8 @@ static int post(DataLoader *l, size_t batch)
         transform_draw(l->transform, s->params + (size_t)i * l->param_count);
     s->batch = batch;
     atomic_store(&s->failed, false);
+    if (l->on_device)
+        return post_on_device(l, s);
     atomic_store(&s->items_done, 0);
     atomic_store(&s->next_item, 0);
     /* With one thread (a one-core CPU quota, CNB_NUM_THREADS=1) a helper
@@ -278,6 +316,7 @@ static int start_epoch(DataLoader *l)
     l->transform = transform_take((Transform *)dataset_transform(l->dataset));
     transform_release(held);
     l->param_count = transform_param_count(l->transform);
+    l->device_possible = device_batches_possible(&l->device, l->dataset, l->transform);
     (void)random_int64();       /* _BaseDataLoaderIter's _base_seed */
     if (l->shuffle) {
         Generator *g = generator_new((uint64_t)random_int64());
@@ -325,6 +364,7 @@ bool next_batch(DataLoader *l, Batch *batch)
     }
     if (l->next == l->num_batches)
         stop_background(l);     /* the epoch's last batch: leave the place to others */
+    l->handed = s;
     batch->data = s->data;
     batch->target = s->target;
     batch->size = s->size;
@@ -405,6 +445,7 @@ void dataloader_free(DataLoader *l)
     }
     for (int i = 0; i < 3; i++)
         slot_release(&l->slots[i]);
+    device_batches_free(&l->device);
     pthread_mutex_destroy(&l->lock);
     pthread_cond_destroy(&l->wake);
     free(l->order);

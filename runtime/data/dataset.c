@@ -32,6 +32,7 @@ void dataset_free(Dataset *d)
     if (!d || --d->refs > 0)
         return;
     transform_release(d->transform);
+    dataset_device_release(d);
     Dataset *parent = d->parent;
     d->ops->destroy(d);
     dataset_free(parent);

@@ -21,6 +21,12 @@ typedef struct DatasetOps {
     /* The dataset's own lines of print(dataset), e.g. "Split: Train". */
     void (*describe)(const Dataset *dataset, FILE *out);
     void (*destroy)(Dataset *dataset);
+    /* Optional, for preparing batches on the GPU (dataloader_device.c):
+     * raw_bytes gives a dataset whose raw items are bytes (MNIST) its
+     * items (item_numel bytes each, in index order) and labels; a view
+     * (a subset) maps its index to its parent's with parent_index. */
+    const uint8_t *(*raw_bytes)(const Dataset *dataset, const uint8_t **labels);
+    size_t (*parent_index)(const Dataset *dataset, size_t index);
 } DatasetOps;
 
 struct Dataset {
@@ -35,6 +41,9 @@ struct Dataset {
     /* get_raw may run on the dataloader's thread (it calls no user code). */
     bool thread_safe;
     Dataset *parent;            /* subsets: the dataset viewed */
+    /* raw_bytes' items and labels on the GPU, uploaded by the first
+     * dataloader that prepares batches there, freed with the dataset */
+    void *device_items, *device_labels;
 };
 
 /* Fills the common fields; the dataset starts with one reference. */
@@ -50,6 +59,11 @@ int dataset_fill(const Dataset *dataset, size_t index, float *out, int *label,
 
 /* "batch_size=64, shuffle=true, drop_last=false" */
 void dataloader_fprint_options(FILE *out, const DataLoader *loader);
+
+/* The dataset's items and labels on the GPU (uploaded on the first call),
+ * for raw_bytes datasets; 0, or -1 with a message. */
+int dataset_device_upload(Dataset *dataset, const char *function);
+void dataset_device_release(Dataset *dataset);
 
 /* A view of indices[0..count) of parent (copied). */
 Dataset *subset_new(Dataset *parent, const int64_t *indices, size_t count);

@@ -96,6 +96,13 @@ static void mnist_prefetch(const Dataset *d, size_t index)
         __builtin_prefetch(pixels + i);
 }
 
+static const uint8_t *mnist_raw_bytes(const Dataset *d, const uint8_t **labels)
+{
+    const MnistDataset *m = (const MnistDataset *)d;
+    *labels = m->labels.data;
+    return m->images.data;
+}
+
 static void mnist_describe(const Dataset *d, FILE *out)
 {
     const MnistDataset *m = (const MnistDataset *)d;
@@ -118,6 +125,7 @@ static const DatasetOps mnist_ops = {
     .prefetch = mnist_prefetch,
     .describe = mnist_describe,
     .destroy = mnist_destroy,
+    .raw_bytes = mnist_raw_bytes,
 };
 
 static const DatasetOps fashion_ops = {
@@ -127,6 +135,7 @@ static const DatasetOps fashion_ops = {
     .prefetch = mnist_prefetch,
     .describe = mnist_describe,
     .destroy = mnist_destroy,
+    .raw_bytes = mnist_raw_bytes,
 };
 
 /* The two files must agree with each other and with what MNIST is. */

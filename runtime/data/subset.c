@@ -31,6 +31,11 @@ static void subset_prefetch(const Dataset *d, size_t index)
     dataset_prefetch(d->parent, ((const Subset *)d)->indices[index]);
 }
 
+static size_t subset_parent_index(const Dataset *d, size_t index)
+{
+    return ((const Subset *)d)->indices[index];
+}
+
 static void subset_describe(const Dataset *d, FILE *out)
 {
     fprintf(out, "    Subset of %zu items of %s (%zu items)\n", ((const Subset *)d)->count,
@@ -50,6 +55,7 @@ static const DatasetOps subset_ops = {
     .prefetch = subset_prefetch,
     .describe = subset_describe,
     .destroy = subset_destroy,
+    .parent_index = subset_parent_index,
 };
 
 Dataset *subset_new(Dataset *parent, const int64_t *indices, size_t count)

@@ -13,6 +13,7 @@
  * The per-element math is the kernels' own (runtime/cuda/..._math.cuh). */
 #include "cuda/plugin_api.h"
 #include "cuda/argmax_math.cuh"
+#include "cuda/batch_math.cuh"
 #include "cuda/softmax_ce_math.cuh"
 
 #include <stdint.h>
@@ -64,7 +65,26 @@ static int release(void *ptr)
     return 0;
 }
 
-static int to_device(void *dst, const void *src, size_t n) { memcpy(host(dst), src, n); return 0; }
+/* What crossed from the host to the "device" (tests read it with dlsym). */
+static size_t bytes_to_device, batches_prepared;
+
+__attribute__((visibility("default"))) size_t cnb_host_plugin_bytes_to_device(void)
+{
+    return bytes_to_device;
+}
+
+__attribute__((visibility("default"))) size_t cnb_host_plugin_batches_prepared(void)
+{
+    return batches_prepared;
+}
+
+static int to_device(void *dst, const void *src, size_t n)
+{
+    memcpy(host(dst), src, n);
+    bytes_to_device += n;
+    return 0;
+}
+
 static int to_host(void *dst, const void *src, size_t n) { memcpy(dst, host(src), n); return 0; }
 static int zero(void *dst, size_t n) { memset(host(dst), 0, n); return 0; }
 static int copy(void *dst, const void *src, size_t n)
@@ -197,10 +217,33 @@ static int confusion(const float *dx, const float *dt, int *dcounts, int rows, i
     return 0;
 }
 
+/* The batch kernel's work, pixel by pixel; index and plans are host
+ * memory, as the plugin's are (it stages them up itself). */
+static int prepare_batch(const uint8_t *ditems, const uint8_t *dlabels, const CnbBatchSteps *s,
+                         const int32_t *index, const CnbRotation *plans, int count,
+                         float *dout, float *dtarget)
+{
+    const uint8_t *items = host(ditems), *labels = host(dlabels);
+    float *out = host(dout), *target = host(dtarget);
+    size_t numel = (size_t)s->channels * s->height * s->width;
+    for (int i = 0; i < count; i++) {
+        const uint8_t *raw = items + (size_t)index[i] * numel;
+        float *item = out + (size_t)i * numel;
+        for (int c = 0; c < s->channels; c++)
+            for (int y = 0; y < s->height; y++)
+                for (int x = 0; x < s->width; x++)
+                    *item++ = cnb_batch_pixel(raw, s, plans + (size_t)i * s->rotations, c, y, x);
+        target[i] = (float)labels[index[i]];
+    }
+    batches_prepared++;
+    return 0;
+}
+
 static const CnbCudaPlugin table = {
     CNB_CUDA_PLUGIN_ABI, init, error, device_info, alloc, release, to_device, to_host, zero,
     copy, synchronize, set_tf32, linear_forward, linear_backward, relu_backward,
     softmax_ce_forward, softmax_ce_backward, adam_update, argmax, count_correct, confusion,
+    prepare_batch,
 };
 
 const CnbCudaPlugin *cnb_cuda_plugin(void)

@@ -2,7 +2,8 @@
  * on the host the way the kernels run it (a parameter, a row, a pixel at a
  * time) and compared with what the CPU runtime's whole operations give on
  * the same inputs: Adam, softmax + cross-entropy forward and backward,
- * argmax and correct counts, to_tensor/normalize, the rotation's sampling.
+ * argmax and correct counts, to_tensor/normalize, the rotation's sampling,
+ * a batch's pixel made on the device from the dataset's bytes.
  * This runs on every machine; what it leaves to a GPU run is indexing and
  * launch configuration. */
 #include "cnb.h"
@@ -10,9 +11,11 @@
 
 #include "cuda/adam_math.cuh"
 #include "cuda/argmax_math.cuh"
+#include "cuda/batch_math.cuh"
 #include "cuda/normalize_math.cuh"
 #include "cuda/rotation_math.cuh"
 #include "cuda/softmax_ce_math.cuh"
+#include "data/dataloader_device.h"
 #include "data/transform_impl.h"
 
 #include <stdlib.h>
@@ -208,6 +211,104 @@ static void test_rotation(void)
     }
 }
 
+/* A dataset of random bytes, as the device loader sees MNIST. */
+typedef struct ByteDataset {
+    Dataset base;
+    uint8_t *items, labels[4];
+} ByteDataset;
+
+static size_t bytes_len(const Dataset *d) { (void)d; return 4; }
+static int bytes_get_raw(const Dataset *d, size_t index, float *out, int *label)
+{
+    const ByteDataset *b = (const ByteDataset *)d;
+    for (size_t i = 0; i < d->item_numel; i++)
+        out[i] = (float)b->items[index * d->item_numel + i];
+    *label = b->labels[index];
+    return 0;
+}
+static const uint8_t *bytes_raw(const Dataset *d, const uint8_t **labels)
+{
+    *labels = ((const ByteDataset *)d)->labels;
+    return ((const ByteDataset *)d)->items;
+}
+static void bytes_destroy(Dataset *d) { (void)d; }
+static const DatasetOps byte_ops = { .kind = "Bytes", .len = bytes_len,
+    .get_raw = bytes_get_raw, .destroy = bytes_destroy, .raw_bytes = bytes_raw };
+
+/* Every pixel of item 2 through the flattened steps and the plans, against
+ * the CPU's transform of the same bytes with the same drawn numbers. */
+static int batch_pixels_differ(ByteDataset *b, Transform *t)
+{
+    DeviceBatches device = { 0 };
+    if (!device_batches_possible(&device, &b->base, t))
+        return -1;
+    const CnbBatchSteps *s = &device.steps;
+    float params[8], out[4096];
+    transform_draw(t, params);
+    CnbRotation plans[8];
+    double unused[6];
+    for (int r = 0; r < s->rotations; r++)
+        rotation_plan(params[r], s->width, s->height, &plans[r], unused);
+    int label;
+    bytes_get_raw(&b->base, 2, out, &label);
+    transform_apply_drawn(t, out, b->base.shape, b->base.ndim, params);
+    const uint8_t *item = b->items + 2 * b->base.item_numel;
+    int differ = 0, at = 0;
+    for (int c = 0; c < s->channels; c++)
+        for (int y = 0; y < s->height; y++)
+            for (int x = 0; x < s->width; x++, at++) {
+                float v = cnb_batch_pixel(item, s, plans, c, y, x);
+                differ += memcmp(&v, &out[at], sizeof v) != 0;
+            }
+    return differ;
+}
+
+static void test_batch_pixel(void)
+{
+    static const int shapes[3][3] = { { 1, 28, 28 }, { 3, 5, 7 }, { 13, 9, 0 } };
+    for (int k = 0; k < 3; k++) {
+        ByteDataset b = { 0 };
+        int ndim = shapes[k][2] ? 3 : 2;
+        dataset_init(&b.base, &byte_ops, shapes[k], ndim);
+        b.items = malloc(4 * b.base.item_numel);
+        for (size_t i = 0; i < 4 * b.base.item_numel; i++)
+            b.items[i] = (uint8_t)(rand() % 256);
+        Transform *chains[4] = {
+            compose(to_tensor(), random_rotation(30), normalize(0.1307f, 0.3081f)),
+            compose(random_rotation(180), to_tensor(), random_rotation(45),
+                    normalize(0.5f, 0.25f)),
+            normalize(3.0f, 7.0f),
+            NULL,
+        };
+        int worst = 0;
+        for (int c = 0; c < 4; c++)
+            for (int trial = 0; trial < 50; trial++) {
+                int differ = batch_pixels_differ(&b, chains[c]);
+                worst = differ < 0 || differ > worst ? (differ < 0 ? 1 << 30 : differ) : worst;
+            }
+        is_int(worst, 0, "a batch's pixels from bytes, [%d,%d%s%.0d]: the CPU loader's, bit for "
+               "bit (4 transforms x 50 draws)", shapes[k][0], shapes[k][1], ndim == 3 ? "," : "",
+               shapes[k][2]);
+        for (int c = 0; c < 4; c++)
+            transform_free(chains[c]);
+        free(b.items);
+    }
+    ByteDataset big = { 0 };
+    dataset_init(&big.base, &byte_ops, (int[]){ 1, 9000, 10 }, 3);
+    DeviceBatches device = { 0 };
+    ok(!device_batches_possible(&device, &big.base, NULL),
+       "images over 8192 pixels a side are made on the cpu");
+    Transform *many[17];
+    for (int i = 0; i < 17; i++)
+        many[i] = normalize(0.0f, 1.0f);
+    Transform *long_chain = compose_array(many, 17);
+    ByteDataset small = { 0 };
+    dataset_init(&small.base, &byte_ops, (int[]){ 1, 4, 4 }, 3);
+    ok(!device_batches_possible(&device, &small.base, long_chain),
+       "a transform of more than %d steps is made on the cpu", CNB_BATCH_MAX_STEPS);
+    transform_free(long_chain);
+}
+
 int main(void)
 {
     srand(7);
@@ -216,5 +317,6 @@ int main(void)
     test_argmax();
     test_normalize();
     test_rotation();
+    test_batch_pixel();
     return tap_done();
 }

@@ -98,6 +98,10 @@ static void test_steps(Dataset *train)
     Batch batch;
     double worst_loss = 0, first_step = INFINITY;
     for (int step = 0; step < 50 && next_batch(loader, &batch); step++) {
+        /* the loader makes batches on the GPU once they are moved there:
+         * the CPU twin takes each back first */
+        tensor_to(batch.data, CPU);
+        tensor_to(batch.target, CPU);
         optimizer_zero_grad(cpu_opt);
         Tensor *l = loss_forward(cpu_loss, model_forward(cpu, batch.data), batch.target);
         float want = tensor_item(l);

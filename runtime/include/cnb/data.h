@@ -125,6 +125,13 @@ typedef struct Batch {
  * of the epoch returns false and rewinds (reshuffling for the next epoch).
  * The next batch is prepared in the background while the current one trains
  * (by the compute threads in their idle moments, or the loader's thread).
+ * Batches follow the user to the GPU: once a batch was moved there with
+ * tensor_to (a model on CUDA), the loader uploads the dataset's bytes once
+ * and makes the following batches on the GPU, which arrive already there
+ * (tensor_to(batch.data, CUDA) then costs nothing), with the same values
+ * and random rotations; once one is moved back to the cpu, they are made
+ * on the cpu again.  (MNIST-like datasets and their subsets; a dataset of
+ * your own stays on the cpu.)
  *     Batch batch;
  *     while (next_batch(train_loader, &batch)) { ... }                      */
 bool next_batch(DataLoader *loader, Batch *batch);
