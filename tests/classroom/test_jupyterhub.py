@@ -78,6 +78,21 @@ class Hub:
             time.sleep(0.3)
         raise AssertionError(f"not in {seconds} s: {what}; see {self.log_path}")
 
+    def own_pids(self):
+        """The hub and its proxy: the processes of the hub's session that
+        are neither a student's server nor a kernel."""
+        pids = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                session = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[3])
+                command = open(f"/proc/{pid}/cmdline").read()
+            except (OSError, IndexError, ValueError):
+                continue
+            if (session == self.process.pid and "jupyterhub-singleuser" not in command
+                    and "cnb-kernel" not in command):
+                pids.append(int(pid))
+        return pids
+
     def stop(self):
         os.killpg(self.process.pid, signal.SIGTERM)     # the hub stops the servers and the proxy
         try:
@@ -141,13 +156,21 @@ class Student:
         assert reply["status"] == "ok", (self.name, code, reply, iopub)
         return text
 
+    def server_pids(self):
+        """The student's single-user JupyterLab server (Python, a process
+        of its own started by the spawner in the student's home)."""
+        return self._pids_in_home("jupyterhub-singleuser")
+
     def kernel_pids(self):
         """The cnb kernel (front and worker) working in this student's home."""
+        return self._pids_in_home("cnb-kernel")
+
+    def _pids_in_home(self, command):
         home = os.path.realpath(os.path.join(self.hub.homes, self.name))
         pids = []
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
-                if ("cnb-kernel" in open(f"/proc/{pid}/cmdline").read()
+                if (command in open(f"/proc/{pid}/cmdline").read()
                         and os.path.realpath(os.readlink(f"/proc/{pid}/cwd")) == home):
                     pids.append(int(pid))
             except OSError:
@@ -196,6 +219,8 @@ def test_six_students_train_at_once_through_jupyterhub(hub):
         outputs = each(students, lambda s, cell=cell: s.run(cell.replace("{data}", data)))
     threads = [value(text, "threads") for text in outputs]
     loaded = [round(pss_mib(s.kernel_pids()), 1) for s in students]
+    servers = [s.server_pids() for s in students]
+    server_mib = [round(pss_mib(pids), 1) for pids in servers]
 
     def epoch_at_once():
         start = time.time() + START_MARGIN_S
@@ -216,6 +241,7 @@ def test_six_students_train_at_once_through_jupyterhub(hub):
         s.channels.close()
     figures = {
         "servers_ready_s": round(servers_s, 1), "threads": threads, "pss_loaded_mib": loaded,
+        "pss_server_mib": server_mib, "pss_hub_and_proxy_mib": round(pss_mib(hub.own_pids()), 1),
         **best, "runs": runs, "accuracy": accuracy, "whole_test_s": round(time.monotonic() - began, 1),
     }
     with open(os.path.join(artifacts_dir("classroom"), "jupyterhub.json"), "w") as f:
@@ -223,5 +249,6 @@ def test_six_students_train_at_once_through_jupyterhub(hub):
     assert len(set(accuracy)) == 1 and accuracy[0] >= ACCURACY_MIN, figures
     assert all(len(s.kernel_pids()) == 2 for s in students), "each student has a front and a worker"
     assert max(loaded) <= PSS_LIMIT_MIB, figures
+    assert all(len(pids) == 1 for pids in servers), f"one JupyterLab server per student: {servers}"
     assert figures["late_start_s"] < 0.5, f"the six started training together: {figures}"
     assert figures["slowest_over_fastest"] <= SPREAD_LIMIT, figures
