@@ -11,6 +11,7 @@
 #endif
 
 #include "core/vector_ops.h"
+#include "cuda/activation_math.cuh"
 #include "cuda/normalize_math.cuh"
 
 #include <math.h>
@@ -55,20 +56,16 @@ void vec_shift_divide(float *restrict x, size_t n, float shift, float scale)
 
 VECTOR_CLONES
 void vec_sgd(float *restrict p, const float *restrict grad, float *restrict buf, size_t n,
-             const SgdScalars *s)
+             const CnbSgdScalars *s)
 {
-    const float lr = s->lr, wd = s->weight_decay, mom = s->momentum;
-    const float damp = s->one_minus_dampening;
+    const CnbSgdScalars k = *s;   /* in registers, not re-read through s */
     if (!buf) {
         for (size_t i = 0; i < n; i++)
-            p[i] -= lr * (grad[i] + wd * p[i]);
+            cnb_sgd_element(&p[i], grad[i], &k);
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i] + wd * p[i];
-        buf[i] = s->first ? g : buf[i] * mom + damp * g;
-        p[i] -= lr * (s->nesterov ? g + mom * buf[i] : buf[i]);
-    }
+    for (size_t i = 0; i < n; i++)
+        cnb_sgd_momentum_element(&p[i], &buf[i], grad[i], &k);
 }
 
 VECTOR_CLONES
@@ -78,10 +75,8 @@ void vec_bias_rows(float *restrict y, int ld, const float *restrict b, int rows,
     for (int r = 0; r < rows; r++) {
         float *row = y + (size_t)r * (size_t)ld;
         if (relu)
-            for (int j = 0; j < cols; j++) {
-                float x = row[j] + b[j];
-                row[j] = x > 0.0f ? x : 0.0f;
-            }
+            for (int j = 0; j < cols; j++)
+                row[j] = cnb_relu(row[j] + b[j]);
         else
             for (int j = 0; j < cols; j++)
                 row[j] += b[j];
@@ -92,14 +87,14 @@ VECTOR_CLONES
 void vec_relu_backward(const float *restrict y, float *restrict g, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        g[i] = y[i] > 0.0f ? g[i] : 0.0f;
+        g[i] = cnb_relu_grad(y[i], g[i]);
 }
 
 VECTOR_CLONES
 void vec_relu(const float *in, float *out, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+        out[i] = cnb_relu(in[i]);
 }
 
 VECTOR_CLONES

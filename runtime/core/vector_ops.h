@@ -10,16 +10,13 @@
 #include <stddef.h>
 
 #include "cuda/adam_math.cuh"
+#include "cuda/sgd_math.cuh"
 
 /* Adam over n parameters (one step's scalars: cuda/adam_math.cuh). */
 void vec_adam(float *p, const float *grad, float *m, float *v, size_t n, const CnbAdamScalars *s);
 
-typedef struct SgdScalars {
-    float lr, weight_decay, momentum, one_minus_dampening;
-    bool nesterov, first;         /* first: the buffer starts as the gradient */
-} SgdScalars;
-
-void vec_sgd(float *p, const float *grad, float *buf, size_t n, const SgdScalars *s);
+/* SGD over n parameters, buf NULL without momentum (cuda/sgd_math.cuh). */
+void vec_sgd(float *p, const float *grad, float *buf, size_t n, const CnbSgdScalars *s);
 
 /* out[i] = in[i]: image bytes to floats (the dataloader's first step). */
 void vec_bytes_to_floats(const unsigned char *in, float *out, size_t n);

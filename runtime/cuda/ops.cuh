@@ -1,6 +1,6 @@
-/* The plugin's device operations, one file each (blas.cu, relu.cu,
- * softmax_ce.cu, adam.cu, predictions.cu, batch.cu), gathered into plugin_api.h's
- * table by plugin.cu.  Pointers are device memory, matrices row-major
+/* The plugin's device operations, one file each (blas.cu, activation.cu,
+ * dropout.cu, softmax_ce.cu, adam.cu, sgd.cu, predictions.cu, batch.cu),
+ * gathered into plugin_api.h's table by plugin.cu.  Pointers are device memory, matrices row-major
  * float32 as libcnb keeps them; each returns 0, or -1 with the failing
  * call in plugin_last_error().  Launches go to the default stream, in
  * order; a fault inside a kernel shows at the next copy back. */
@@ -9,6 +9,7 @@
 
 #include "cuda/adam_math.cuh"
 #include "cuda/batch_math.cuh"
+#include "cuda/sgd_math.cuh"
 
 #include <cstddef>
 
@@ -19,12 +20,17 @@ int blas_linear_backward(const float *x, const float *w, const float *g, float *
                          float *dx, int rows, int in, int out, int accumulate);
 void blas_release(void);
 
+int activation_forward(int act, const float *x, float *y, size_t n);
+int activation_backward(int act, const float *y, float *g, size_t n);
 int relu_backward(const float *y, float *g, size_t n);
+int dropout_forward(const float *x, float *mask, float *y, size_t n, float p);
+int dropout_backward(const float *mask, float *g, size_t n);
 int softmax_ce_forward(const float *x, const float *target, float *p, float *loss, int rows,
                        int classes);
 int softmax_ce_backward(float *p, const float *target, int rows, int classes);
 int adam_update(float *p, const float *g, float *m, float *v, size_t n,
                 const CnbAdamScalars *s);
+int sgd_update(float *p, const float *g, float *buf, size_t n, const CnbSgdScalars *s);
 int predictions_argmax(const float *x, int *predicted, int rows, int classes);
 int predictions_correct(const float *x, const float *target, int *count, int rows, int classes);
 int predictions_confusion(const float *x, const float *target, int *counts, int rows,

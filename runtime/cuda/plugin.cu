@@ -118,6 +118,11 @@ static const CnbCudaPlugin plugin_table = {
     predictions_argmax,
     predictions_correct,
     predictions_confusion,
+    activation_forward,
+    activation_backward,
+    dropout_forward,
+    dropout_backward,
+    sgd_update,
     batch_prepare,
 };
 

@@ -14,13 +14,14 @@
 
 #include "cuda/adam_math.cuh"
 #include "cuda/batch_math.cuh"
+#include "cuda/sgd_math.cuh"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* Bumped whenever the table changes: libcnb refuses a plugin of another. */
-#define CNB_CUDA_PLUGIN_ABI 2
+#define CNB_CUDA_PLUGIN_ABI 3
 #define CNB_CUDA_PLUGIN_ENTRY "cnb_cuda_plugin"
 
 typedef struct CnbCudaPlugin {
@@ -52,7 +53,8 @@ typedef struct CnbCudaPlugin {
      * dx = g W unless dx is NULL (a first layer) */
     int (*linear_backward)(const float *x, const float *w, const float *g, float *dw, float *db,
                            float *dx, int rows, int in, int out, int accumulate);
-    int (*relu_backward)(const float *y, float *g, size_t n);   /* g *= (y > 0) */
+    /* g *= (y > 0); the same kernel as activation_backward's ReLU */
+    int (*relu_backward)(const float *y, float *g, size_t n);
     /* p = softmax(x) per row, *loss = the mean cross-entropy (device float);
      * target holds class indices as floats */
     int (*softmax_ce_forward)(const float *x, const float *target, float *p, float *loss,
@@ -72,7 +74,20 @@ typedef struct CnbCudaPlugin {
      * the last counts the rows whose target is not a class index */
     int (*confusion)(const float *x, const float *target, int *counts, int rows, int classes);
 
-    /* A batch prepared on the device (batch_math.cuh): out [count, item]
+    /* ABI 2: the elementwise layers and SGD.  act is one of
+     * activation_math.cuh's codes (CNB_ACTIVATION_RELU, _SIGMOID, _TANH). */
+    /* y = act(x) over n values (y may be x) */
+    int (*activation_forward)(int act, const float *x, float *y, size_t n);
+    /* g = dL/dx from g = dL/dy and the output y, in place */
+    int (*activation_backward)(int act, const float *y, float *g, size_t n);
+    /* mask holds n uniforms in [0, 1) that the host drew and becomes the
+     * factors (1/(1-p) or 0); y = x * factor (y may be x) */
+    int (*dropout_forward)(const float *x, float *mask, float *y, size_t n, float p);
+    int (*dropout_backward)(const float *mask, float *g, size_t n);   /* g *= mask */
+    /* one SGD step over n parameters in one flat buffer; buf (the momentum
+     * buffers, same layout) is NULL without momentum */
+    int (*sgd_update)(float *p, const float *g, float *buf, size_t n, const CnbSgdScalars *s);
+    /* ABI 3: a batch prepared on the device (batch_math.cuh): out [count, item]
      * and target [count] get items[index[i]] through steps, with item i's
      * rotation plans at plans[i * steps->rotations], and its label.  items,
      * labels, out and target are device memory; index and plans are host

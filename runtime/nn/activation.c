@@ -1,10 +1,9 @@
 /* Elementwise activations: relu, sigmoid, tanh.  Their backward is written
  * in terms of the output y, so that the input need not be kept:
- * relu' = (y > 0), sigmoid' = y (1 - y), tanh' = 1 - y^2. */
+ * relu' = (y > 0), sigmoid' = y (1 - y), tanh' = 1 - y^2.  The math per
+ * element is cuda/activation_math.cuh's, which the GPU's kernels run too. */
 #include "nn/layer.h"
 #include "core/vector_ops.h"
-
-#include <math.h>
 
 Layer *relu(void)
 {
@@ -21,15 +20,6 @@ Layer *tanh_layer(void)
     return layer_alloc("tanh_layer", LAYER_TANH);
 }
 
-static float sigmoid_of(float x)
-{
-    /* exp of a negative number only: no overflow for large |x| */
-    if (x >= 0)
-        return 1.0f / (1.0f + expf(-x));
-    float e = expf(x);
-    return e / (1.0f + e);
-}
-
 void activation_forward(Activation act, const float *in, float *out, size_t n)
 {
     switch (act) {
@@ -38,11 +28,11 @@ void activation_forward(Activation act, const float *in, float *out, size_t n)
         break;
     case ACT_SIGMOID:
         for (size_t i = 0; i < n; i++)
-            out[i] = sigmoid_of(in[i]);
+            out[i] = cnb_sigmoid(in[i]);
         break;
     case ACT_TANH:
         for (size_t i = 0; i < n; i++)
-            out[i] = tanhf(in[i]);
+            out[i] = cnb_tanh(in[i]);
         break;
     case ACT_NONE:
         if (out != in)
@@ -60,11 +50,11 @@ void activation_backward(Activation act, const float *y, float *grad, size_t n)
         break;
     case ACT_SIGMOID:
         for (size_t i = 0; i < n; i++)
-            grad[i] *= y[i] * (1.0f - y[i]);
+            grad[i] = cnb_sigmoid_grad(y[i], grad[i]);
         break;
     case ACT_TANH:
         for (size_t i = 0; i < n; i++)
-            grad[i] *= 1.0f - y[i] * y[i];
+            grad[i] = cnb_tanh_grad(y[i], grad[i]);
         break;
     case ACT_NONE:
         break;

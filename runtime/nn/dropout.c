@@ -4,6 +4,7 @@
 #include "nn/layer.h"
 #include "cnb/error.h"
 #include "cnb/random.h"
+#include "cuda/dropout_math.cuh"
 
 #include <string.h>
 
@@ -33,10 +34,10 @@ int dropout_forward(Layer *layer, const Tensor *in, Tensor *out, bool training)
     if (tensor_resize(layer->mask, in->shape, in->ndim) < 0)
         return -1;
     float *mask = layer->mask->data;
-    float keep = layer->p >= 1.0f ? 0.0f : 1.0f / (1.0f - layer->p);
+    float keep = cnb_dropout_scale(layer->p);
     generator_fill_uniform(NULL, mask, n, 0.0f, 1.0f);
     for (size_t i = 0; i < n; i++) {
-        mask[i] = mask[i] >= layer->p ? keep : 0.0f;
+        mask[i] = cnb_dropout_factor(mask[i], layer->p, keep);
         out->data[i] = in->data[i] * mask[i];
     }
     return 0;

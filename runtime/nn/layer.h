@@ -14,14 +14,20 @@
 #include <stdio.h>
 #include "cnb/nn.h"
 #include "core/tensor_impl.h"
+#include "cuda/activation_math.cuh"
 
 typedef enum LayerKind {
     LAYER_FLATTEN, LAYER_LINEAR, LAYER_RELU, LAYER_SIGMOID, LAYER_TANH, LAYER_DROPOUT
 } LayerKind;
 
 /* Activations a linear layer can apply itself, in the same pass as its
- * bias, when it is followed by one (the activation layer then does nothing). */
-typedef enum Activation { ACT_NONE = 0, ACT_RELU, ACT_SIGMOID, ACT_TANH } Activation;
+ * bias, when it is followed by one (the activation layer then does nothing).
+ * The values are the codes of cuda/activation_math.cuh, which the plugin's
+ * kernels take. */
+typedef enum Activation {
+    ACT_NONE = 0, ACT_RELU = CNB_ACTIVATION_RELU, ACT_SIGMOID = CNB_ACTIVATION_SIGMOID,
+    ACT_TANH = CNB_ACTIVATION_TANH
+} Activation;
 
 typedef struct SparseInput SparseInput;    /* linear_sparse.c */
 

@@ -2,12 +2,13 @@
  * and its gradients in another (same offsets, each tensor's start rounded
  * to 256 bytes for cuBLASLt), so that Adam is one kernel over all of them;
  * its activation and gradient buffers as device blocks that grow like the
- * host ones; the linear layers through the plugin's cuBLAS(Lt) operations.
+ * host ones; the linear layers through the plugin's cuBLAS(Lt) operations
+ * (the elementwise layers: layer_cuda.c).
  *
- * The layers with a CUDA path are what the lesson's MLP uses: flatten,
- * linear, and a ReLU that follows a linear layer (fused into its
- * epilogue).  A model with another layer stays on the CPU, and model_to
- * says which layer. */
+ * Every kind of layer has a CUDA path: flatten, linear (a ReLU after it in
+ * cuBLASLt's epilogue, a sigmoid or tanh after it as a kernel on its
+ * output), relu, sigmoid, tanh and dropout on their own.  A kind added
+ * later stays on the CPU until it has one, and model_to says which layer. */
 #include "nn/model_impl.h"
 #include "core/cuda_plugin.h"
 #include "cnb/error.h"
@@ -18,16 +19,27 @@ int model_cuda_check_layers(const Model *model)
 {
     for (int i = 0; i < model->count; i++) {
         const Layer *l = model->layers[i];
-        /* a linear layer's fused activation is checked as its own layer */
-        bool ok = l->kind == LAYER_FLATTEN || l->kind == LAYER_LINEAR ||
-                  (l->kind == LAYER_RELU && l->fused_away);
-        if (!ok)
-            return cnb_error("model_to", "layer %d (%s%s) has no CUDA path yet (CUDA runs "
-                             "flatten, linear and a relu after a linear layer); the model "
-                             "stays on the cpu", i, layer_type_name(l),
-                             l->kind == LAYER_RELU ? " not after a linear layer" : "");
+        if (!layer_has_cuda_path(l))
+            return cnb_error("model_to", "layer %d (%s) has no CUDA path yet (CUDA runs "
+                             "flatten, linear, relu, sigmoid, tanh and dropout); the model "
+                             "stays on the cpu", i, layer_type_name(l));
     }
     return 0;
+}
+
+/* A switch without default: a new LayerKind makes -Wswitch point here. */
+bool layer_has_cuda_path(const Layer *layer)
+{
+    switch (layer->kind) {
+    case LAYER_FLATTEN:
+    case LAYER_LINEAR:
+    case LAYER_RELU:
+    case LAYER_SIGMOID:
+    case LAYER_TANH:
+    case LAYER_DROPOUT:
+        return true;
+    }
+    return false;
 }
 
 static size_t flat_offset(size_t at)
@@ -49,6 +61,8 @@ static void buffers_to(Model *model, Device device)
         tensor_buffer_to(model->outputs[i], device);
         tensor_buffer_to(model->grads[i], device);
         tensor_buffer_to(model->scratch_views[i], device);
+        if (model->layers[i]->mask)   /* dropout's: uniforms, then factors */
+            tensor_buffer_to(model->layers[i]->mask, device);
     }
     tensor_buffer_to(model->grad_top, device);
     tensor_buffer_to(model->scratch[0], device);
@@ -138,19 +152,26 @@ void model_cuda_release(Model *model)
     model->device_count = 0;
 }
 
-static int plugin_failed(const char *function)
+int cuda_plugin_failed(const char *function)
 {
     return cnb_error(function, "%s", cuda_plugin()->last_error());
 }
 
+/* cuBLASLt's epilogues have ReLU but no sigmoid or tanh (GELU is the only
+ * other one): those run as a kernel over the output, in place. */
 int model_cuda_linear_forward(const Layer *layer, const Tensor *in, Tensor *out)
 {
+    const CnbCudaPlugin *cuda = cuda_plugin();
     int rows = in->numel ? (int)(in->numel / (size_t)layer->in_features) : 0;
-    if (cuda_plugin()->linear_forward(in->device_data, layer->weight->device_data,
-                                      layer->bias->device_data, out->device_data, rows,
-                                      layer->in_features, layer->out_features,
-                                      layer->fused == ACT_RELU) < 0)
-        return plugin_failed("model_forward");
+    bool in_epilogue = layer->fused == ACT_RELU;
+    if (cuda->linear_forward(in->device_data, layer->weight->device_data,
+                             layer->bias->device_data, out->device_data, rows,
+                             layer->in_features, layer->out_features, in_epilogue) < 0)
+        return cuda_plugin_failed("model_forward");
+    if (layer->fused != ACT_NONE && !in_epilogue &&
+        cuda->activation_forward((int)layer->fused, out->device_data, out->device_data,
+                                 out->numel) < 0)
+        return cuda_plugin_failed("model_forward");
     return 0;
 }
 
@@ -159,28 +180,29 @@ int model_cuda_linear_backward(const Layer *layer, const Tensor *in, const Tenso
 {
     const CnbCudaPlugin *cuda = cuda_plugin();
     int rows = grad_out->numel ? (int)(grad_out->numel / (size_t)layer->out_features) : 0;
-    if (layer->fused == ACT_RELU &&
-        cuda->relu_backward(out->device_data, grad_out->device_data, grad_out->numel) < 0)
-        return plugin_failed("loss_backward");
+    if (layer->fused != ACT_NONE &&
+        cuda->activation_backward((int)layer->fused, out->device_data, grad_out->device_data,
+                                  grad_out->numel) < 0)
+        return cuda_plugin_failed("loss_backward");
     if (cuda->linear_backward(in->device_data, layer->weight->device_data,
                               grad_out->device_data, layer->grad_weight->device_data,
                               layer->grad_bias->device_data,
                               grad_in ? grad_in->device_data : NULL, rows, layer->in_features,
                               layer->out_features, !first_accumulation) < 0)
-        return plugin_failed("loss_backward");
+        return cuda_plugin_failed("loss_backward");
     return 0;
 }
 
 int model_cuda_zero_grads(Model *model)
 {
     if (cuda_plugin()->zero(model->device_grads, model->device_count * sizeof(float)) < 0)
-        return plugin_failed("optimizer_zero_grad");
+        return cuda_plugin_failed("optimizer_zero_grad");
     return 0;
 }
 
 int cuda_tensor_copy(Tensor *dst, const Tensor *src, const char *function)
 {
     if (cuda_plugin()->copy(dst->device_data, src->device_data, src->numel * sizeof(float)) < 0)
-        return plugin_failed(function);
+        return cuda_plugin_failed(function);
     return 0;
 }

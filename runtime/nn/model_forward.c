@@ -50,8 +50,8 @@ static int forward_layer(Model *model, int i, const Tensor *in, Tensor *out)
         tensor_view_of(out, in, shape, ndim);
     else if (tensor_resize(out, shape, ndim) < 0)
         return -1;
-    if (model->device == CUDA)    /* flatten and fused ReLUs are views there too */
-        return layer->kind == LAYER_LINEAR ? model_cuda_linear_forward(layer, in, out) : 0;
+    if (model->device == CUDA)    /* flatten and fused activations are views there too */
+        return model_cuda_layer_forward(layer, in, out, model->training);
     switch (layer->kind) {
     case LAYER_LINEAR:
         linear_forward(layer, in, out, true);
@@ -119,7 +119,7 @@ static int predict_layer(Model *model, int i, const Tensor *in, int *in_block, T
         *in_block = block;
     }
     if (model->device == CUDA)
-        return layer->kind == LAYER_LINEAR ? model_cuda_linear_forward(layer, in, *result) : 0;
+        return model_cuda_layer_forward(layer, in, *result, model->training);
     switch (layer->kind) {
     case LAYER_LINEAR:
         linear_forward(layer, in, *result, false);
@@ -178,11 +178,12 @@ static Tensor *backward_layer(Model *model, int i, Tensor *grad, bool need_input
     case LAYER_FLATTEN:
         tensor_view_of(grad_in, grad, in->shape, in->ndim);
         return grad_in;
-    case LAYER_DROPOUT:
-        dropout_backward(layer, grad);
-        return grad;
-    default:
-        if (!layer->fused_away)   /* on CUDA only fused ReLUs (model_cuda.c) */
+    default:                      /* dropout and the activations, in place */
+        if (model->device == CUDA)
+            return model_cuda_elementwise_backward(layer, out, grad) < 0 ? NULL : grad;
+        if (layer->kind == LAYER_DROPOUT)
+            dropout_backward(layer, grad);
+        else if (!layer->fused_away)
             activation_backward(layer_activation(layer), out->data, grad->data, grad->numel);
         return grad;
     }

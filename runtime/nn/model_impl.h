@@ -60,6 +60,16 @@ int model_cuda_linear_forward(const Layer *layer, const Tensor *in, Tensor *out)
 int model_cuda_linear_backward(const Layer *layer, const Tensor *in, const Tensor *out,
                                Tensor *grad_out, Tensor *grad_in, bool first_accumulation);
 int model_cuda_zero_grads(Model *model);
+/* Whether a layer's kind has a CUDA path (model_cuda.c). */
+bool layer_has_cuda_path(const Layer *layer);
+/* A layer's forward on device tensors, out already shaped (a view where
+ * model_forward.c made one), and an elementwise layer's backward (dropout,
+ * an activation that is not fused away), grad rewritten in place
+ * (layer_cuda.c).  0 or -1 with a message. */
+int model_cuda_layer_forward(Layer *layer, const Tensor *in, Tensor *out, bool training);
+int model_cuda_elementwise_backward(Layer *layer, const Tensor *out, Tensor *grad);
+/* -1 with the plugin's last error as function's message. */
+int cuda_plugin_failed(const char *function);
 /* Where parameter p starts in the flat blocks (in floats). */
 size_t model_cuda_param_offset(const Model *model, int p);
 /* count_correct and confusion_matrix_add for output and target both on

@@ -1,45 +1,61 @@
-/* The optimizer's state on the GPU: Adam's m and v as two flat device
- * blocks with the layout of the model's flat parameters (model_cuda.c),
- * so that one kernel updates every parameter.  The state follows the
+/* The optimizer's state on the GPU: Adam's m and v, or SGD's momentum
+ * buffers (none without momentum), as flat device blocks with the layout
+ * of the model's flat parameters (model_cuda.c), so that one kernel
+ * updates every parameter.  The state follows the
  * model: moved up at the first step on CUDA, back at the first step after
  * the model returned to the CPU, so no step is lost either way. */
 #include "nn/optimizer_impl.h"
 #include "core/cuda_plugin.h"
 #include "cnb/error.h"
 
+/* One state (state1 or state2, per parameter on the host) in a new flat
+ * device block, or NULL for a state the optimizer does not keep. */
+static int flat_state_up(const Model *m, const CnbCudaPlugin *cuda, float **host, float **block)
+{
+    *block = NULL;
+    if (!host)
+        return 0;
+    size_t bytes = (m->device_count ? m->device_count : 1) * sizeof(float);
+    void *s = NULL;
+    if (cuda->alloc(&s, bytes) < 0)
+        return -1;
+    *block = s;
+    if (cuda->zero(s, bytes) < 0)
+        return -1;
+    for (int p = 0; p < m->param_count; p++)
+        if (cuda->to_device(*block + model_cuda_param_offset(m, p), host[p],
+                            m->params[p]->numel * sizeof(float)) < 0)
+            return -1;
+    return 0;
+}
+
 static int state_up(Optimizer *opt, const CnbCudaPlugin *cuda)
 {
-    Model *m = opt->model;
-    size_t bytes = (m->device_count ? m->device_count : 1) * sizeof(float);
-    void *s1 = NULL, *s2 = NULL;
-    int failed = cuda->alloc(&s1, bytes) < 0 || cuda->alloc(&s2, bytes) < 0 ||
-                 cuda->zero(s1, bytes) < 0 || cuda->zero(s2, bytes) < 0;
-    for (int p = 0; !failed && p < m->param_count; p++) {
-        size_t at = model_cuda_param_offset(m, p), n = m->params[p]->numel * sizeof(float);
-        failed = cuda->to_device((float *)s1 + at, opt->state1[p], n) < 0 ||
-                 cuda->to_device((float *)s2 + at, opt->state2[p], n) < 0;
-    }
-    if (failed) {
+    if (flat_state_up(opt->model, cuda, opt->state1, &opt->device_state1) < 0 ||
+        flat_state_up(opt->model, cuda, opt->state2, &opt->device_state2) < 0) {
         cnb_error("optimizer_step", "%s", cuda->last_error());
-        cuda->release(s1);
-        cuda->release(s2);
+        optimizer_cuda_release(opt);
         return -1;
     }
-    opt->device_state1 = s1;
-    opt->device_state2 = s2;
     opt->state_device = CUDA;
+    return 0;
+}
+
+static int flat_state_down(const Model *m, const CnbCudaPlugin *cuda, const float *block,
+                           float **host)
+{
+    for (int p = 0; block && p < m->param_count; p++)
+        if (cuda->to_host(host[p], block + model_cuda_param_offset(m, p),
+                          m->params[p]->numel * sizeof(float)) < 0)
+            return -1;
     return 0;
 }
 
 static int state_down(Optimizer *opt, const CnbCudaPlugin *cuda)
 {
-    Model *m = opt->model;
-    for (int p = 0; p < m->param_count; p++) {
-        size_t at = model_cuda_param_offset(m, p), n = m->params[p]->numel * sizeof(float);
-        if (cuda->to_host(opt->state1[p], opt->device_state1 + at, n) < 0 ||
-            cuda->to_host(opt->state2[p], opt->device_state2 + at, n) < 0)
-            return cnb_error("optimizer_step", "%s", cuda->last_error());
-    }
+    if (flat_state_down(opt->model, cuda, opt->device_state1, opt->state1) < 0 ||
+        flat_state_down(opt->model, cuda, opt->device_state2, opt->state2) < 0)
+        return cnb_error("optimizer_step", "%s", cuda->last_error());
     optimizer_cuda_release(opt);
     return 0;
 }
@@ -47,9 +63,6 @@ static int state_down(Optimizer *opt, const CnbCudaPlugin *cuda)
 int optimizer_state_to_model(Optimizer *opt)
 {
     Device device = opt->model->device;
-    if (device == CUDA && opt->kind != OPTIMIZER_ADAM)
-        return cnb_error("optimizer_step", "SGD has no CUDA path yet (Adam has): use adam, or "
-                         "keep the model on the cpu");
     if (device == opt->state_device)
         return 0;
     const CnbCudaPlugin *cuda = cuda_plugin();

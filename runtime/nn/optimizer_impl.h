@@ -15,9 +15,10 @@ struct Optimizer {
     float **state1;               /* Adam: exp_avg;    SGD: momentum buffer */
     float **state2;               /* Adam: exp_avg_sq */
     bool has_momentum;            /* SGD: buffers exist after the first step */
-    /* Adam on CUDA: m and v in flat device blocks laid out as the model's
-     * flat parameters (optimizer_cuda.c); state_device says where the
-     * current state is, so a model moved between steps takes it along */
+    /* on CUDA: the states in flat device blocks laid out as the model's
+     * flat parameters, NULL where the host's is (optimizer_cuda.c);
+     * state_device says where the current state is, so a model moved
+     * between steps takes it along */
     float *device_state1, *device_state2;
     Device state_device;
 };
@@ -25,7 +26,7 @@ struct Optimizer {
 Optimizer *optimizer_alloc(const char *function, OptimizerKind kind, Model *model, int states);
 void adam_step(Optimizer *optimizer);
 /* Brings the optimizer's state to the model's device; 0 or -1 with a
- * message (out of device memory, or SGD, which has no CUDA path yet). */
+ * message (out of device memory). */
 int optimizer_state_to_model(Optimizer *optimizer);
 void optimizer_cuda_release(Optimizer *optimizer);
 void sgd_step(Optimizer *optimizer);

@@ -1,8 +1,11 @@
 /* SGD as torch.optim.SGD: weight decay added to the gradient, momentum
  * buffer started as a copy of the first gradient, then
  *     buf = momentum buf + (1 - dampening) g
- *     g = nesterov ? g + momentum buf : buf;   p -= lr g */
+ *     g = nesterov ? g + momentum buf : buf;   p -= lr g
+ * The update of one parameter is cuda/sgd_math.cuh's, shared with the GPU
+ * (one kernel over the model's flat parameter block there). */
 #include "nn/optimizer_impl.h"
+#include "core/cuda_plugin.h"
 #include "core/parallel.h"
 #include "core/vector_ops.h"
 #include "cnb/error.h"
@@ -27,7 +30,7 @@ Optimizer *sgd_new(Model *model, SgdOptions o)
 
 typedef struct SgdPass {
     Optimizer *opt;
-    const SgdScalars *s;
+    const CnbSgdScalars *s;
 } SgdPass;
 
 /* Every parameter's slice for this part (elementwise: any cut gives the
@@ -45,15 +48,30 @@ static void sgd_part(void *context, int part, int parts)
     }
 }
 
+/* The momentum buffers (state1) are NULL without momentum. */
+static void sgd_step_cuda(Optimizer *opt, const CnbSgdScalars *s)
+{
+    Model *m = opt->model;
+    const CnbCudaPlugin *cuda = cuda_plugin();
+    if (cuda->sgd_update(m->device_params, m->device_grads, opt->device_state1, m->device_count,
+                         s) < 0)
+        cnb_error("optimizer_step", "%s", cuda->last_error());
+}
+
 void sgd_step(Optimizer *opt)
 {
-    SgdScalars s = {
+    CnbSgdScalars s = {
         .lr = (float)opt->sgd.lr, .weight_decay = (float)opt->sgd.weight_decay,
         .momentum = (float)opt->sgd.momentum,
         .one_minus_dampening = (float)(1.0 - opt->sgd.dampening),
         .nesterov = opt->sgd.nesterov, .first = !opt->has_momentum,
     };
-    SgdPass pass = { opt, &s };
-    parallel_run(sgd_part, &pass, model_parameter_count(opt->model) >= 16384 ? PARALLEL_FINE : 0);
+    if (opt->model->device == CUDA) {
+        sgd_step_cuda(opt, &s);
+    } else {
+        SgdPass pass = { opt, &s };
+        parallel_run(sgd_part, &pass,
+                     model_parameter_count(opt->model) >= 16384 ? PARALLEL_FINE : 0);
+    }
     opt->has_momentum = true;
 }

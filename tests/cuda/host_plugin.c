@@ -12,8 +12,10 @@
  * would crash here as it would with a GPU, instead of passing unnoticed.
  * The per-element math is the kernels' own (runtime/cuda/..._math.cuh). */
 #include "cuda/plugin_api.h"
+#include "cuda/activation_math.cuh"
 #include "cuda/argmax_math.cuh"
 #include "cuda/batch_math.cuh"
+#include "cuda/dropout_math.cuh"
 #include "cuda/softmax_ce_math.cuh"
 
 #include <stdint.h>
@@ -239,10 +241,61 @@ static int prepare_batch(const uint8_t *ditems, const uint8_t *dlabels, const Cn
     return 0;
 }
 
+static int activation_forward(int act, const float *dx, float *dy, size_t n)
+{
+    const float *x = host(dx);
+    float *y = host(dy);
+    for (size_t i = 0; i < n; i++)
+        y[i] = cnb_activation(act, x[i]);
+    return 0;
+}
+
+static int activation_backward(int act, const float *dy, float *dg, size_t n)
+{
+    const float *y = host(dy);
+    float *g = host(dg);
+    for (size_t i = 0; i < n; i++)
+        g[i] = cnb_activation_grad(act, y[i], g[i]);
+    return 0;
+}
+
+static int dropout_forward(const float *dx, float *dmask, float *dy, size_t n, float p)
+{
+    const float *x = host(dx);
+    float *mask = host(dmask), *y = host(dy), scale = cnb_dropout_scale(p);
+    for (size_t i = 0; i < n; i++) {
+        mask[i] = cnb_dropout_factor(mask[i], p, scale);
+        y[i] = x[i] * mask[i];
+    }
+    return 0;
+}
+
+static int dropout_backward(const float *dmask, float *dg, size_t n)
+{
+    const float *mask = host(dmask);
+    float *g = host(dg);
+    for (size_t i = 0; i < n; i++)
+        g[i] *= mask[i];
+    return 0;
+}
+
+static int sgd_update(float *dp, const float *dg, float *dbuf, size_t n, const CnbSgdScalars *s)
+{
+    float *p = host(dp), *buf = dbuf ? host(dbuf) : NULL;
+    const float *g = host(dg);
+    for (size_t i = 0; i < n; i++)
+        if (buf)
+            cnb_sgd_momentum_element(&p[i], &buf[i], g[i], s);
+        else
+            cnb_sgd_element(&p[i], g[i], s);
+    return 0;
+}
+
 static const CnbCudaPlugin table = {
     CNB_CUDA_PLUGIN_ABI, init, error, device_info, alloc, release, to_device, to_host, zero,
     copy, synchronize, set_tf32, linear_forward, linear_backward, relu_backward,
     softmax_ce_forward, softmax_ce_backward, adam_update, argmax, count_correct, confusion,
+    activation_forward, activation_backward, dropout_forward, dropout_backward, sgd_update,
     prepare_batch,
 };
 

@@ -1,22 +1,27 @@
 /* The per-element math of the CUDA kernels (the headers runtime/cuda/..._math.cuh), run
  * on the host the way the kernels run it (a parameter, a row, a pixel at a
  * time) and compared with what the CPU runtime's whole operations give on
- * the same inputs: Adam, softmax + cross-entropy forward and backward,
- * argmax and correct counts, to_tensor/normalize, the rotation's sampling,
- * a batch's pixel made on the device from the dataset's bytes.
+ * the same inputs: Adam, SGD, softmax + cross-entropy forward and
+ * backward, argmax and correct counts, the activations, dropout,
+ * to_tensor/normalize, the rotation's sampling, a batch's pixel made on
+ * the device from the dataset's bytes.
  * This runs on every machine; what it leaves to a GPU run is indexing and
  * launch configuration. */
 #include "cnb.h"
 #include "tap.h"
 
+#include "cuda/activation_math.cuh"
 #include "cuda/adam_math.cuh"
 #include "cuda/argmax_math.cuh"
 #include "cuda/batch_math.cuh"
+#include "cuda/dropout_math.cuh"
 #include "cuda/normalize_math.cuh"
 #include "cuda/rotation_math.cuh"
+#include "cuda/sgd_math.cuh"
 #include "cuda/softmax_ce_math.cuh"
 #include "data/dataloader_device.h"
 #include "data/transform_impl.h"
+#include "nn/layer.h"
 
 #include <stdlib.h>
 
@@ -76,6 +81,129 @@ static void test_adam(void)
     free(p), free(g), free(mom), free(var);
     tensor_free(x), tensor_free(y);
     loss_free(loss), optimizer_free(opt), model_free(m);
+}
+
+/* The model's parameters and gradients, flat, in state_dict order. */
+static void gather(Model *m, float *p, float *g)
+{
+    size_t at = 0;
+    for (int t = 0; t < model_parameter_tensors(m); t++) {
+        Tensor *w = model_parameter(m, t, NULL);
+        memcpy(p + at, tensor_cdata(w), tensor_numel(w) * sizeof *p);
+        if (g)
+            memcpy(g + at, tensor_cdata(model_gradient(m, t)), tensor_numel(w) * sizeof *g);
+        at += tensor_numel(w);
+    }
+}
+
+/* Three SGD steps of a small model with the options o, each parameter
+ * updated again by sgd_math.cuh from its value and gradient before the
+ * step; the worst relative difference. */
+static double sgd_steps(SgdOptions o)
+{
+    manual_seed(4);
+    Model *m = sequential(linear(6, 5), tanh_layer(), linear(5, 3));
+    Optimizer *opt = sgd_new(m, o);
+    Loss *loss = cross_entropy_loss();
+    Tensor *x = random_tensor((int[]){ 8, 6 }, 2, 2.0f);
+    Tensor *y = tensor_from_data((float[]){ 0, 1, 2, 0, 1, 2, 2, 1 }, (int[]){ 8 }, 1);
+    size_t n = model_parameter_count(m);
+    float *p = malloc(n * sizeof *p), *g = malloc(n * sizeof *g), *want = malloc(n * sizeof *want);
+    float *buf = calloc(n, sizeof *buf);
+    double worst = 0;
+    for (int step = 0; step < 3; step++) {
+        optimizer_zero_grad(opt);
+        loss_backward(loss_forward(loss, model_forward(m, x), y));
+        gather(m, p, g);
+        optimizer_step(opt);
+        CnbSgdScalars s = { (float)o.lr, (float)o.weight_decay, (float)o.momentum,
+                            (float)(1.0 - o.dampening), o.nesterov, step == 0 };
+        for (size_t i = 0; i < n; i++)
+            if (o.momentum != 0)
+                cnb_sgd_momentum_element(&p[i], &buf[i], g[i], &s);
+            else
+                cnb_sgd_element(&p[i], g[i], &s);
+        gather(m, want, NULL);
+        for (size_t i = 0; i < n; i++)
+            worst = fmax(worst, rel_diff(p[i], want[i]));
+    }
+    free(p), free(g), free(want), free(buf);
+    tensor_free(x), tensor_free(y);
+    loss_free(loss), optimizer_free(opt), model_free(m);
+    return worst;
+}
+
+static void test_sgd(void)
+{
+    double d = sgd_steps((SgdOptions){ .lr = 0.1 });
+    ok(d <= 1e-6, "SGD: 3 plain steps per element as the runtime's (worst %.2g)", d);
+    d = sgd_steps((SgdOptions){ .lr = 0.1, .momentum = 0.9, .dampening = 0.1,
+                               .weight_decay = 0.05 });
+    ok(d <= 1e-6, "SGD: 3 steps with momentum, dampening, weight decay (worst %.2g)", d);
+    d = sgd_steps((SgdOptions){ .lr = 0.1, .momentum = 0.8, .nesterov = true,
+                               .weight_decay = 0.01 });
+    ok(d <= 1e-6, "SGD: 3 Nesterov steps with weight decay (worst %.2g)", d);
+}
+
+/* Each activation per element against the runtime's activation_forward /
+ * activation_backward, over inputs from -30 to 30 (sigmoid's two branches,
+ * tanh's saturation), NaN and the infinities, bit for bit. */
+static void test_activations(void)
+{
+    enum { N = 1203 };
+    float x[N], y[N], g[N], want_g[N];
+    for (int i = 0; i < N - 3; i++)
+        x[i] = -30.0f + 60.0f * (float)i / (float)(N - 4);
+    x[N - 3] = NAN, x[N - 2] = INFINITY, x[N - 1] = -INFINITY;
+    const char *names[] = { "", "relu", "sigmoid", "tanh" };
+    for (int act = CNB_ACTIVATION_RELU; act <= CNB_ACTIVATION_TANH; act++) {
+        activation_forward((Activation)act, x, y, N);
+        for (int i = 0; i < N; i++)
+            want_g[i] = g[i] = (float)rand() / (float)RAND_MAX - 0.5f;
+        activation_backward((Activation)act, y, want_g, N);
+        int same_y = 0, same_g = 0;
+        for (int i = 0; i < N; i++) {
+            float yi = cnb_activation(act, x[i]), gi = cnb_activation_grad(act, y[i], g[i]);
+            same_y += memcmp(&yi, &y[i], sizeof yi) == 0;
+            same_g += memcmp(&gi, &want_g[i], sizeof gi) == 0;
+        }
+        ok(same_y == N && same_g == N, "%s per element: the runtime's forward (%d/%d) and "
+           "backward (%d/%d) bit for bit", names[act], same_y, N, same_g, N);
+    }
+}
+
+/* Dropout: uniforms drawn from a seeded default generator, as libcnb
+ * draws them for the device, give the runtime's mask and output; backward
+ * scales by the same factors. */
+static void test_dropout(void)
+{
+    enum { N = 4000 };
+    float ps[] = { 0.0f, 0.3f, 1.0f };
+    for (int k = 0; k < 3; k++) {
+        Layer *d = dropout(ps[k]);
+        Tensor *in = random_tensor((int[]){ 40, 100 }, 2, 1.0f), *out = tensor(40, 100);
+        Tensor *grad = random_tensor((int[]){ 40, 100 }, 2, 1.0f);
+        float u[N], g[N];
+        memcpy(g, tensor_cdata(grad), sizeof g);
+        manual_seed(9);
+        dropout_forward(d, in, out, true);
+        dropout_backward(d, grad);
+        manual_seed(9);
+        generator_fill_uniform(NULL, u, N, 0.0f, 1.0f);
+        float scale = cnb_dropout_scale(ps[k]);
+        int same = 0, dropped = 0;
+        for (int i = 0; i < N; i++) {
+            float f = cnb_dropout_factor(u[i], ps[k], scale);
+            float yi = tensor_cdata(in)[i] * f, gi = g[i] * f;
+            dropped += f == 0.0f;
+            same += memcmp(&yi, &tensor_cdata(out)[i], sizeof yi) == 0 &&
+                    memcmp(&gi, &tensor_cdata(grad)[i], sizeof gi) == 0;
+        }
+        ok(same == N, "dropout p=%g per element: the runtime's output and gradient bit for "
+           "bit (%d of %d dropped)", (double)ps[k], dropped, N);
+        tensor_free(in), tensor_free(out), tensor_free(grad);
+        layer_free(d);
+    }
 }
 
 /* Softmax-CE by rows against loss_forward / loss_backward, with logits
@@ -313,8 +441,11 @@ int main(void)
 {
     srand(7);
     test_adam();
+    test_sgd();
     test_softmax_ce();
     test_argmax();
+    test_activations();
+    test_dropout();
     test_normalize();
     test_rotation();
     test_batch_pixel();

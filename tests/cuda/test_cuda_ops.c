@@ -2,8 +2,10 @@
  * inputs: the linear layer forward (with and without the fused ReLU, the
  * lesson's first layer and odd sizes), a whole training step of a small
  * MLP (softmax-CE forward and backward, linear and ReLU backward, Adam over
- * the flat parameter buffer), the TF32 switch, argmax / correct counts /
- * confusion counts, and an error that names its CUDA call.  Tolerances as
+ * the flat parameter buffer), the activations forward and backward,
+ * dropout from the host's uniforms, SGD over the flat buffer (plain and
+ * with momentum), the TF32 switch, argmax / correct counts / confusion
+ * counts, and an error that names its CUDA call.  Tolerances as
  * llm.c's: 1e-5 relative for elementwise work, looser for products.
  *
  * Built on every machine; without a GPU every check reports itself skipped
@@ -14,10 +16,11 @@
 #include "cuda/plugin_choice.h"
 
 #include "core/cuda_plugin.h"
+#include "nn/layer.h"
 
 #include <stdlib.h>
 
-#define CHECKS 21                 /* the checks a GPU run makes, skipped otherwise */
+#define CHECKS 29                 /* the checks a GPU run makes, skipped otherwise */
 
 static const CnbCudaPlugin *cuda;
 
@@ -181,6 +184,117 @@ static void test_training_step(void)
     loss_free(loss), optimizer_free(opt), model_free(m);
 }
 
+/* Each activation on 5,000 values (-8 to 8): forward into another block,
+ * backward in place, against the runtime's activation_forward/backward.
+ * The device's expf and tanhf are within 2 ulp of glibc's, not the same
+ * bits: 1e-6 relative, per element. */
+static void test_activations(void)
+{
+    enum { N = 5000 };
+    const char *names[] = { "", "relu", "sigmoid", "tanh" };
+    Tensor *x = random_tensor(1, N, 8.0f, 0.05f), *g = random_tensor(1, N, 1.0f, 0.0f);
+    float *y = malloc(N * sizeof *y), *dg = malloc(N * sizeof *dg);
+    for (int act = CNB_ACTIVATION_RELU; act <= CNB_ACTIVATION_TANH; act++) {
+        activation_forward((Activation)act, tensor_cdata(x), y, N);
+        memcpy(dg, tensor_cdata(g), N * sizeof *dg);
+        activation_backward((Activation)act, y, dg, N);
+        float *dx = upload(tensor_cdata(x), N), *dy = device_zeros(N);
+        float *dgrad = upload(tensor_cdata(g), N);
+        int status = cuda->activation_forward(act, dx, dy, N) |
+                     cuda->activation_backward(act, dy, dgrad, N);
+        if (status != 0)
+            printf("# %s\n", cuda->last_error());
+        double fy = device_diff(dy, y, N, true), fg = device_diff(dgrad, dg, N, true);
+        ok(status == 0 && fy <= 1e-6 && fg <= 1e-6, "%s forward and backward: the CPU's within "
+           "%.2g and %.2g", names[act], fy, fg);
+        cuda->release(dx), cuda->release(dy), cuda->release(dgrad);
+    }
+    free(y), free(dg);
+    tensor_free(x), tensor_free(g);
+}
+
+/* Dropout with the uniforms the CPU's dropout_forward draws (the same
+ * seed): the same output, mask and gradient, bit for bit (one product). */
+static void test_dropout(void)
+{
+    enum { R = 64, C = 300, N = R * C };
+    Layer *d = dropout(0.4f);
+    Tensor *x = random_tensor(R, C, 1.0f, 0.0f), *out = tensor(R, C);
+    Tensor *g = random_tensor(R, C, 1.0f, 0.0f);
+    float *u = malloc(N * sizeof *u);
+    float *dx = upload(tensor_cdata(x), N), *dg = upload(tensor_cdata(g), N);
+    manual_seed(21);
+    dropout_forward(d, x, out, true);
+    dropout_backward(d, g);
+    manual_seed(21);
+    generator_fill_uniform(NULL, u, N, 0.0f, 1.0f);
+    float *dmask = upload(u, N);
+    int status = cuda->dropout_forward(dx, dmask, dx, N, 0.4f);   /* in place, as a model */
+    if (status != 0)
+        printf("# %s\n", cuda->last_error());
+    ok(status == 0 && device_diff(dx, tensor_cdata(out), N, true) == 0 &&
+       device_diff(dmask, tensor_cdata(d->mask), N, true) == 0,
+       "dropout forward from the host's uniforms: the CPU's output and mask bit for bit");
+    status = cuda->dropout_backward(dmask, dg, N);
+    ok(status == 0 && device_diff(dg, tensor_cdata(g), N, true) == 0,
+       "dropout backward: the CPU's gradient bit for bit");
+    cuda->release(dx), cuda->release(dg), cuda->release(dmask);
+    free(u);
+    tensor_free(x), tensor_free(out), tensor_free(g);
+    layer_free(d);
+}
+
+/* Two SGD steps of a small model on the CPU, and sgd_update over its
+ * flat buffer with the same gradients: the same parameters. */
+static double sgd_on_both(SgdOptions o)
+{
+    enum { B = 12, IN = 20, OUT = 5 };
+    manual_seed(13);
+    Model *m = sequential(linear(IN, 16), tanh_layer(), linear(16, OUT));
+    Optimizer *opt = sgd_new(m, o);
+    Loss *loss = cross_entropy_loss();
+    Tensor *x = random_tensor(B, IN, 1.0f, 0.0f);
+    float labels[B];
+    for (int r = 0; r < B; r++)
+        labels[r] = (float)(r % OUT);
+    Tensor *y = tensor_from_data(labels, (int[]){ B }, 1);
+    Flat p = flatten_parameters(m, false);
+    float *dp = upload(p.host, p.total), *dbuf = device_zeros(p.total), *dg = NULL;
+    int status = 0;
+    for (int step = 0; step < 2; step++) {
+        optimizer_zero_grad(opt);
+        loss_backward(loss_forward(loss, model_forward(m, x), y));
+        Flat g = flatten_parameters(m, true);
+        optimizer_step(opt);
+        cuda->release(dg);
+        dg = upload(g.host, g.total);
+        CnbSgdScalars s = { (float)o.lr, (float)o.weight_decay, (float)o.momentum,
+                            (float)(1.0 - o.dampening), o.nesterov, step == 0 };
+        status |= cuda->sgd_update(dp, dg, o.momentum != 0 ? dbuf : NULL, p.total, &s);
+        free(g.host);
+    }
+    if (status != 0)
+        printf("# %s\n", cuda->last_error());
+    Flat want = flatten_parameters(m, false);
+    double d = status == 0 ? device_diff(dp, want.host, p.total, true) : INFINITY;
+    cuda->release(dp), cuda->release(dbuf), cuda->release(dg);
+    free(p.host), free(want.host);
+    tensor_free(x), tensor_free(y);
+    loss_free(loss), optimizer_free(opt), model_free(m);
+    return d;
+}
+
+static void test_sgd(void)
+{
+    double d = sgd_on_both((SgdOptions){ .lr = 0.1 });
+    ok(d <= 1e-6, "SGD: one kernel, 2 plain steps: the CPU's parameters within %.2g", d);
+    d = sgd_on_both((SgdOptions){ .lr = 0.1, .momentum = 0.9, .weight_decay = 0.01,
+                                  .nesterov = true });
+    ok(d <= 1e-6, "SGD with Nesterov momentum and weight decay: 2 steps within %.2g", d);
+    d = sgd_on_both((SgdOptions){ .lr = 0.05, .momentum = 0.9, .dampening = 0.2 });
+    ok(d <= 1e-6, "SGD with momentum and dampening: 2 steps within %.2g", d);
+}
+
 /* TF32 on: the products are near the float32 ones, not the same; off
  * again: the float32 results bit for bit. */
 static void test_tf32(void)
@@ -268,6 +382,9 @@ int main(void)
     test_linear_forward(37, 50, 10, false);
     test_linear_forward(1000, 64, 10, false);
     test_training_step();
+    test_activations();
+    test_dropout();
+    test_sgd();
     test_tf32();
     test_predictions();
     test_errors();
