@@ -127,9 +127,46 @@ static char *ask_driver(CellCompiler *compiler, const char *option)
     return output;
 }
 
+static char *search_path(const char *name)
+{
+    for (const char *dir = getenv("PATH"); dir && *dir;) {
+        size_t n = strcspn(dir, ":");
+        char *candidate = NULL;
+        if (n > 0 && asprintf(&candidate, "%.*s/%s", (int)n, dir, name) >= 0 &&
+            access(candidate, X_OK) == 0)
+            return candidate;
+        free(candidate);
+        dir += n + (dir[n] == ':');
+    }
+    return NULL;
+}
+
+/* The program the driver would run for name: gcc answers a bare name
+ * ("ld", as Debian's does) when the program is not in its own folders,
+ * and then runs the first one on PATH. */
+static char *find_program(CellCompiler *compiler, const char *name)
+{
+    char *option = NULL, *answer = NULL;
+    if (asprintf(&option, "-print-prog-name=%s", name) < 0)
+        return NULL;
+    char *argv[] = {compiler->cc, option, NULL};
+    int rc = run_program(argv, NULL, &answer);
+    free(option);
+    char *found = NULL;
+    if (rc == 0 && answer) {
+        answer[strcspn(answer, "\n")] = '\0';
+        if (!strchr(answer, '/'))
+            found = *answer ? search_path(answer) : NULL;
+        else if (access(answer, X_OK) == 0)
+            found = strdup(answer);
+    }
+    free(answer);
+    return found;
+}
+
 static void find_link_parts(CellCompiler *compiler)
 {
-    bool complete = (compiler->ld = ask_driver(compiler, "-print-prog-name=ld")) != NULL;
+    bool complete = (compiler->ld = find_program(compiler, "ld")) != NULL;
     for (int i = 0; i < LINK_PARTS && complete; i++) {
         char *option = NULL;
         if (asprintf(&option, "-print-file-name=%s", link_part_names[i]) < 0)
@@ -257,6 +294,17 @@ static int link_fast(CellCompiler *compiler, const char *object, const char *lib
     return run_program(argv, compiler->work_dir, diagnostics);
 }
 
+/* name as gcc saw it: relative to dir, where it ran. */
+static void remove_in(const char *dir, const char *name)
+{
+    char *path = NULL;
+    if (name[0] == '/')
+        unlink(name);
+    else if (asprintf(&path, "%s/%s", dir, name) >= 0)
+        unlink(path);
+    free(path);
+}
+
 static char *join_output(char *a, char *b)
 {
     if (!b)
@@ -295,6 +343,7 @@ int cell_compiler_build(CellCompiler *compiler, const char *source, const char *
             else
                 free(link_output);
         }
+        remove_in(compiler->work_dir, object);      /* the library has it all now */
         free(object);
     } else {
         argv[n++] = "-shared";

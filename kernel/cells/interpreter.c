@@ -22,6 +22,7 @@
 #include "frame.h"
 #include "magics.h"
 #include "outcome.h"
+#include "prelude_filter.h"
 #include "output_pump.h"
 #include "utf8.h"
 #include "worker_process.h"
@@ -365,28 +366,20 @@ static int compile_once(Interpreter *interp, CellSourceSpec *spec, const StringL
     return out->library ? 0 : -1;
 }
 
-static int compile_cell(Interpreter *interp, const CellPlan *plan, const CellMagics *magics,
-                        const char *origin, const bool *hidden, const Rebinds *rebinds,
+/* Compiles the cell against prelude.  Not every value can be shown (a
+ * struct, a void call): then the expression runs as a plain statement. */
+static int compile_with(Interpreter *interp, CellSourceSpec *spec, const char *prelude,
                         const StringList *cflags, const StringList *ldflags, Compiled *out)
 {
-    pthread_mutex_lock(&interp->lock);
-    char *prelude = cell_state_prelude(&interp->state, hidden, false);
-    pthread_mutex_unlock(&interp->lock);
-    if (!prelude)
-        return -1;
-    CellSourceSpec spec = {
-        .cell = out->cell, .origin = origin, .plan = plan, .prelude = prelude,
-        .header = cell_compiler_header(interp->compiler), .show_expression = true,
-        .timeits = magics->timeits, .timeit_count = magics->timeit_count, .rebinds = rebinds,
-    };
-    int rc = compile_once(interp, &spec, cflags, ldflags, out);
-    if (rc == 0 && !out->ok && (has_expression(plan) || magics->timeit_count > 0)) {
-        /* Not every value can be shown (a struct, a void call): run the
-         * expression as a plain statement instead. */
+    spec->cell = out->cell;
+    spec->prelude = prelude;
+    spec->show_expression = true;
+    int rc = compile_once(interp, spec, cflags, ldflags, out);
+    if (rc == 0 && !out->ok && (has_expression(spec->plan) || spec->timeit_count > 0)) {
         Compiled plain = {.cell = ++interp->next_cell};
-        spec.cell = plain.cell;
-        spec.show_expression = false;
-        rc = compile_once(interp, &spec, cflags, ldflags, &plain);
+        spec->cell = plain.cell;
+        spec->show_expression = false;
+        rc = compile_once(interp, spec, cflags, ldflags, &plain);
         /* If neither compiles, the first diagnostics are the clearer ones. */
         if (rc == 0 && plain.ok) {
             free(out->library);
@@ -397,7 +390,53 @@ static int compile_cell(Interpreter *interp, const CellPlan *plan, const CellMag
             free(plain.diagnostics);
         }
     }
-    free(prelude);
+    return rc;
+}
+
+/* The prelude of only what the cell names (prelude_filter.h), or NULL.
+ * Called with the state locked. */
+static char *needed_prelude(Interpreter *interp, CellSourceSpec *spec, const bool *hidden)
+{
+    spec->prelude = "";
+    spec->show_expression = true;
+    char *text = cell_source_generate(spec);
+    bool *skip = text ? malloc((interp->state.count + 1) * sizeof *skip) : NULL;
+    char *prelude = NULL;
+    if (skip) {
+        memcpy(skip, hidden, interp->state.count * sizeof *skip);
+        if (prelude_filter(&interp->state, text, skip) == 0)
+            prelude = cell_state_prelude(&interp->state, skip, false);
+    }
+    free(skip);
+    free(text);
+    return prelude;
+}
+
+static int compile_cell(Interpreter *interp, const CellPlan *plan, const CellMagics *magics,
+                        const char *origin, const bool *hidden, const Rebinds *rebinds,
+                        const StringList *cflags, const StringList *ldflags, Compiled *out)
+{
+    CellSourceSpec spec = {
+        .cell = out->cell, .origin = origin, .plan = plan,
+        .header = cell_compiler_header(interp->compiler),
+        .timeits = magics->timeits, .timeit_count = magics->timeit_count, .rebinds = rebinds,
+    };
+    pthread_mutex_lock(&interp->lock);
+    char *needed = needed_prelude(interp, &spec, hidden);
+    pthread_mutex_unlock(&interp->lock);
+    bool filtered = needed != NULL;
+    int rc = filtered ? compile_with(interp, &spec, needed, cflags, ldflags, out) : 0;
+    free(needed);
+    if (rc != 0 || (filtered && out->ok))
+        return rc;
+    /* Failed (or no filtered prelude): once more with every earlier
+     * declaration, for a name a macro pasted together, and so that gcc's
+     * "did you mean" hints choose from all names. */
+    pthread_mutex_lock(&interp->lock);
+    char *full = cell_state_prelude(&interp->state, hidden, false);
+    pthread_mutex_unlock(&interp->lock);
+    rc = full ? compile_with(interp, &spec, full, cflags, ldflags, out) : -1;
+    free(full);
     return rc;
 }
 

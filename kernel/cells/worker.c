@@ -120,7 +120,7 @@ static json_t *run_cell(const char *library, const char *function, const json_t 
         if (name && from)
             add_users(users, name, from);
     }
-    worker_note_cell_code((void *)cell);
+    worker_note_cell_code(handle, (void *)cell);
     worker_stdin_reset();
     CellEnd end = worker_run_protected(cell);
     fflush(stdout);

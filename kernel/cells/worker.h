@@ -14,8 +14,9 @@ typedef enum CellEnd { CELL_OK = 0, CELL_FAULT, CELL_EXIT, CELL_INTERRUPT, CELL_
  * overflow) and interrupts (SIGINT asks, SIGUSR1 forces) during a cell. */
 void worker_signals_install(void);
 CellEnd worker_run_protected(void (*function)(void));
-/* Remembers the code of the library holding address as cell code. */
-void worker_note_cell_code(void *address);
+/* Remembers the code of the library handle (dlopen's), which holds
+ * address, as cell code. */
+void worker_note_cell_code(void *handle, void *address);
 /* Forgets it again (the library is about to be unloaded). */
 void worker_forget_cell_code(void *address);
 /* Leaves the running cell from ordinary code (exit(), check_interrupt). */

@@ -114,6 +114,19 @@ static bool in_cell_code(uintptr_t pc)
     return false;
 }
 
+static void note_segments(uintptr_t base, const ElfW(Phdr) *phdr, int count)
+{
+    for (int i = 0; i < count && code_range_count < MAX_CODE_RANGES; i++) {
+        const ElfW(Phdr) *ph = &phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+            continue;
+        int n = code_range_count;
+        code_ranges[n].start = base + ph->p_vaddr;
+        code_ranges[n].end = code_ranges[n].start + ph->p_memsz;
+        code_range_count = n + 1;
+    }
+}
+
 static int note_ranges(struct dl_phdr_info *info, size_t size, void *data)
 {
     (void)size;
@@ -124,22 +137,27 @@ static int note_ranges(struct dl_phdr_info *info, size_t size, void *data)
         uintptr_t start = info->dlpi_addr + ph->p_vaddr;
         contains |= ph->p_type == PT_LOAD && wanted >= start && wanted < start + ph->p_memsz;
     }
-    if (!contains)
-        return 0;
-    for (int i = 0; i < info->dlpi_phnum && code_range_count < MAX_CODE_RANGES; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
-            continue;
-        int n = code_range_count;
-        code_ranges[n].start = info->dlpi_addr + ph->p_vaddr;
-        code_ranges[n].end = code_ranges[n].start + ph->p_memsz;
-        code_range_count = n + 1;
-    }
-    return 1;
+    if (contains)
+        note_segments(info->dlpi_addr, info->dlpi_phdr, info->dlpi_phnum);
+    return contains;
 }
 
-void worker_note_cell_code(void *address)
+/* dl_iterate_phdr walks every loaded library, and after a long session
+ * there are a thousand cells: glibc 2.36 gives the library's own program
+ * headers at once. */
+void worker_note_cell_code(void *handle, void *address)
 {
+#ifdef __GLIBC__
+#if __GLIBC_PREREQ(2, 36)
+    const ElfW(Phdr) *phdr = NULL;
+    struct link_map *map = NULL;
+    int count = dlinfo(handle, RTLD_DI_PHDR, &phdr);
+    if (count > 0 && phdr && dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map) {
+        note_segments(map->l_addr, phdr, count);
+        return;
+    }
+#endif
+#endif
     dl_iterate_phdr(note_ranges, address);
 }
 

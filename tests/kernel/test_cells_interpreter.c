@@ -475,6 +475,66 @@ static void test_function_pointers_with_typedefs(void)
     is_str(run("stepper(10)"), "11", "the pointer persists");
 }
 
+/* The generated source of the newest cell that defines `marker` (cell
+ * libraries that define something keep their source), or NULL. */
+static char *source_defining(const char *dir, const char *marker)
+{
+    char *found = NULL;
+    for (int cell = 1; cell < 2000 && !found; cell++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/cell_%d.c", dir, cell);
+        FILE *file = fopen(path, "r");
+        if (!file)
+            continue;
+        char *text = NULL;
+        size_t size = 0;
+        if (getdelim(&text, &size, '\0', file) > 0 && strstr(text, marker))
+            found = text;
+        else
+            free(text);
+        fclose(file);
+    }
+    return found;
+}
+
+/* Whether the cell that defines `marker` compiled with a prelude of only
+ * what it names (no fall back to the whole prelude, which has
+ * far_away_value). */
+static bool compiled_filtered(const char *dir, const char *marker)
+{
+    char *source = source_defining(dir, marker);
+    bool filtered = source && !strstr(source, "far_away_value");
+    free(source);
+    return filtered;
+}
+
+/* A cell's prelude carries what it names and what that names in turn
+ * (prelude_filter.h); a name it cannot see falls back to all of it. */
+static void test_prelude_names_only_what_is_used(const char *dir)
+{
+    run("int far_away_value = 11;");
+    run("int filter_probe = 5;");
+    ok(compiled_filtered(dir, "filter_probe __asm__"), "a cell's prelude leaves out what it does not name");
+    is_str(run("far_away_value + filter_probe"), "16", "and has what it names");
+    run("#define LATE_TOTAL (late_a + late_b)");
+    run("int late_a = 2;\nint late_b = 3;");
+    is_str(run("int late_sum = LATE_TOTAL;\nlate_sum"), "5", "a macro brings the variables declared after it");
+    ok(compiled_filtered(dir, "late_sum __asm__"), "without the whole prelude");
+    run("typedef struct Inner { int v; } Inner;\ntypedef struct { Inner in; } Outer;");
+    run("Outer make_outer(void) { Outer o = {{4}}; return o; }");
+    is_str(run("int outer_v = make_outer().in.v;\nouter_v"), "4",
+           "a function brings its typedef, and that its struct");
+    ok(compiled_filtered(dir, "outer_v __asm__"), "without the whole prelude");
+    run("enum Level { LOW_LEVEL = 3 };");
+    is_str(run("int level_v = LOW_LEVEL;\nlevel_v"), "3", "an enum constant brings its enum");
+    ok(compiled_filtered(dir, "level_v __asm__"), "without the whole prelude");
+    run("#define SLOT(n) slot_##n\nint slot_7 = 70;");
+    is_str(run("SLOT(7)"), "70", "a name pasted by ## compiles (with the whole prelude)");
+    run("int long_name_value = 1;");
+    is_str(run("long_name_valeu + 1"), "CompileError", "a misspelt name");
+    ok(traceback_has("long_name_value"), "gets gcc's hint from all names (did you mean)");
+}
+
 /* A failing runtime call ends the cell at that call, as an exception. */
 static void test_runtime_errors(void)
 {
@@ -592,6 +652,7 @@ int main(int argc, char **argv)
     test_function_pointers_with_typedefs();
     test_runtime_errors();
     test_every_name_is_the_users();
+    test_prelude_names_only_what_is_used(dir);
     test_local_header_and_reset();
     execute_outcome_clear(&outcome);
     json_decref(rec.last_display);

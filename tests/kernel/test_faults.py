@@ -1,12 +1,15 @@
 """Faults the kernel survives, each with a clear message: the worker killed
 with SIGKILL in the middle of a cell, a cell that asks for more memory than
 the process may have (an address-space limit stands in for the machine's
-RAM), the history database corrupt or locked, $HOME not writable, and two
-kernels started in the same folder at once.  (A full disk while saving a
-checkpoint and truncated or corrupt data files are tested at the runtime's
-level: tests/core/test_checkpoint.c and tests/data/test_idx.c.)"""
+RAM), a full disk while a cell saves a checkpoint, a data set file cut
+short or corrupt, the history database corrupt or locked, $HOME not
+writable, and two kernels started in the same folder at once.  (The
+runtime's own tests go through more broken files: tests/core/test_checkpoint.c
+and tests/data/test_idx.c.)"""
 
+import gzip
 import os
+import shutil
 import signal
 import sqlite3
 import threading
@@ -74,6 +77,94 @@ def test_cell_asking_for_more_memory_than_there_is(kernel):
     reply, outputs = execute(kc, "int still_fine = 3;\nstill_fine")
     assert text_result(outputs) == "3"
     assert kernel_processes(km)[0] == front
+
+
+def test_full_disk_while_saving_a_checkpoint(kernel, tmp_path):
+    km, kc = kernel
+    path = tmp_path / "best.safetensors"
+    reply, outputs = execute(kc, f'manual_seed(1);\nModel *ck_first = sequential(flatten(), linear(4, 3));\n'
+                                 f'model_save(ck_first, "{path}")')
+    assert reply["content"]["status"] == "ok" and text_result(outputs) == "0"
+    saved = path.read_bytes()
+    # The disk is full: a file size limit of 100 bytes (for root too) stands in for it, as
+    # nobody but root can mount a tiny file system.  SIGXFSZ ignored: writes fail with EFBIG.
+    reply, _ = execute(kc, "#include <signal.h>\n#include <sys/resource.h>\nstruct rlimit ck_limit;\n"
+                           "getrlimit(RLIMIT_FSIZE, &ck_limit);\nsignal(SIGXFSZ, SIG_IGN);\n"
+                           "manual_seed(2);\nModel *ck_second = sequential(flatten(), linear(4, 3));")
+    assert reply["content"]["status"] == "ok"
+    reply, outputs = execute(kc, "setrlimit(RLIMIT_FSIZE, &(struct rlimit){100, ck_limit.rlim_max});\n"
+                                 f'model_save(ck_second, "{path}");\nprintf("after\\n");')
+    ename, evalue = error_of(reply)
+    assert ename == "CheckpointError"
+    assert f"cannot write {path}" in evalue and "previous file, if any, is unchanged" in evalue
+    assert "after" not in stdout_of(outputs)
+    reply, _ = execute(kc, "setrlimit(RLIMIT_FSIZE, &ck_limit);")
+    assert reply["content"]["status"] == "ok"
+    assert path.read_bytes() == saved, "the previous checkpoint is intact"
+    assert os.listdir(tmp_path) == ["best.safetensors"], "no temporary file is left"
+    reply, outputs = execute(kc, f'Model *ck_check = sequential(flatten(), linear(4, 3));\n'
+                                 f'model_load(ck_check, "{path}")')
+    assert text_result(outputs) == "0", "it loads"
+    _, outputs = execute(kc, "tensor_sum(model_parameter(ck_check, 0, NULL)) == "
+                             "tensor_sum(model_parameter(ck_first, 0, NULL))")
+    assert text_result(outputs) == "1", "with the first model's weights"
+    reply, outputs = execute(kc, f'model_save(ck_second, "{path}")')
+    assert text_result(outputs) == "0", "with room again, the next save works"
+
+
+MNIST_TEST = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+
+
+def mnist_copy(tmp_path, name):
+    """A copy of MNIST's test set in the torchvision layout; returns (root, raw folder)."""
+    raw = tmp_path / name / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for file in MNIST_TEST:
+        shutil.copy(os.path.join(os.environ["CNB_MNIST_DIR"], file), raw / file)
+    return tmp_path / name, raw
+
+
+def open_test_set(kc, root):
+    return execute(kc, f'Dataset *broken = mnist("{root}", .train = false);\nprintf("after\\n");')
+
+
+def cut_gzip(raw):
+    images = raw / MNIST_TEST[0]
+    images.write_bytes(images.read_bytes()[:images.stat().st_size // 2])
+    return images, "truncated: the gzip stream ends early"
+
+
+def wrong_gzip_checksum(raw):
+    images = raw / MNIST_TEST[0]
+    data = bytearray(images.read_bytes())
+    data[-6] ^= 0xFF        # the trailer: CRC-32 of the content, then its length
+    images.write_bytes(bytes(data))
+    return images, "corrupt gzip data"
+
+
+def cut_raw_file(raw):
+    """The uncompressed file, cut in the middle of the images."""
+    packed = raw / MNIST_TEST[0]
+    images = raw / "t10k-images-idx3-ubyte"
+    images.write_bytes(gzip.decompress(packed.read_bytes())[:16 + 5000 * 784 + 100])
+    packed.unlink()
+    return images, "truncated: 3920100 of 7840000 data bytes"
+
+
+@pytest.mark.parametrize("damage", [cut_gzip, wrong_gzip_checksum, cut_raw_file])
+def test_dataset_file_cut_short_or_corrupt(kernel, tmp_path, damage):
+    km, kc = kernel
+    root, raw = mnist_copy(tmp_path, "broken")
+    path, problem = damage(raw)
+    reply, outputs = open_test_set(kc, root)
+    ename, evalue = error_of(reply)
+    assert ename == "DatasetError"
+    assert str(path) in evalue and problem in evalue, evalue
+    assert "after" not in stdout_of(outputs)
+    good, _ = mnist_copy(tmp_path, "good")
+    reply, outputs = execute(kc, f'Dataset *intact = mnist("{good}", .train = false);\ndataset_len(intact)')
+    assert reply["content"]["status"] == "ok" and text_result(outputs) == "10000", "the kernel goes on"
+    execute(kc, "dataset_free(intact);")
 
 
 class LoggedStart:
