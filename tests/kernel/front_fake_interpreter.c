@@ -49,6 +49,7 @@ static int run_line(Interpreter *interp, const char *line, const ExecuteSink *si
             sink->stream(sink->context, line[0] == 'e' ? "stderr" : "stdout", text, strlen(text));
         free(text);
     } else if (strncmp(line, "result", 6) == 0) {
+        json_decref(outcome->result_data);      /* the last result line counts */
         outcome->result_data = json_pack("{s:s}", "text/plain", arg);
     } else if (strcmp(line, "fail") == 0) {
         fail(outcome, "TestError", "failed on purpose");
