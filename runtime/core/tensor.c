@@ -292,7 +292,10 @@ float tensor_item(const Tensor *t)
         cnb_error_of(CNB_SHAPE_ERROR, "tensor_item", "tensor has %zu elements; item() needs exactly one", t->numel);
         return NAN;
     }
-    return tensor_cdata(t)[0];
+    float value = tensor_cdata(t)[0];
+    if (isnan(value) && t->device == CUDA && t->origin_kind == TENSOR_ORIGIN_LOSS)
+        loss_explain_nan(t->origin);
+    return value;
 }
 
 float tensor_get(const Tensor *t, int i0, ...)

@@ -68,4 +68,11 @@ void tensor_buffer_to(Tensor *t, Device device);
  * tensor_to(CUDA) only copies up, with no allocation. */
 void tensor_forget_device(Tensor *t);
 
+/* A NaN loss read from the GPU (tensor_item): the GPU's loss does not
+ * check its targets (that would copy them to the host every step), so
+ * this looks at them now and raises the error the CPU would have given
+ * for a target that is not a class index (nn/cross_entropy.c).  Nothing
+ * when the targets are fine (the NaN came from the model). */
+void loss_explain_nan(void *loss);
+
 #endif

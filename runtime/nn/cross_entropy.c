@@ -101,8 +101,9 @@ static int loss_to(Loss *loss, Device device)
 
 /* On the GPU: the fused softmax-CE kernel, the mean left on the device (the
  * host reads it only through tensor_item).  A target that is not a class
- * index gives a NaN loss there, not a message: checking would cost a copy
- * to the host every step. */
+ * index gives a NaN loss there; checking would cost a copy to the host
+ * every step, so the targets are looked at only when a NaN is read
+ * (loss_explain_nan). */
 static int forward_cuda(Loss *loss, const Tensor *output, const Tensor *target, int rows,
                         int classes)
 {
@@ -116,6 +117,22 @@ static int forward_cuda(Loss *loss, const Tensor *output, const Tensor *target, 
                                  classes) < 0)
         return cnb_error("loss_forward", "%s", cuda->last_error());
     return 0;
+}
+
+void loss_explain_nan(void *origin)
+{
+    const Loss *loss = origin;
+    if (!loss || loss->targets->device != CUDA || !loss->rows)
+        return;
+    const float *t = tensor_cdata(loss->targets);
+    int classes = loss->grad->shape[1];
+    for (int r = 0; r < loss->rows; r++)
+        if (!cnb_is_class_index(t[r], classes)) {
+            cnb_error("loss_forward", "target %g (row %d) is not a class "
+                         "index between 0 and %d (found when the loss was read: the GPU "
+                         "gave NaN)", (double)t[r], r, classes - 1);
+            return;
+        }
 }
 
 static int forward_cpu(Loss *loss, const Tensor *output, const Tensor *target, int rows,

@@ -17,10 +17,12 @@
 #include "tap.h"
 #include "cuda/plugin_choice.h"
 
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
-#define GPU_CHECKS 24             /* the checks a GPU run makes, skipped otherwise */
+#define GPU_CHECKS 27             /* the checks a GPU run makes, skipped otherwise */
 
 static Model *lesson_mlp(void)
 {
@@ -327,6 +329,25 @@ static void test_epochs(Dataset *train, Dataset *test)
 }
 #endif
 
+/* A target that is not a class index: the GPU's loss is NaN (the kernel
+ * does not stop for it), and reading it raises the CPU's message. */
+static void test_bad_target(void)
+{
+    Loss *loss = cross_entropy_loss();
+    Tensor *logits = tensor_to(tensor(3, 10), CUDA);
+    Tensor *good = tensor_to(tensor_from_data((float[]){ 1, 2, 3 }, (int[]){ 3 }, 1), CUDA);
+    Tensor *bad = tensor_to(tensor_from_data((float[]){ 1, 12, 3 }, (int[]){ 3 }, 1), CUDA);
+    cnb_clear_error();
+    float value = tensor_item(loss_forward(loss, logits, good));
+    ok(fabs(value - logf(10.0f)) < 1e-6 && !*cnb_last_error(), "good targets: log(10), no error");
+    value = tensor_item(loss_forward(loss, logits, bad));
+    ok(isnan(value), "a target of 12 for 10 classes: the GPU's loss is NaN");
+    ok(strstr(cnb_last_error(), "target 12 (row 1) is not a class index between 0 and 9") != NULL,
+       "and reading it raises the CPU's message: %s", cnb_last_error());
+    tensor_free(logits), tensor_free(good), tensor_free(bad);
+    loss_free(loss);
+}
+
 int main(void)
 {
     choose_plugin();
@@ -338,6 +359,7 @@ int main(void)
         return tap_done();
     }
     printf("# device: %s\n", cuda_get_device_name());
+    test_bad_target();
     const char *root = getenv("CNB_MNIST_DIR");
     Dataset *train = mnist(root ? root : "../data/MNIST/raw", .train = true,
                            .transform = to_tensor());
