@@ -66,21 +66,26 @@ bool device_batches_possible(DeviceBatches *device, const Dataset *dataset,
     return true;
 }
 
+/* Room for count items' indices and plans: the plans per item follow the
+ * transform, which may change between epochs, so each array keeps its
+ * own capacity. */
 static int reserve(DeviceBatches *device, int count)
 {
-    if (count <= device->capacity)
-        return 0;
-    int rotations = device->steps.rotations;
-    int32_t *index = realloc(device->index, sizeof *index * (size_t)count);
-    if (index)
+    size_t plans_needed = (size_t)count * (size_t)device->steps.rotations;
+    if (count > device->index_capacity) {
+        int32_t *index = realloc(device->index, sizeof *index * (size_t)count);
+        if (!index)
+            return cnb_error("next_batch", "out of memory for a batch of %d", count);
         device->index = index;
-    CnbRotation *plans = realloc(device->plans, sizeof *plans *
-                                 (size_t)count * (size_t)(rotations ? rotations : 1));
-    if (plans)
+        device->index_capacity = count;
+    }
+    if (plans_needed > device->plan_capacity) {
+        CnbRotation *plans = realloc(device->plans, sizeof *plans * plans_needed);
+        if (!plans)
+            return cnb_error("next_batch", "out of memory for a batch of %d", count);
         device->plans = plans;
-    if (!index || !plans)
-        return cnb_error("next_batch", "out of memory for a batch of %d", count);
-    device->capacity = count;
+        device->plan_capacity = plans_needed;
+    }
     return 0;
 }
 

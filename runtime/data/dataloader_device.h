@@ -20,7 +20,8 @@ typedef struct DeviceBatches {
     CnbBatchSteps steps;
     int32_t *index;             /* a batch's root indices and plans, host side */
     CnbRotation *plans;
-    int capacity;               /* items index and plans hold */
+    int index_capacity;         /* items index holds */
+    size_t plan_capacity;       /* plans plans holds */
 } DeviceBatches;
 
 /* Whether batches of dataset under transform can be prepared on the GPU

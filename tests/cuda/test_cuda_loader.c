@@ -46,22 +46,25 @@ static void take_batch(Batch *b, const Device *move)
     }
 }
 
+static void run_epoch(DataLoader *loader, Run *run, int e, const Device *move)
+{
+    Batch b;
+    int n = 0;
+    while (next_batch(loader, &b) && n < MAX_BATCHES) {
+        run->arrived_on_cuda[e][n] = tensor_device(b.data) == CUDA;
+        take_batch(&b, move);
+        run->data[e][n] = fnv1a(tensor_data(b.data), tensor_numel(b.data) * sizeof(float));
+        run->target[e][n] = fnv1a(tensor_data(b.target), tensor_numel(b.target) * sizeof(float));
+        n++;
+    }
+    run->batches[e] = n;
+}
+
 static void run_epochs(DataLoader *loader, Run *run, const Device moves[EPOCHS])
 {
     manual_seed(11);
-    for (int e = 0; e < EPOCHS; e++) {
-        Batch b;
-        int n = 0;
-        while (next_batch(loader, &b) && n < MAX_BATCHES) {
-            run->arrived_on_cuda[e][n] = tensor_device(b.data) == CUDA;
-            take_batch(&b, moves ? &moves[e] : NULL);
-            run->data[e][n] = fnv1a(tensor_data(b.data), tensor_numel(b.data) * sizeof(float));
-            run->target[e][n] = fnv1a(tensor_data(b.target),
-                                      tensor_numel(b.target) * sizeof(float));
-            n++;
-        }
-        run->batches[e] = n;
-    }
+    for (int e = 0; e < EPOCHS; e++)
+        run_epoch(loader, run, e, moves ? &moves[e] : NULL);
 }
 
 static int count_mismatches(const Run *a, const Run *b, int e)
@@ -137,6 +140,33 @@ static void test_follows_the_user(Dataset *train)
     free(parts);
 }
 
+/* The transform changes between epochs, from none with rotations to two
+ * of them: the loader's host buffers for the plans follow. */
+static void test_transform_changes(Dataset *train)
+{
+    manual_seed(6);
+    Dataset **parts = random_split(train, 640, dataset_len(train) - 640);
+    static Run cpu, gpu;
+    for (int pass = 0; pass < 2; pass++) {
+        Run *run = pass ? &gpu : &cpu;
+        const Device *move = pass ? &(const Device){ CUDA } : NULL;
+        dataset_set_transform(parts[0], to_tensor());
+        DataLoader *loader = dataloader(parts[0], .batch_size = 64, .shuffle = true);
+        manual_seed(13);
+        run_epoch(loader, run, 0, move);
+        dataset_set_transform(parts[0], compose(random_rotation(10), to_tensor(),
+                                                random_rotation(20)));
+        run_epoch(loader, run, 1, move);
+        dataloader_free(loader);
+    }
+    ok(count_mismatches(&cpu, &gpu, 0) + count_mismatches(&cpu, &gpu, 1) == 0 &&
+       gpu.arrived_on_cuda[1][0] && gpu.arrived_on_cuda[1][9],
+       "a transform with two rotations from the second epoch: made on the GPU, the cpu's "
+       "batches bit for bit");
+    dataset_free(parts[0]), dataset_free(parts[1]);
+    free(parts);
+}
+
 /* A dataset of the user's own (items made by their code) stays on the
  * cpu: the device has no bytes to gather from. */
 static size_t three(void *user) { (void)user; return 3; }
@@ -170,7 +200,7 @@ int main(void)
     choose_plugin();
     if (!cuda_available()) {
         printf("# %s\n", (cuda_get_device_name(), cnb_last_error()));
-        for (int i = 0; i < 11; i++)
+        for (int i = 0; i < 12; i++)
             skip("no GPU here: no batch can be made on the device");
         return tap_done();
     }
@@ -178,8 +208,10 @@ int main(void)
     const char *root = getenv("CNB_MNIST_DIR");
     Dataset *train = mnist(root ? root : "../data/MNIST/raw", .train = true);
     ok(train != NULL, "MNIST");
-    if (train)
+    if (train) {
         test_follows_the_user(train);
+        test_transform_changes(train);
+    }
     test_custom_stays();
     dataset_free(train);
     return tap_done();
