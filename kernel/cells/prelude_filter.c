@@ -3,75 +3,28 @@
 #include "c_lexer.h"
 #include "runtime_names.h"
 
-#include <stdint.h>
+#include <jansson.h>
+
 #include <stdlib.h>
 #include <string.h>
 
-/* The identifiers seen so far: an open-addressing hash set, so that each
- * entry's test costs the same after a thousand definitions as after ten. */
+/* The identifiers seen so far: the keys of a Jansson object (a hash
+ * table), so that each entry's test costs the same after a thousand
+ * definitions as after ten. */
 typedef struct NameSet {
-    char **slots;
-    size_t capacity, count;
+    json_t *names;
     bool failed;
 } NameSet;
 
-static uint64_t hash_of(const char *name, size_t length)
-{
-    uint64_t hash = 1469598103934665603u;           /* FNV-1a */
-    for (size_t i = 0; i < length; i++)
-        hash = (hash ^ (unsigned char)name[i]) * 1099511628211u;
-    return hash;
-}
-
-/* The slot holding name, or the empty slot where it belongs. */
-static char **slot_of(const NameSet *set, const char *name, size_t length)
-{
-    size_t i = hash_of(name, length) & (set->capacity - 1);
-    while (set->slots[i] && (strncmp(set->slots[i], name, length) != 0 || set->slots[i][length]))
-        i = (i + 1) & (set->capacity - 1);
-    return &set->slots[i];
-}
-
 static bool name_set_has(const NameSet *set, const char *name, size_t length)
 {
-    return set->capacity > 0 && *slot_of(set, name, length) != NULL;
-}
-
-static bool name_set_grow(NameSet *set)
-{
-    NameSet bigger = {.capacity = set->capacity ? 2 * set->capacity : 256};
-    if (!(bigger.slots = calloc(bigger.capacity, sizeof *bigger.slots)))
-        return false;
-    for (size_t i = 0; i < set->capacity; i++)
-        if (set->slots[i])
-            *slot_of(&bigger, set->slots[i], strlen(set->slots[i])) = set->slots[i];
-    free(set->slots);
-    set->slots = bigger.slots;
-    set->capacity = bigger.capacity;
-    return true;
+    return json_object_getn(set->names, name, length) != NULL;
 }
 
 static void name_set_add(NameSet *set, const char *name, size_t length)
 {
-    if (set->failed || name_set_has(set, name, length))
-        return;
-    /* At most half full: probes stay short. */
-    if (2 * (set->count + 1) > set->capacity && !name_set_grow(set)) {
+    if (!set->failed && json_object_setn_new_nocheck(set->names, name, length, json_true()) < 0)
         set->failed = true;
-        return;
-    }
-    char **slot = slot_of(set, name, length);
-    if (!(*slot = strndup(name, length)))
-        set->failed = true;
-    else
-        set->count++;
-}
-
-static void name_set_free(NameSet *set)
-{
-    for (size_t i = 0; i < set->capacity; i++)
-        free(set->slots[i]);
-    free(set->slots);
 }
 
 /* Every identifier in text, including those inside directives (a macro's
@@ -139,16 +92,16 @@ static void take_needed(const CellState *state, NameSet *wanted, const bool *ski
 
 int prelude_filter(const CellState *state, const char *cell_text, bool *skip)
 {
-    NameSet wanted = {0};
+    NameSet wanted = {.names = json_object()};
     bool *needed = calloc(state->count + 1, sizeof *needed);
-    if (needed)
+    if (needed && wanted.names) {
         add_identifiers(&wanted, cell_text, strlen(cell_text));
-    if (needed)
         take_needed(state, &wanted, skip, needed);
-    bool ok = needed && !wanted.failed;
+    }
+    bool ok = needed && wanted.names && !wanted.failed;
     for (size_t i = 0; ok && i < state->count; i++)
         skip[i] = skip[i] || !needed[i];
     free(needed);
-    name_set_free(&wanted);
+    json_decref(wanted.names);
     return ok ? 0 : -1;
 }

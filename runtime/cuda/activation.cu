@@ -24,47 +24,48 @@ __global__ static void activation_backward_kernel(const float *y, float *g, size
         g[i] = cnb_activation_grad(act, y[i], g[i]);
 }
 
-int activation_forward(int act, const float *x, float *y, size_t n)
+typedef void (*ElementwiseKernel)(const float *, float *, size_t);
+
+static ElementwiseKernel kernel_for(int act, bool backward)
+{
+    switch (act) {
+    case CNB_ACTIVATION_RELU:
+        return backward ? activation_backward_kernel<CNB_ACTIVATION_RELU>
+                        : activation_forward_kernel<CNB_ACTIVATION_RELU>;
+    case CNB_ACTIVATION_SIGMOID:
+        return backward ? activation_backward_kernel<CNB_ACTIVATION_SIGMOID>
+                        : activation_forward_kernel<CNB_ACTIVATION_SIGMOID>;
+    case CNB_ACTIVATION_TANH:
+        return backward ? activation_backward_kernel<CNB_ACTIVATION_TANH>
+                        : activation_forward_kernel<CNB_ACTIVATION_TANH>;
+    }
+    return nullptr;
+}
+
+/* in, out: x, y forward; y, g backward (out may be in) */
+static int launch(int act, bool backward, const float *in, float *out, size_t n)
 {
     if (n == 0)
         return 0;
-    switch (act) {
-    case CNB_ACTIVATION_RELU:
-        activation_forward_kernel<CNB_ACTIVATION_RELU><<<blocks_for(n), 256>>>(x, y, n);
-        break;
-    case CNB_ACTIVATION_SIGMOID:
-        activation_forward_kernel<CNB_ACTIVATION_SIGMOID><<<blocks_for(n), 256>>>(x, y, n);
-        break;
-    case CNB_ACTIVATION_TANH:
-        activation_forward_kernel<CNB_ACTIVATION_TANH><<<blocks_for(n), 256>>>(x, y, n);
-        break;
-    default:
-        return plugin_fail("activation_forward: unknown activation %d", act);
-    }
-    return CUDA_CHECK_LAUNCH("activation_forward_kernel");
+    ElementwiseKernel kernel = kernel_for(act, backward);
+    if (!kernel)
+        return plugin_fail("activation_%s: unknown activation %d",
+                           backward ? "backward" : "forward", act);
+    kernel<<<blocks_for(n), 256>>>(in, out, n);
+    return cuda_check(cudaGetLastError(), backward ? "launch of activation_backward_kernel"
+                                                   : "launch of activation_forward_kernel");
+}
+
+int activation_forward(int act, const float *x, float *y, size_t n)
+{
+    return launch(act, false, x, y, n);
 }
 
 int activation_backward(int act, const float *y, float *g, size_t n)
 {
-    if (n == 0)
-        return 0;
-    switch (act) {
-    case CNB_ACTIVATION_RELU:
-        activation_backward_kernel<CNB_ACTIVATION_RELU><<<blocks_for(n), 256>>>(y, g, n);
-        break;
-    case CNB_ACTIVATION_SIGMOID:
-        activation_backward_kernel<CNB_ACTIVATION_SIGMOID><<<blocks_for(n), 256>>>(y, g, n);
-        break;
-    case CNB_ACTIVATION_TANH:
-        activation_backward_kernel<CNB_ACTIVATION_TANH><<<blocks_for(n), 256>>>(y, g, n);
-        break;
-    default:
-        return plugin_fail("activation_backward: unknown activation %d", act);
-    }
-    return CUDA_CHECK_LAUNCH("activation_backward_kernel");
+    return launch(act, true, y, g, n);
 }
 
-/* The table's first entry for ReLU's backward (ABI 1), kept in its place. */
 int relu_backward(const float *y, float *g, size_t n)
 {
     return activation_backward(CNB_ACTIVATION_RELU, y, g, n);
