@@ -29,6 +29,12 @@ typedef void ParallelFn(void *context, int part, int parts);
  * disjoint memory. */
 void parallel_run(ParallelFn *fn, void *context, int parts_per_thread);
 
+/* Whether tasks run on the caller alone for now: one thread, or other
+ * processes' threads filling the machine (machine_load.h).  A helper
+ * thread then would only take turns with them, and whoever waits for its
+ * work waits for the scheduler. */
+bool parallel_runs_alone(void);
+
 /* Parts per thread for work whose results do not depend on the cut. */
 #define PARALLEL_FINE 4
 

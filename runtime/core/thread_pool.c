@@ -38,6 +38,7 @@
 #endif
 #include "core/parallel.h"
 #include "core/cpu_quota.h"
+#include "core/machine_load.h"
 #include "cnb/error.h"
 #include "cnb/tensor.h"
 
@@ -85,6 +86,7 @@ static struct {
     atomic_int sleepers;          /* workers asleep on generation */
     atomic_bool caller_sleeps;    /* the dispatcher asleep on done */
     atomic_bool stop;
+    atomic_bool machine_full;     /* the last task ran alone for other processes */
     ParallelFn *fn;
     void *context;
     _Atomic(BackgroundJob *) background;  /* done in idle moments */
@@ -320,6 +322,11 @@ int get_num_threads(void)
     return n;
 }
 
+bool parallel_runs_alone(void)
+{
+    return get_num_threads() == 1 || atomic_load_explicit(&pool.machine_full, memory_order_relaxed);
+}
+
 int set_num_threads(int n)
 {
     if (n < 1 || n > MAX_THREADS)
@@ -439,6 +446,16 @@ void parallel_run(ParallelFn *fn, void *context, int parts_per_thread)
     }
     if (load.threads != threads)  /* another thread count: learn afresh */
         load = (LoadState){ .probe_at = FIRST_PROBE, .spell = ALONE_TASKS, .threads = threads };
+    /* Other kernels fill the cores: our workers would only take turns
+     * with them (machine_load.h). */
+    int own_running = 1 + pool.workers - atomic_load(&pool.sleepers);
+    bool full = machine_full(own_running, now_ns());
+    atomic_store_explicit(&pool.machine_full, full, memory_order_relaxed);
+    if (full) {
+        run_alone(fn, context, parts);
+        atomic_store(&pool.busy, false);
+        return;
+    }
     if (load.alone > 0) {
         int64_t begin = now_ns();
         run_alone(fn, context, parts);

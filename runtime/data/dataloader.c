@@ -257,8 +257,11 @@ static int post(DataLoader *l, size_t batch)
      * could only take the caller's core, or its quota: under a quota the
      * two together overrun it and the cgroup is throttled for the rest of
      * the period, and the caller spins for items the descheduled helper
-     * holds.  So the caller fills the batch when it asks for it. */
-    if (!l->threaded || get_num_threads() == 1) {
+     * holds.  The same on a machine that other processes fill (a class's
+     * kernels training at once, parallel_runs_alone): the helper would only
+     * take turns with them.  So the caller fills the batch when it asks
+     * for it. */
+    if (!l->threaded || parallel_runs_alone()) {
         complete(l, s);
         return 0;
     }
