@@ -1,15 +1,20 @@
 """The single-user image's recipe (deploy/Containerfile) and the Zero to
 JupyterHub values (deploy/z2jh-values.yaml) against the project's set-up.
 
-No container engine runs here, so the image is not built; instead every
+CI has no container engine, so the image is not built here (it was built
+once by hand, see docs/classroom.md); instead every
 command the recipe runs must be, word for word, a command of
 scripts/setup-debian or scripts/build (with the scripts' variables, which the
 recipe sets for the image), and the packages it installs must be the
 set-up's build and data groups.  A change to the set-up that the recipe
-does not follow fails here."""
+does not follow fails here.  The kernel culling settings of the values and
+of the guide must reach jupyter_server (`jupyter server --show-config`)."""
+import json
 import os
 import re
 import shlex
+import subprocess
+import sys
 
 import pytest
 
@@ -17,6 +22,7 @@ SRCDIR = os.environ.get("CNB_SRCDIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 RECIPE = os.path.join(SRCDIR, "deploy", "Containerfile")
 VALUES = os.path.join(SRCDIR, "deploy", "z2jh-values.yaml")
+GUIDE = os.path.join(SRCDIR, "docs", "classroom.md")
 SETUP = os.path.join(SRCDIR, "scripts", "setup-debian")
 BUILD = os.path.join(SRCDIR, "scripts", "build")
 
@@ -116,3 +122,38 @@ def test_the_values_use_the_image_with_limits():
     assert single["cpu"]["limit"] >= 1 and single["cpu"]["guarantee"] <= single["cpu"]["limit"]
     assert single["memory"]["limit"].endswith(("M", "G"))
     assert single["cmd"] == "jupyterhub-singleuser"
+
+
+def server_config(path, settings, tmp_path):
+    """What `jupyter server --show-config` shows with settings (a dict) written
+    as JSON to path, an absolute path under /etc/jupyter, moved under tmp_path."""
+    assert path.startswith("/etc/jupyter/"), path
+    target = tmp_path / "etc-jupyter" / path[len("/etc/jupyter/"):]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(settings))
+    env = dict(os.environ, JUPYTER_CONFIG_PATH=str(tmp_path / "etc-jupyter"),
+               JUPYTER_CONFIG_DIR=str(tmp_path / "user-config"))
+    done = subprocess.run([sys.executable, "-m", "jupyter", "server", "--show-config"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_values_kernel_culling_reaches_the_server(tmp_path):
+    """jupyter_server reads only the extensions to enable from a
+    jupyter_server_config.d/ folder: settings put there are ignored."""
+    yaml = pytest.importorskip("yaml")
+    with open(VALUES) as f:
+        cull = yaml.safe_load(f)["singleuser"]["extraFiles"]["cull-kernels"]
+    shown = server_config(cull["mountPath"], cull["data"], tmp_path)
+    assert ".cull_idle_timeout = 1200" in shown and ".cull_connected = True" in shown, shown
+
+
+def test_the_guides_kernel_culling_reaches_the_server(tmp_path):
+    with open(GUIDE) as f:
+        guide = f.read()
+    match = re.search(r"Culling idle kernels.*?`(/etc/jupyter/[^`]+)`.*?```json\n(.*?)```",
+                      guide, re.S)
+    assert match, "docs/classroom.md shows where the culling settings go, and the settings"
+    shown = server_config(match.group(1), json.loads(match.group(2)), tmp_path)
+    assert ".cull_idle_timeout = 1200" in shown, shown
