@@ -59,6 +59,8 @@ class CpuQuota:
             # except at the root: the test cgroups go directly under the mount.
             path = os.path.join(point, f"{name}-{os.getpid()}")
             try:
+                if kind == "v2":
+                    self._enable_cpu_controller(point)
                 os.makedirs(path, exist_ok=True)
                 self._limit(path, cpus)
                 self.path = path
@@ -69,6 +71,17 @@ class CpuQuota:
                     os.rmdir(path)
         if not self.problem:
             self.problem = "no cgroup file system with the cpu controller is mounted"
+
+    @staticmethod
+    def _enable_cpu_controller(point):
+        """Gives the mount's children the cpu controller (cpu.max), as
+        systemd does for its slices; refused, and then not needed, where a
+        manager has done it already or the mount is not the hierarchy's root."""
+        control = os.path.join(point, "cgroup.subtree_control")
+        with contextlib.suppress(OSError):
+            if "cpu" not in open(control).read().split():
+                with open(control, "w") as f:
+                    f.write("+cpu")
 
     def _limit(self, path, cpus):
         if self.kind == "v2":
