@@ -53,8 +53,8 @@ AT_ONCE_LIMIT = 1.0
 # Six epochs at once with the kernels' own thread counts against the same
 # with one thread each (set_num_threads(1)), where no thread can wait for
 # another: waiting threads must not take CPU that another kernel needs.
-# Measured 1.02-1.05 on the 2-core VM; a pool that spun against the other
-# kernels took 1.6x (thread_pool.c).
+# Measured 0.89-1.11 on the 2-core VM; a pool whose workers spun without
+# yielding made an epoch 1.6x slower beside other work (thread_pool.c).
 OVER_ONE_THREAD_LIMIT = 1.15
 # What a kernel may use while idle: clock ticks of housekeeping, not a loop.
 IDLE_CPU_LIMIT_S = 0.05
