@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,7 +45,7 @@ static struct {
     int cpus;
     int64_t next_ns;
     int calm;                     /* readings in a row that were not full */
-    bool full;
+    atomic_bool full;             /* read by any thread (machine_seen_full) */
 } machine = { .once = PTHREAD_ONCE_INIT, .fd = -1 };
 
 /* The count is machine-wide: it tells about our CPUs only when we may run
@@ -73,13 +74,18 @@ bool machine_full(int own_running, int64_t now_ns)
 {
     pthread_once(&machine.once, open_loadavg);
     if (machine.fd < 0 || now_ns < machine.next_ns)
-        return machine.full;
+        return machine_seen_full();
     machine.next_ns = now_ns + READ_EVERY_NS;
     if (others_fill_cpus(read_runnable(), own_running, machine.cpus)) {
-        machine.full = true;
+        atomic_store_explicit(&machine.full, true, memory_order_relaxed);
         machine.calm = 0;
-    } else if (machine.full && ++machine.calm >= CALM_READINGS) {
-        machine.full = false;
+    } else if (machine_seen_full() && ++machine.calm >= CALM_READINGS) {
+        atomic_store_explicit(&machine.full, false, memory_order_relaxed);
     }
-    return machine.full;
+    return machine_seen_full();
+}
+
+bool machine_seen_full(void)
+{
+    return atomic_load_explicit(&machine.full, memory_order_relaxed);
 }

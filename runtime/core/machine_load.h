@@ -21,6 +21,9 @@
  * (no /proc, or an affinity mask narrower than the machine, whose other
  * CPUs the machine-wide count includes). */
 bool machine_full(int own_running, int64_t now_ns);
+/* machine_full's last answer, from any thread, without a reading.  (Only
+ * one thread at a time may call machine_full: the pool's dispatcher.) */
+bool machine_seen_full(void);
 
 /* The parts, for the tests: the runnable threads in a /proc/loadavg text
  * ("0.52 0.58 0.59 3/245 1234"), -1 if it is not that; and the decision

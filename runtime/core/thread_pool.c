@@ -86,7 +86,6 @@ static struct {
     atomic_int sleepers;          /* workers asleep on generation */
     atomic_bool caller_sleeps;    /* the dispatcher asleep on done */
     atomic_bool stop;
-    atomic_bool machine_full;     /* the last task ran alone for other processes */
     ParallelFn *fn;
     void *context;
     _Atomic(BackgroundJob *) background;  /* done in idle moments */
@@ -324,7 +323,7 @@ int get_num_threads(void)
 
 bool parallel_runs_alone(void)
 {
-    return get_num_threads() == 1 || atomic_load_explicit(&pool.machine_full, memory_order_relaxed);
+    return get_num_threads() == 1 || machine_seen_full();
 }
 
 int set_num_threads(int n)
@@ -449,17 +448,15 @@ void parallel_run(ParallelFn *fn, void *context, int parts_per_thread)
     /* Other kernels fill the cores: our workers would only take turns
      * with them (machine_load.h). */
     int own_running = 1 + pool.workers - atomic_load(&pool.sleepers);
-    bool full = machine_full(own_running, now_ns());
-    atomic_store_explicit(&pool.machine_full, full, memory_order_relaxed);
-    if (full) {
+    int64_t arrived = now_ns();
+    if (machine_full(own_running, arrived)) {
         run_alone(fn, context, parts);
         atomic_store(&pool.busy, false);
         return;
     }
     if (load.alone > 0) {
-        int64_t begin = now_ns();
         run_alone(fn, context, parts);
-        note_alone(now_ns() - begin);
+        note_alone(now_ns() - arrived);
         atomic_store(&pool.busy, false);
         return;
     }

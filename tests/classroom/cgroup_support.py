@@ -79,7 +79,9 @@ class CpuQuota:
         manager has done it already or the mount is not the hierarchy's root."""
         control = os.path.join(point, "cgroup.subtree_control")
         with contextlib.suppress(OSError):
-            if "cpu" not in open(control).read().split():
+            with open(control) as f:
+                enabled = f.read().split()
+            if "cpu" not in enabled:
                 with open(control, "w") as f:
                     f.write("+cpu")
 
