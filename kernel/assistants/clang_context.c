@@ -1,6 +1,6 @@
 /* libclang context; see clang_context.h. */
 #include "clang_context.h"
-#include "cell_splitter.h"
+#include "compiler/cell_splitter.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -8,12 +8,12 @@
  * statements in a function body, as the compiled cell has them, and
  * remembers where each piece of the cell went so that a cursor in the cell
  * maps to a position in the document. */
-#ifndef CNB_CELLS_CLANG_CONTEXT_H
-#define CNB_CELLS_CLANG_CONTEXT_H
+#ifndef CNB_ASSISTANTS_CLANG_CONTEXT_H
+#define CNB_ASSISTANTS_CLANG_CONTEXT_H
 
 #include <clang-c/Index.h>
 #include <stddef.h>
-#include "interpreter_state.h"
+#include "interpreter/interpreter_state.h"
 
 #define CLANG_DOCUMENT_NAME "cnb_cell.c"
 

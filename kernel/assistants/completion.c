@@ -2,7 +2,7 @@
  * made of the prelude (the runtime API and every earlier cell's globals,
  * functions and types) and the cell.  After '.' or '->' clang offers the
  * struct's members. */
-#include "interpreter.h"
+#include "interpreter/interpreter.h"
 #include "clang_context.h"
 
 #include <ctype.h>

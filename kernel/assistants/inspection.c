@@ -1,7 +1,7 @@
 /* inspect_request: what the name under the cursor is (its declaration, as
  * C would write it) and the comment that documents it, found through
  * libclang in the same document completion uses. */
-#include "interpreter.h"
+#include "interpreter/interpreter.h"
 #include "clang_context.h"
 
 #include <ctype.h>

@@ -3,8 +3,8 @@
  * brackets, parentheses, block comments and continued directives ask for
  * more input; a closer that does not match its opener can never become
  * valid, whatever follows. */
-#include "interpreter.h"
-#include "c_lexer.h"
+#include "interpreter/interpreter.h"
+#include "compiler/c_lexer.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,8 +2,8 @@
  * structure of a cell (brackets, semicolons, directives) without being
  * fooled by strings, character literals or comments.  The cell splitter and
  * is_complete share it; semantic questions go to libclang. */
-#ifndef CNB_CELLS_C_LEXER_H
-#define CNB_CELLS_C_LEXER_H
+#ifndef CNB_COMPILER_C_LEXER_H
+#define CNB_COMPILER_C_LEXER_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 /* Committing a cell that the worker has loaded: its declarations become
  * state entries (cell_state.h) for the prelude of later cells.  Entries the
  * cell replaces, and those that depended on a type it redefined, go. */
-#ifndef CNB_CELLS_CELL_COMMIT_H
-#define CNB_CELLS_CELL_COMMIT_H
+#ifndef CNB_COMPILER_CELL_COMMIT_H
+#define CNB_COMPILER_CELL_COMMIT_H
 
 #include "cell_splitter.h"
 #include "cell_state.h"

@@ -1,8 +1,8 @@
 /* Compiles generated cell sources to shared libraries with the system C
  * compiler: gcc -O2 -g -fPIC -shared -pipe against a precompiled header of
  * cnb.h that is made once per kernel in its work directory. */
-#ifndef CNB_CELLS_CELL_COMPILER_H
-#define CNB_CELLS_CELL_COMPILER_H
+#ifndef CNB_COMPILER_CELL_COMPILER_H
+#define CNB_COMPILER_CELL_COMPILER_H
 
 typedef struct CellCompiler CellCompiler;
 

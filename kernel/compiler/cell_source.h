@@ -17,8 +17,8 @@
  *
  * #line directives make gcc's diagnostics and the debug info name the
  * user's cell and line. */
-#ifndef CNB_CELLS_CELL_SOURCE_H
-#define CNB_CELLS_CELL_SOURCE_H
+#ifndef CNB_COMPILER_CELL_SOURCE_H
+#define CNB_COMPILER_CELL_SOURCE_H
 
 #include <stdbool.h>
 #include "cell_splitter.h"

@@ -6,8 +6,8 @@
  * specifiers "Model", declarator "*m" and initializer "sequential(...)":
  * the cell source defines a global `Model *m` and assigns it in the cell's
  * function. */
-#ifndef CNB_CELLS_CELL_SPLITTER_H
-#define CNB_CELLS_CELL_SPLITTER_H
+#ifndef CNB_COMPILER_CELL_SPLITTER_H
+#define CNB_COMPILER_CELL_SPLITTER_H
 
 #include <stdbool.h>
 #include <stddef.h>

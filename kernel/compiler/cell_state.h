@@ -6,8 +6,8 @@
  * ("struct S") or macros ("#define N").  A new cell that declares a key
  * again replaces the entry; entries that mention a replaced type go too
  * (they were declared with the old type), and the interpreter says so. */
-#ifndef CNB_CELLS_CELL_STATE_H
-#define CNB_CELLS_CELL_STATE_H
+#ifndef CNB_COMPILER_CELL_STATE_H
+#define CNB_COMPILER_CELL_STATE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -9,8 +9,8 @@
  * address in a global), a static local, __func__ and its kin, a
  * thread-local.  Magics that compile their own functions (%timeit) keep
  * it too. */
-#ifndef CNB_CELLS_CELL_UNLOAD_H
-#define CNB_CELLS_CELL_UNLOAD_H
+#ifndef CNB_COMPILER_CELL_UNLOAD_H
+#define CNB_COMPILER_CELL_UNLOAD_H
 
 #include <stdbool.h>
 #include "cell_splitter.h"

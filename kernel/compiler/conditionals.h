@@ -7,8 +7,8 @@
  * and replaces each other line by a marker; the markers that survive
  * `gcc -E` are the lines that are compiled.  The others, and the
  * conditional directives themselves, are blanked (line numbers stay). */
-#ifndef CNB_CELLS_CONDITIONALS_H
-#define CNB_CELLS_CONDITIONALS_H
+#ifndef CNB_COMPILER_CONDITIONALS_H
+#define CNB_COMPILER_CONDITIONALS_H
 
 #include <stdbool.h>
 

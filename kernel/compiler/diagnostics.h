@@ -2,8 +2,8 @@
  * generated code around the user's (the cell function's name, the
  * precompiled header include chain, follow-up errors about the helper
  * variable that shows the trailing expression). */
-#ifndef CNB_CELLS_DIAGNOSTICS_H
-#define CNB_CELLS_DIAGNOSTICS_H
+#ifndef CNB_COMPILER_DIAGNOSTICS_H
+#define CNB_COMPILER_DIAGNOSTICS_H
 
 /* A tidied copy (malloc'd); NULL only when out of memory or text is NULL. */
 char *diagnostics_tidy(const char *text);

@@ -2,8 +2,8 @@
  * (or with `??`) asks for the declaration and doc comment of name.  The
  * interpreter answers with a pager payload after the rest of the cell ran,
  * so a function the same cell defines can be asked about too. */
-#ifndef CNB_CELLS_HELP_REQUEST_H
-#define CNB_CELLS_HELP_REQUEST_H
+#ifndef CNB_COMPILER_HELP_REQUEST_H
+#define CNB_COMPILER_HELP_REQUEST_H
 
 #include "magics.h"
 

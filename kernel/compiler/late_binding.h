@@ -14,8 +14,8 @@
  * object: the cell declares it extern under its old symbol and assigns the
  * new initial value (zero without an initializer), so that earlier
  * functions read and write it.  With another type it is a new object. */
-#ifndef CNB_CELLS_LATE_BINDING_H
-#define CNB_CELLS_LATE_BINDING_H
+#ifndef CNB_COMPILER_LATE_BINDING_H
+#define CNB_COMPILER_LATE_BINDING_H
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -10,8 +10,8 @@
  *
  * Flags are kept only once a cell using them has compiled, so a mistyped
  * flag cannot break every later cell. */
-#ifndef CNB_CELLS_MAGICS_H
-#define CNB_CELLS_MAGICS_H
+#ifndef CNB_COMPILER_MAGICS_H
+#define CNB_COMPILER_MAGICS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -16,8 +16,8 @@
  * makes the cell fail to compile; the interpreter then compiles it once
  * more with the whole prelude, which also gives gcc's "did you mean"
  * hints their full choice of names. */
-#ifndef CNB_CELLS_PRELUDE_FILTER_H
-#define CNB_CELLS_PRELUDE_FILTER_H
+#ifndef CNB_COMPILER_PRELUDE_FILTER_H
+#define CNB_COMPILER_PRELUDE_FILTER_H
 
 #include <stdbool.h>
 

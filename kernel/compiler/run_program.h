@@ -1,7 +1,7 @@
 /* Runs a helper program (the C compiler, addr2line) and collects what it
  * prints. */
-#ifndef CNB_CELLS_RUN_PROGRAM_H
-#define CNB_CELLS_RUN_PROGRAM_H
+#ifndef CNB_COMPILER_RUN_PROGRAM_H
+#define CNB_COMPILER_RUN_PROGRAM_H
 
 /* Runs argv[0] (searched in PATH) in directory dir (NULL: current) with
  * stdout and stderr captured into *output (malloc'd, NUL-terminated; may be

@@ -7,8 +7,8 @@
  * in that cell and every later one; the runtime's stays reachable as
  * cnb_evaluate.  The list of names comes from cnb.h itself, at build time
  * (list_runtime_names.c). */
-#ifndef CNB_CELLS_RUNTIME_NAMES_H
-#define CNB_CELLS_RUNTIME_NAMES_H
+#ifndef CNB_COMPILER_RUNTIME_NAMES_H
+#define CNB_COMPILER_RUNTIME_NAMES_H
 
 #include <stdbool.h>
 #include <stddef.h>

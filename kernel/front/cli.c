@@ -1,7 +1,7 @@
 /* The command line of cnb-kernel (main.c calls cnb_kernel_main).
  *
  *   cnb-kernel -f CONNECTION_FILE      run the kernel (what kernel.json says)
- *   cnb-kernel --worker ...            the worker process (started by the kernel)
+ *   (cnb-kernel --worker is main.c's: the front knows nothing of the worker)
  *   cnb-kernel install [--user | --sys-prefix | --prefix P]
  *   cnb-kernel --version | --help */
 #include <stdio.h>
@@ -13,7 +13,6 @@
 #include "kernelspec_install.h"
 #include "log.h"
 #include "private_files.h"
-#include "interpreter.h"
 
 #ifndef CNB_VERSION
 #define CNB_VERSION "0.0.0"
@@ -58,8 +57,6 @@ static int run_kernel(const char *path)
 
 int cnb_kernel_main(int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "--worker") == 0)
-        return worker_main(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "install") == 0)
         return kernelspec_install_main(argc - 1, argv + 1);
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {

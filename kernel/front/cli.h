@@ -1,6 +1,5 @@
-/* The command line of cnb-kernel:
+/* The command line of cnb-kernel (main.c handles --worker first):
  *   cnb-kernel -f CONNECTION_FILE      run the kernel (what kernel.json says)
- *   cnb-kernel --worker ...            the worker process (started by the kernel)
  *   cnb-kernel install [--user | --sys-prefix | --prefix P]
  *   cnb-kernel --version | --help */
 #ifndef CNB_FRONT_CLI_H

@@ -18,7 +18,7 @@
 #include <stdbool.h>
 
 #include "connection.h"
-#include "interpreter.h"
+#include "interpreter/interpreter.h"
 #include "session.h"
 
 typedef struct History History;

@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "interpreter.h"
+#include "interpreter/interpreter.h"
 
 /* name -> {"status": "ok", "data", "metadata"} or {"status": "error",
  * "ename", "evalue", "traceback"}; a new object (empty when expressions

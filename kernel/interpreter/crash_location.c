@@ -1,6 +1,6 @@
 /* Fault locations via addr2line; see crash_location.h. */
 #include "crash_location.h"
-#include "run_program.h"
+#include "compiler/run_program.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -2,8 +2,8 @@
  * library and the offset of the faulting instruction; the cells carry
  * debug info whose #line entries name "In[3]" and the cell's line, so
  * addr2line turns the offset into "In[3], line 5, in f". */
-#ifndef CNB_CELLS_CRASH_LOCATION_H
-#define CNB_CELLS_CRASH_LOCATION_H
+#ifndef CNB_INTERPRETER_CRASH_LOCATION_H
+#define CNB_INTERPRETER_CRASH_LOCATION_H
 
 /* A sentence like "in In[3], line 5, in function f" (malloc'd), or NULL. */
 char *crash_location(const char *library, long offset);

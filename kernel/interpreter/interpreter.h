@@ -1,9 +1,10 @@
 /* The interpreter: what the protocol front asks of the code side.
  *
  * The front (kernel/front) owns ZeroMQ and the Jupyter protocol; the
- * interpreter (kernel/cells) owns the cell compiler and the worker process
- * that runs cells.  This header is the whole contract between them, as
- * xeus's interpreter interface is.
+ * interpreter (kernel/interpreter, with kernel/compiler and kernel/assistants)
+ * owns the cell compiler and the worker process that runs cells.  This
+ * header is the whole contract between them, as xeus's interpreter
+ * interface is.
  *
  * Threads: interpreter_execute blocks until the cell is done and calls the
  * sink from the calling thread.  interpreter_interrupt, interpreter_complete,
@@ -73,8 +74,5 @@ json_t *interpreter_inspect(Interpreter *interp, const char *code, int cursor_po
                             int detail_level);
 /* "complete", "incomplete" (with *indent set to a malloc'd string) or "invalid". */
 const char *interpreter_is_complete(const char *code, char **indent);
-
-/* The worker process: `cnb-kernel --worker ...` lands here from main(). */
-int worker_main(int argc, char **argv);
 
 #endif

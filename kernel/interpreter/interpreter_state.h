@@ -1,11 +1,11 @@
 /* What the completion and inspection code needs from the interpreter: a
  * consistent copy of the current prelude, taken under the state lock (they
  * run on other threads while a cell executes). */
-#ifndef CNB_CELLS_INTERPRETER_STATE_H
-#define CNB_CELLS_INTERPRETER_STATE_H
+#ifndef CNB_INTERPRETER_INTERPRETER_STATE_H
+#define CNB_INTERPRETER_INTERPRETER_STATE_H
 
 #include "interpreter.h"
-#include "cell_splitter.h"
+#include "compiler/cell_splitter.h"
 
 /* The prelude of all earlier cells, with doc comments (malloc'd). */
 char *interpreter_prelude(Interpreter *interp);

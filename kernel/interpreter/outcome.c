@@ -1,6 +1,6 @@
 /* Outcome and sink helpers; see outcome.h. */
 #include "outcome.h"
-#include "utf8.h"
+#include "wire/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>

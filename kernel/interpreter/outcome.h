@@ -1,7 +1,7 @@
 /* Filling in an ExecuteOutcome and talking to the sink: shared by the
  * interpreter, the output pump and the commit of a cell. */
-#ifndef CNB_CELLS_OUTCOME_H
-#define CNB_CELLS_OUTCOME_H
+#ifndef CNB_INTERPRETER_OUTCOME_H
+#define CNB_INTERPRETER_OUTCOME_H
 
 #include "interpreter.h"
 

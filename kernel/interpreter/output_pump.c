@@ -1,7 +1,7 @@
 /* The output pump; see output_pump.h. */
 #include "output_pump.h"
-#include "frame.h"
-#include "utf8.h"
+#include "wire/frame.h"
+#include "wire/utf8.h"
 
 #include <errno.h>
 #include <poll.h>

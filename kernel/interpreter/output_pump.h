@@ -5,8 +5,8 @@
  * what the cell printed before a display, an input request or its end
  * arrives first.  An interrupt the cell does not heed within a grace
  * period becomes SIGUSR1 (see worker_signals.c). */
-#ifndef CNB_CELLS_OUTPUT_PUMP_H
-#define CNB_CELLS_OUTPUT_PUMP_H
+#ifndef CNB_INTERPRETER_OUTPUT_PUMP_H
+#define CNB_INTERPRETER_OUTPUT_PUMP_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* The environment the worker starts with (worker_environment.c). */
-#ifndef CNB_CELLS_WORKER_ENVIRONMENT_H
-#define CNB_CELLS_WORKER_ENVIRONMENT_H
+#ifndef CNB_INTERPRETER_WORKER_ENVIRONMENT_H
+#define CNB_INTERPRETER_WORKER_ENVIRONMENT_H
 
 /* This process's environment, plus OPENBLAS_NUM_THREADS set to the
  * runtime's thread count when neither it nor OMP_NUM_THREADS is set.

@@ -1,6 +1,6 @@
 /* Starting and stopping the worker; see worker_process.h. */
 #include "worker_process.h"
-#include "frame.h"
+#include "wire/frame.h"
 #include "worker_environment.h"
 
 #include <errno.h>

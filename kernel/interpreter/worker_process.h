@@ -2,8 +2,8 @@
  * `<this executable> --worker` with fd 1 and 2 on pipes and fd 3 on a Unix
  * socket, in its own process group (terminal and Jupyter signals go to the
  * front, which decides what the worker gets). */
-#ifndef CNB_CELLS_WORKER_PROCESS_H
-#define CNB_CELLS_WORKER_PROCESS_H
+#ifndef CNB_INTERPRETER_WORKER_PROCESS_H
+#define CNB_INTERPRETER_WORKER_PROCESS_H
 
 #include <sys/types.h>
 

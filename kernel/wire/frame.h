@@ -2,8 +2,8 @@
  * socket (the worker's fd 3): a 4-byte big-endian length, then that many
  * bytes of JSON.  JSON keeps each message self-describing ("op": "run",
  * "display", "input_request", "done", ...) and easy to extend. */
-#ifndef CNB_CELLS_FRAME_H
-#define CNB_CELLS_FRAME_H
+#ifndef CNB_WIRE_FRAME_H
+#define CNB_WIRE_FRAME_H
 
 #include <jansson.h>
 

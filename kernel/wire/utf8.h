@@ -1,7 +1,7 @@
 /* UTF-8 care for text that came from a cell: JSON strings must be valid
  * UTF-8, and a stream cut at a batch boundary must not split a character. */
-#ifndef CNB_CELLS_UTF8_H
-#define CNB_CELLS_UTF8_H
+#ifndef CNB_WIRE_UTF8_H
+#define CNB_WIRE_UTF8_H
 
 #include <stddef.h>
 

@@ -1,6 +1,6 @@
 /* CnbBundle -> Jupyter MIME bundle; see mime_bundle.h. */
 #include "mime_bundle.h"
-#include "utf8.h"
+#include "wire/utf8.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>

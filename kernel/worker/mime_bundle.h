@@ -1,8 +1,8 @@
 /* A runtime CnbBundle as the Jupyter protocol wants it: a "data" object
  * (MIME type -> text, JSON, or base64 for binary types) and a "metadata"
  * object. */
-#ifndef CNB_CELLS_MIME_BUNDLE_H
-#define CNB_CELLS_MIME_BUNDLE_H
+#ifndef CNB_WORKER_MIME_BUNDLE_H
+#define CNB_WORKER_MIME_BUNDLE_H
 
 #include <jansson.h>
 #include "cnb/host.h"

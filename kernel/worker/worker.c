@@ -4,8 +4,8 @@
  * worker dlopens it with RTLD_GLOBAL (so later cells resolve its symbols),
  * runs the cell function under worker_run_protected and answers "done".
  * stdout and stderr are pipes the interpreter streams to the frontend. */
-#include "interpreter.h"
-#include "frame.h"
+#include "worker_main.h"
+#include "wire/frame.h"
 #include "worker.h"
 #include "worker_rebind.h"
 #include "worker_flusher.h"
@@ -90,7 +90,7 @@ static void rebind_one(void *handle, const json_t *rebind, json_t *rebound, json
     free(symbols);
 }
 
-/* A cell of statements only leaves nothing behind (cells/cell_unload.h). */
+/* A cell of statements only leaves nothing behind (compiler/cell_unload.h). */
 static void unload_cell(void *handle, void (*cell)(void))
 {
     worker_rebind_untrack(handle);

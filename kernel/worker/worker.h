@@ -1,8 +1,8 @@
 /* Internals of the worker process (`cnb-kernel --worker`): it loads each
  * compiled cell with dlopen and runs it, guarded against faults, exit()
  * and interrupts, and talks to the interpreter over fd 3 (frame.h). */
-#ifndef CNB_CELLS_WORKER_H
-#define CNB_CELLS_WORKER_H
+#ifndef CNB_WORKER_WORKER_H
+#define CNB_WORKER_WORKER_H
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -1,6 +1,6 @@
 /* Pushing out a running cell's unfinished lines (worker_flusher.c). */
-#ifndef CNB_CELLS_WORKER_FLUSHER_H
-#define CNB_CELLS_WORKER_FLUSHER_H
+#ifndef CNB_WORKER_WORKER_FLUSHER_H
+#define CNB_WORKER_WORKER_FLUSHER_H
 
 /* Starts the flushing thread (asleep until a cell runs). */
 void worker_flusher_start(void);

@@ -6,8 +6,8 @@
  * compiled earlier calls the new definition from then on, as a Python
  * notebook would.  A pointer taken earlier keeps the address it had (as in
  * C): only the entries are changed, not the old code. */
-#ifndef CNB_CELLS_WORKER_REBIND_H
-#define CNB_CELLS_WORKER_REBIND_H
+#ifndef CNB_WORKER_WORKER_REBIND_H
+#define CNB_WORKER_WORKER_REBIND_H
 
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
 /* libFuzzer target: what the kernel does with a cell's text before any
- * compiler sees it: the magics parser (kernel/cells/magics.c), the lexer
+ * compiler sees it: the magics parser (kernel/compiler/magics.c), the lexer
  * and the cell splitter (c_lexer.c, cell_splitter.c) and is_complete.
  *
  * Checks beyond "no crash": every item lies inside the cell, in order (a
@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "c_lexer.h"
-#include "cell_splitter.h"
-#include "interpreter.h"
-#include "magics.h"
+#include "compiler/c_lexer.h"
+#include "compiler/cell_splitter.h"
+#include "interpreter/interpreter.h"
+#include "compiler/magics.h"
 
 /* As a notebook would have them: a few names are types from earlier cells. */
 static bool known_type(const char *name, void *context)

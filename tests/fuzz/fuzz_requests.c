@@ -1,6 +1,6 @@
 /* libFuzzer target: the JSON content handlers of every request type, as the
  * front dispatches them (kernel/front/dispatch.c and the handler files),
- * with the interpreter test double (tests/kernel/front_fake_interpreter.c)
+ * with the interpreter test double (tests/kernel/front/fake_interpreter.c)
  * behind them: a real Kernel with its sockets bound on 127.0.0.1, its
  * execution thread running execute requests, replies and iopub messages
  * read back by the harness.

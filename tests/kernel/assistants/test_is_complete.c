@@ -1,6 +1,6 @@
 /* Unit tests of is_complete: complete, incomplete (with indent), invalid. */
 #include "tap.h"
-#include "interpreter.h"
+#include "interpreter/interpreter.h"
 
 #include <stdlib.h>
 

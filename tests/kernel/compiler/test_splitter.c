@@ -1,8 +1,8 @@
 /* Unit tests of the cell splitter: what goes to file scope, what runs. */
 #include "tap.h"
-#include "cells/cell_splitter.h"
-#include "cells/conditionals.h"
-#include "cells/help_request.h"
+#include "compiler/cell_splitter.h"
+#include "compiler/conditionals.h"
+#include "compiler/help_request.h"
 
 #include <stdlib.h>
 #include <string.h>

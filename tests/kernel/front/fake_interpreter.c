@@ -1,16 +1,16 @@
-/* A test double of kernel/interpreter.h for developing and debugging the
+/* A test double of kernel/interpreter/interpreter.h for developing and debugging the
  * protocol front on its own (never linked into the shipped kernel).  Cells
  * are tiny line commands instead of C:
  *   print TEXT | eprint TEXT | result TEXT | fail | loop | input PROMPT |
  *   display | clear
- * Built only on request: make -C tests kernel/front_fake_kernel */
+ * Built only on request: make -C tests kernel/front/fake_kernel */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "interpreter.h"
+#include "interpreter/interpreter.h"
 #include "jupyter_paths.h"
 
 struct Interpreter {
@@ -146,12 +146,6 @@ const char *interpreter_is_complete(const char *code, char **indent)
         return "incomplete";
     }
     return "complete";
-}
-
-int worker_main(int argc, char **argv)
-{
-    (void)argc; (void)argv;
-    return 1;
 }
 
 int main(int argc, char **argv)

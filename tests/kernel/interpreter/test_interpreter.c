@@ -3,7 +3,8 @@
  * completion and inspection.  This program is also its own worker: the
  * interpreter starts /proc/self/exe --worker, as cnb-kernel does. */
 #include "tap.h"
-#include "interpreter.h"
+#include "interpreter/interpreter.h"
+#include "worker/worker_main.h"
 
 #include <pthread.h>
 #include <stdlib.h>
