@@ -9,6 +9,7 @@
  * that does not compile or link changes nothing. */
 #include "interpreter.h"
 #include "interpreter_state.h"
+#include "files/dir_tree.h"
 #include "compiler/cell_commit.h"
 #include "compiler/cell_compiler.h"
 #include "compiler/cell_source.h"
@@ -29,7 +30,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -96,22 +96,6 @@ static int start_worker(Interpreter *interp)
     return rc;
 }
 
-static int make_dirs(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return -1;
-    for (char *p = copy + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(copy, 0700);
-            *p = '/';
-        }
-    int rc = mkdir(copy, 0700) == 0 || errno == EEXIST ? 0 : -1;
-    free(copy);
-    return rc;
-}
-
 Interpreter *interpreter_new(const char *work_dir)
 {
     Interpreter *interp = calloc(1, sizeof *interp);
@@ -122,7 +106,7 @@ Interpreter *interpreter_new(const char *work_dir)
     cell_state_init(&interp->state);
     interp->worker = (WorkerProcess){.pid = -1, .channel = -1, .out = -1, .err = -1};
     interp->interrupt_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (!work_dir || !(interp->work_dir = strdup(work_dir)) || make_dirs(work_dir) != 0 ||
+    if (!work_dir || !(interp->work_dir = strdup(work_dir)) || make_dirs(work_dir, 0700) != 0 ||
         !(interp->compiler = cell_compiler_new(work_dir)) || interp->interrupt_fd < 0) {
         fprintf(stderr, "cnb: cells: cannot set up the work directory %s\n", work_dir ? work_dir : "");
         interpreter_free(interp);
@@ -140,15 +124,6 @@ Interpreter *interpreter_new(const char *work_dir)
     return interp;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 void interpreter_free(Interpreter *interp)
 {
     if (!interp)
@@ -158,7 +133,7 @@ void interpreter_free(Interpreter *interp)
         pthread_join(interp->warm_thread, NULL);
     worker_process_stop(&interp->worker);
     if (interp->work_dir)
-        nftw(interp->work_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        remove_tree(interp->work_dir);
     if (interp->clang)
         clang_context_free(interp->clang);
     cell_compiler_free(interp->compiler);

@@ -19,21 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int worker_send(json_t *message)
-{
-    fflush(stdout);
-    fflush(stderr);
-    worker_protocol_enter();
-    int rc = frame_send(WORKER_CHANNEL_FD, message);
-    worker_protocol_leave();
-    return rc;
-}
-
-json_t *worker_receive(void)
-{
-    return frame_receive(WORKER_CHANNEL_FD);
-}
-
 static json_t *load_error(const char *what)
 {
     return json_pack("{s:s, s:b, s:s, s:s, s:s}", "op", "done", "loaded", 0, "status", "error",
@@ -122,6 +107,7 @@ static json_t *run_cell(const char *library, const char *function, const json_t 
     }
     worker_note_cell_code(handle, (void *)cell);
     worker_stdin_reset();
+    worker_errors_reset();
     CellEnd end = worker_run_protected(cell);
     fflush(stdout);
     fflush(stderr);

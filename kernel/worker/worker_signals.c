@@ -9,12 +9,12 @@
  * the handler unwinds the cell from wherever it is (a tight `while (1);`),
  * preferably from the cell's own code rather than from inside libc.
  * While the worker is in the middle of protocol traffic the forced unwind
- * waits, so that a frame is never cut in half. */
+ * waits, so that a frame is never cut in half.  Where the cells' code is
+ * lives in worker_code_ranges.c; how the cell ended is told in
+ * worker_cell_end.c. */
 #include "worker.h"
 
-#include <dlfcn.h>
 #include <execinfo.h>
-#include <link.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -27,7 +27,6 @@
 #include <unistd.h>
 
 #define ALT_STACK_SIZE (256 * 1024)
-#define MAX_FRAMES 48
 
 static sigjmp_buf cell_jump;
 static volatile sig_atomic_t cell_running;
@@ -35,14 +34,7 @@ static volatile sig_atomic_t interrupt_pending;
 static volatile sig_atomic_t protocol_depth;
 static volatile sig_atomic_t forced_pending;
 
-static struct {
-    int signo, code;
-    uintptr_t address, pc;
-    void *frames[MAX_FRAMES];
-    int frame_count;
-    bool stack_overflow;
-    int exit_status;
-} fault;
+static WorkerFault fault;
 
 static uintptr_t stack_top;
 static size_t stack_limit;
@@ -51,6 +43,11 @@ static size_t stack_limit;
 static pid_t main_thread;
 /* A cell may fork; only the worker itself returns to the worker loop. */
 static pid_t worker_pid;
+
+const WorkerFault *worker_last_fault(void)
+{
+    return &fault;
+}
 
 static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
 
@@ -80,10 +77,11 @@ static void on_fault(int signo, siginfo_t *info, void *context)
     fault.code = info->si_code;
     fault.address = (uintptr_t)info->si_addr;
     fault.pc = context_pc(context);
+    fault.stack_limit = stack_limit;
     fault.stack_overflow = signo == SIGSEGV && fault.address < stack_top &&
                            fault.address + stack_limit + (1u << 20) > stack_top &&
                            stack_top - fault.address > stack_limit - (1u << 16);
-    fault.frame_count = backtrace(fault.frames, MAX_FRAMES);
+    fault.frame_count = backtrace(fault.frames, WORKER_MAX_FRAMES);
     cell_running = 0;
     siglongjmp(cell_jump, CELL_FAULT);
 }
@@ -94,86 +92,9 @@ static void on_interrupt(int signo)
     interrupt_pending = 1;
 }
 
-/* Where the cells' own code is: a forced unwind from there cannot leave a
- * libc lock (malloc's, stdio's) held.  Filled in outside signal context,
- * read by the handler. */
-#define MAX_CODE_RANGES 8192
-static struct {
-    uintptr_t start, end;
-} code_ranges[MAX_CODE_RANGES];
-static volatile sig_atomic_t code_range_count;
 /* Forced unwinds deferred because the cell was inside library code. */
 #define MAX_DEFERRALS 3
 static volatile sig_atomic_t deferrals;
-
-static bool in_cell_code(uintptr_t pc)
-{
-    for (int i = 0; i < code_range_count; i++)
-        if (pc >= code_ranges[i].start && pc < code_ranges[i].end)
-            return true;
-    return false;
-}
-
-static void note_segments(uintptr_t base, const ElfW(Phdr) *phdr, int count)
-{
-    for (int i = 0; i < count && code_range_count < MAX_CODE_RANGES; i++) {
-        const ElfW(Phdr) *ph = &phdr[i];
-        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
-            continue;
-        int n = code_range_count;
-        code_ranges[n].start = base + ph->p_vaddr;
-        code_ranges[n].end = code_ranges[n].start + ph->p_memsz;
-        code_range_count = n + 1;
-    }
-}
-
-static int note_ranges(struct dl_phdr_info *info, size_t size, void *data)
-{
-    (void)size;
-    uintptr_t wanted = (uintptr_t)data;
-    bool contains = false;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        uintptr_t start = info->dlpi_addr + ph->p_vaddr;
-        contains |= ph->p_type == PT_LOAD && wanted >= start && wanted < start + ph->p_memsz;
-    }
-    if (contains)
-        note_segments(info->dlpi_addr, info->dlpi_phdr, info->dlpi_phnum);
-    return contains;
-}
-
-/* dl_iterate_phdr walks every loaded library, and after a long session
- * there are a thousand cells: glibc 2.36 gives the library's own program
- * headers at once. */
-void worker_note_cell_code(void *handle, void *address)
-{
-#ifdef __GLIBC__
-#if __GLIBC_PREREQ(2, 36)
-    const ElfW(Phdr) *phdr = NULL;
-    struct link_map *map = NULL;
-    int count = dlinfo(handle, RTLD_DI_PHDR, &phdr);
-    if (count > 0 && phdr && dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map) {
-        note_segments(map->l_addr, phdr, count);
-        return;
-    }
-#endif
-#endif
-    dl_iterate_phdr(note_ranges, address);
-}
-
-/* The ranges are only read by the interrupt handler while a cell runs;
- * no cell runs while a library is unloaded. */
-void worker_forget_cell_code(void *address)
-{
-    uintptr_t pc = (uintptr_t)address;
-    int n = code_range_count;
-    for (int i = 0; i < n; i++)
-        if (pc >= code_ranges[i].start && pc < code_ranges[i].end) {
-            code_ranges[i] = code_ranges[n - 1];
-            code_range_count = n - 1;
-            return;
-        }
-}
 
 static void on_force(int signo, siginfo_t *info, void *context)
 {
@@ -192,7 +113,7 @@ static void on_force(int signo, siginfo_t *info, void *context)
     /* Inside libc (malloc, printf) the unwind could leave a lock held:
      * wait for the next signal, a few times, hoping to catch the cell in
      * its own code. */
-    if (!in_cell_code(context_pc(context)) && deferrals < MAX_DEFERRALS) {
+    if (!worker_in_cell_code(context_pc(context)) && deferrals < MAX_DEFERRALS) {
         deferrals++;
         return;
     }
@@ -250,7 +171,6 @@ CellEnd worker_run_protected(void (*function)(void))
     stack_top = (uintptr_t)&marker;
     arm();
     memset(&fault, 0, sizeof fault);
-    worker_errors_reset();
     interrupt_pending = 0;
     forced_pending = 0;
     deferrals = 0;
@@ -306,116 +226,4 @@ void worker_protocol_leave(void)
         forced_pending = 0;
         worker_unwind(CELL_INTERRUPT, 0);
     }
-}
-
-static char *fault_description(void)
-{
-    char *text = NULL;
-    int rc = -1;
-    switch (fault.signo) {
-    case SIGSEGV:
-        if (fault.stack_overflow)
-            rc = asprintf(&text, "stack overflow (endless recursion?): the cell used up its %zu MiB stack",
-                          stack_limit >> 20);
-        else if (fault.address < 4096)
-            rc = asprintf(&text, "segmentation fault: NULL pointer dereference (address 0x%jx)",
-                          (uintmax_t)fault.address);
-        else
-            rc = asprintf(&text, "segmentation fault: invalid memory access at address 0x%jx",
-                          (uintmax_t)fault.address);
-        break;
-    case SIGFPE:
-        rc = asprintf(&text, "arithmetic error: %s",
-                      fault.code == FPE_INTDIV ? "integer division by zero"
-                      : fault.code == FPE_INTOVF ? "integer overflow"
-                      : fault.code == FPE_FLTDIV ? "floating-point division by zero"
-                      : "floating-point exception");
-        break;
-    case SIGBUS:
-        rc = asprintf(&text, "bus error: misaligned or unmapped memory at address 0x%jx",
-                      (uintmax_t)fault.address);
-        break;
-    case SIGILL:
-        rc = asprintf(&text, "illegal instruction (__builtin_trap() or undefined behaviour)");
-        break;
-    case SIGABRT:
-        rc = asprintf(&text, "abort() was called (a failed assert() prints why above)");
-        break;
-    default:
-        rc = asprintf(&text, "%s", strsignal(fault.signo));
-        break;
-    }
-    return rc < 0 ? NULL : text;
-}
-
-/* _FORTIFY_SOURCE's checks end in abort() through __chk_fail; the frames
- * say so (read outside the handler: dladdr is not async-signal-safe). */
-static bool fortify_failed(void)
-{
-    for (int i = 0; fault.signo == SIGABRT && i < fault.frame_count; i++) {
-        Dl_info info;
-        if (dladdr(fault.frames[i], &info) && info.dli_sname &&
-            (strcmp(info.dli_sname, "__chk_fail") == 0 || strcmp(info.dli_sname, "__fortify_fail") == 0))
-            return true;
-    }
-    return false;
-}
-
-/* The first frame inside a cell library: where the cell was when it failed. */
-static void add_location(json_t *done)
-{
-    for (int i = 0; i < fault.frame_count; i++) {
-        uintptr_t address = (uintptr_t)fault.frames[i];
-        Dl_info info;
-        if (!dladdr((void *)address, &info) || !info.dli_fname || !strstr(info.dli_fname, "/cell_"))
-            continue;
-        /* Return addresses point after the call; the faulting pc does not. */
-        uintptr_t offset = address - (uintptr_t)info.dli_fbase - (address == fault.pc ? 0 : 1);
-        json_object_set_new(done, "library", json_string(info.dli_fname));
-        json_object_set_new(done, "offset", json_integer((json_int_t)offset));
-        if (info.dli_sname)
-            json_object_set_new(done, "symbol", json_string(info.dli_sname));
-        return;
-    }
-}
-
-void worker_describe_end(CellEnd end, json_t *done)
-{
-    char *value = NULL;
-    char name[32] = "Error";
-    switch (end) {
-    case CELL_OK:
-        return;
-    case CELL_EXIT:
-        snprintf(name, sizeof name, "SystemExit");
-        if (asprintf(&value, "exit(%d) was called in the cell; the kernel keeps running and "
-                             "keeps its state", fault.exit_status) < 0)
-            value = NULL;
-        break;
-    case CELL_RUNTIME_ERROR:
-        worker_errors_describe(done);
-        return;
-    case CELL_INTERRUPT:
-        snprintf(name, sizeof name, "KeyboardInterrupt");
-        value = strdup("the cell was interrupted");
-        break;
-    case CELL_FAULT: {
-        const char *abbrev = sigabbrev_np(fault.signo);
-        bool overflow = fortify_failed();
-        if (fault.stack_overflow)
-            snprintf(name, sizeof name, "StackOverflow");
-        else if (overflow)
-            snprintf(name, sizeof name, "BufferOverflow");
-        else
-            snprintf(name, sizeof name, "SIG%s", abbrev ? abbrev : "UNKNOWN");
-        value = overflow ? strdup("buffer overflow: a library call (strcpy, memcpy, sprintf...) "
-                                  "would have written past the end of its destination")
-                         : fault_description();
-        add_location(done);
-        break;
-    }
-    }
-    json_object_set_new(done, "ename", json_string(name));
-    json_object_set_new(done, "evalue", json_string(value ? value : ""));
-    free(value);
 }

@@ -1,9 +1,12 @@
 #!/bin/sh
 # The include rule of kernel/README.md, as a test (TAP): a folder's files run
-# in one process.  The front process is front/, interpreter/, compiler/ and
-# assistants/; the worker process is worker/; wire/ is what both share.
+# in one process.  The front process is front/, interpreter/, compiler/,
+# assistants/ and files/; the worker process is worker/; wire/ is what both
+# share.
 #   - front-process folders include no worker/ header;
-#   - worker/ includes no front/, interpreter/, compiler/ or assistants/ header;
+#   - worker/ includes no front/, interpreter/, compiler/, assistants/ or
+#     files/ header;
+#   - compiler/ is text to shared object: it includes no other kernel folder;
 #   - wire/ includes nothing of either side;
 #   - a folder's own headers are included by bare name, another folder's by
 #     folder/name.h, so a grep of the #include lines sees every crossing;
@@ -29,7 +32,7 @@ includes() {  # includes FOLDER...: "file:line:#include ..." of quoted includes
     done | sed "s|^$kernel/||"
 }
 
-for folder in front interpreter compiler assistants worker wire; do
+for folder in front interpreter compiler assistants files worker wire; do
     n=$((n + 1))
     if ls "$kernel/$folder"/*.c >/dev/null 2>&1; then
         echo "ok $n - kernel/$folder has sources"
@@ -40,15 +43,17 @@ for folder in front interpreter compiler assistants worker wire; do
 done
 
 check "the front process includes no worker header" \
-    "$(includes front interpreter compiler assistants | grep '"worker/')"
+    "$(includes front interpreter compiler assistants files | grep '"worker/')"
 check "the worker includes no front-process header" \
-    "$(includes worker | grep '"\(front\|interpreter\|compiler\|assistants\)/')"
+    "$(includes worker | grep '"\(front\|interpreter\|compiler\|assistants\|files\)/')"
+check "compiler/ includes no other kernel folder" \
+    "$(includes compiler | grep '"\(front\|interpreter\|assistants\|files\|worker\|wire\)/')"
 check "wire/ includes neither side" \
-    "$(includes wire | grep '"\(front\|interpreter\|compiler\|assistants\|worker\)/')"
+    "$(includes wire | grep '"\(front\|interpreter\|compiler\|assistants\|files\|worker\)/')"
 
 # A bare name must be the folder's own header (no -I trick reaches across).
 bare=""
-for folder in front interpreter compiler assistants worker wire; do
+for folder in front interpreter compiler assistants files worker wire; do
     for line in $(includes "$folder" | grep -v '"[a-z_]*/' | sed 's/[[:space:]]//g'); do
         header=$(printf '%s\n' "$line" | sed 's/.*#include"\([^"]*\)".*/\1/')
         case "$header" in *.inc) continue ;; esac
