@@ -36,6 +36,16 @@ typedef struct RunContext {
     bool allow_stdin;
 } RunContext;
 
+Interpreter *execution_interpreter(Kernel *kernel)
+{
+    pthread_mutex_lock(&kernel->interp_lock);
+    while (!kernel->interp_started)
+        pthread_cond_wait(&kernel->interp_ready, &kernel->interp_lock);
+    Interpreter *interp = kernel->interp;
+    pthread_mutex_unlock(&kernel->interp_lock);
+    return interp;
+}
+
 int execution_enqueue(Kernel *kernel, const Message *request)
 {
     ExecutionQueue *queue = kernel->queue;
@@ -195,7 +205,7 @@ static void run_request(Channel *channel, const Message *request, int *execution
     RunContext run = {channel, request, message_bool(request, "allow_stdin", 1)};
     ExecuteSink sink = {&run, sink_stream, sink_display, sink_clear_output, sink_input};
     ExecuteOutcome outcome = {0};
-    Interpreter *interp = kernel_interpreter(kernel);
+    Interpreter *interp = execution_interpreter(kernel);
     int rc = interp ? interpreter_execute(interp, code, count, silent, run.allow_stdin, &sink, &outcome) : -1;
     json_t *reply = NULL;
     bool abort_queue = finish(channel, request, count, silent, rc, &outcome, &reply);

@@ -1,6 +1,7 @@
 /* complete, inspect and is_complete: delegated to the interpreter, answered
  * on the shell thread so they work while a cell runs. */
 #include "dispatch.h"
+#include "execution.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@ void handle_complete(Channel *channel, const Message *request)
 {
     const char *code = message_string(request, "code", "");
     int cursor = cursor_of(request, code);
-    Interpreter *interp = kernel_interpreter(channel->kernel);
+    Interpreter *interp = execution_interpreter(channel->kernel);
     json_t *content = interp ? interpreter_complete(interp, code, cursor) : NULL;
     if (!json_is_object(content)) {
         json_decref(content);
@@ -37,7 +38,7 @@ void handle_inspect(Channel *channel, const Message *request)
     const char *code = message_string(request, "code", "");
     int cursor = cursor_of(request, code);
     int detail = (int)message_int(request, "detail_level", 0);
-    Interpreter *interp = kernel_interpreter(channel->kernel);
+    Interpreter *interp = execution_interpreter(channel->kernel);
     json_t *content = interp ? interpreter_inspect(interp, code, cursor, detail) : NULL;
     if (!json_is_object(content)) {
         json_decref(content);

@@ -118,16 +118,6 @@ fail:
     return NULL;
 }
 
-Interpreter *kernel_interpreter(Kernel *kernel)
-{
-    pthread_mutex_lock(&kernel->interp_lock);
-    while (!kernel->interp_started)
-        pthread_cond_wait(&kernel->interp_ready, &kernel->interp_lock);
-    Interpreter *interp = kernel->interp;
-    pthread_mutex_unlock(&kernel->interp_lock);
-    return interp;
-}
-
 void kernel_interrupt(Kernel *kernel)
 {
     atomic_fetch_add(&kernel->interrupts, 1);
@@ -160,7 +150,10 @@ static void start_threads(Kernel *kernel, Worker *workers, int n)
 
 int kernel_run(Kernel *kernel)
 {
-    if (signals_install(kernel) < 0 || execution_start(kernel) < 0) {
+    /* The signal thread calls back into the kernel through these (it is
+     * started below, after they are registered). */
+    const SignalActions actions = {.interrupt = kernel_interrupt, .stop = kernel_request_stop};
+    if (signals_install(kernel, &actions) < 0 || execution_start(kernel) < 0) {
         log_error("cannot start the kernel's threads");
         return 1;
     }

@@ -40,7 +40,7 @@ typedef struct Kernel {
     ExecutionQueue *queue;
 
     /* The interpreter starts on the execution thread so that kernel_info
-     * answers at once; others wait for it with kernel_interpreter(). */
+     * answers at once; others wait for it with execution_interpreter(). */
     pthread_mutex_t interp_lock;
     pthread_cond_t interp_ready;
     Interpreter *interp;
@@ -57,8 +57,6 @@ Kernel *kernel_open(const ConnectionInfo *connection);
 int kernel_run(Kernel *kernel);
 void kernel_close(Kernel *kernel);
 
-/* The interpreter once started (waits for it), or NULL if it failed to start. */
-Interpreter *kernel_interpreter(Kernel *kernel);
 /* Interrupt the running cell and any pending input request. */
 void kernel_interrupt(Kernel *kernel);
 /* Begin an orderly shutdown (threads wind down, kernel_run returns). */

@@ -14,6 +14,7 @@
 #include "threads.h"
 
 static int wake_fd = -1;
+static SignalActions actions;
 
 static void on_signal(int signo)
 {
@@ -30,8 +31,9 @@ static void on_sigpipe(int signo)
     (void)signo;
 }
 
-int signals_install(Kernel *kernel)
+int signals_install(Kernel *kernel, const SignalActions *registered)
 {
+    actions = *registered;
     wake_fd = kernel->signal_pipe[1];
     parent_watch_init();
     struct sigaction action;
@@ -66,13 +68,13 @@ void *signal_thread(void *arg)
         int ready = poll(wake, watching ? 2 : 1, watching ? -1 : 1000);
         if (watching && ready > 0 && (wake[1].revents & (POLLIN | POLLHUP))) {
             log_warn("the process that launched the kernel is gone: shutting down");
-            kernel_request_stop(kernel);
+            actions.stop(kernel);
             break;                /* its pidfd stays readable: no more waiting on it */
         }
         if (ready == 0) {
             if (parent_is_gone()) {
                 log_warn("the process that launched the kernel is gone: shutting down");
-                kernel_request_stop(kernel);
+                actions.stop(kernel);
             }
             continue;
         }
@@ -83,10 +85,10 @@ void *signal_thread(void *arg)
             break;
         if (byte == 'i') {
             log_info("SIGINT: interrupting the running cell");
-            kernel_interrupt(kernel);
+            actions.interrupt(kernel);
         } else {
             log_info("SIGTERM: shutting down");
-            kernel_request_stop(kernel);
+            actions.stop(kernel);
         }
     }
     return NULL;

@@ -11,8 +11,14 @@ void *signal_thread(void *kernel);
 /* Runs on the calling (main) thread until the context shuts down. */
 void shell_loop(Kernel *kernel);
 
+/* What signal_thread does for a signal, registered by kernel_run (so that
+ * signals.c calls nothing of kernel.c). */
+typedef struct SignalActions {
+    void (*interrupt)(Kernel *kernel);      /* SIGINT */
+    void (*stop)(Kernel *kernel);           /* SIGTERM, the launcher gone */
+} SignalActions;
 /* SIGINT / SIGTERM handlers that wake signal_thread through kernel->signal_pipe. */
-int signals_install(Kernel *kernel);
+int signals_install(Kernel *kernel, const SignalActions *actions);
 /* Ends signal_thread. */
 void signals_quit(Kernel *kernel);
 

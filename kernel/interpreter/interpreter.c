@@ -22,6 +22,7 @@
 #include "compiler/help_request.h"
 #include "wire/frame.h"
 #include "compiler/magics.h"
+#include "magic_answers.h"
 #include "outcome.h"
 #include "compiler/prelude_filter.h"
 #include "output_pump.h"
@@ -450,27 +451,12 @@ static void commit(Interpreter *interp, const CellPlan *plan, int cell, const ch
     free(dropped);
 }
 
-/* ---- magics that answer at once ---- */
+/* ---- magics that answer at once (their text: magic_answers.c) ---- */
 
 static void show_who(Interpreter *interp, const ExecuteSink *sink)
 {
     pthread_mutex_lock(&interp->lock);
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    size_t shown = 0;
-    for (size_t i = 0; out && i < interp->state.count; i++) {
-        const StateEntry *entry = &interp->state.entries[i];
-        if (entry->kind != ENTRY_VARIABLE)
-            continue;
-        if (shown++ == 0)
-            fprintf(out, "%-20s %s\n%-20s %s\n", "Variable", "Type", "--------", "----");
-        fprintf(out, "%-20s %s\n", entry->keys[0], entry->type ? entry->type : "?");
-    }
-    if (out && shown == 0)
-        fprintf(out, "Interactive namespace is empty.\n");
-    if (out)
-        fclose(out);
+    char *text = who_text(&interp->state);
     pthread_mutex_unlock(&interp->lock);
     sink_text(sink, "stdout", text);
     free(text);
@@ -479,19 +465,7 @@ static void show_who(Interpreter *interp, const ExecuteSink *sink)
 static void show_flags(Interpreter *interp, const ExecuteSink *sink)
 {
     pthread_mutex_lock(&interp->lock);
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    if (out) {
-        fprintf(out, "cflags:");
-        for (size_t i = 0; i < interp->cflags.count; i++)
-            fprintf(out, " %s", interp->cflags.items[i]);
-        fprintf(out, "\nldflags:");
-        for (size_t i = 0; i < interp->ldflags.count; i++)
-            fprintf(out, " %s", interp->ldflags.items[i]);
-        fprintf(out, "\n");
-        fclose(out);
-    }
+    char *text = flags_text(&interp->cflags, &interp->ldflags);
     pthread_mutex_unlock(&interp->lock);
     sink_text(sink, "stdout", text);
     free(text);
@@ -728,29 +702,6 @@ static int execute_cell(Interpreter *interp, const char *code, const char *origi
 
 /* `name?` lines: the declaration and doc comment as a pager payload, as
  * IPython's obj? does. */
-static void answer_help(Interpreter *interp, const StringList *names, const ExecuteSink *sink,
-                        ExecuteOutcome *outcome)
-{
-    for (size_t i = 0; i < names->count; i++) {
-        const char *name = names->items[i];
-        json_t *found = interpreter_inspect(interp, name, (int)strlen(name), 1);
-        if (json_is_true(json_object_get(found, "found"))) {
-            if (!outcome->payload)
-                outcome->payload = json_array();
-            json_array_append_new(outcome->payload,
-                                  json_pack("{s:s, s:O, s:i}", "source", "page", "data",
-                                            json_object_get(found, "data"), "start", 0));
-        } else {
-            char *text = NULL;
-            if (asprintf(&text, "%s?: nothing named %s is declared in cnb.h or an earlier cell\n",
-                         name, name) >= 0)
-                sink_text(sink, "stderr", text);
-            free(text);
-        }
-        json_decref(found);
-    }
-}
-
 int interpreter_execute(Interpreter *interp, const char *code, int execution_count, bool silent,
                         bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome)
 {

@@ -44,7 +44,7 @@ static void start(void)
     setenv("CNB_LOG", "error", 1);   /* dropped requests are logged as warnings */
     ConnectionInfo info = {.transport = "tcp", .ip = "127.0.0.1", .key = "fuzz", .kernel_name = ""};
     kernel = kernel_open(&info);
-    if (!kernel || execution_start(kernel) < 0 || !kernel_interpreter(kernel) ||
+    if (!kernel || execution_start(kernel) < 0 || !execution_interpreter(kernel) ||
         channel_open(&shell, kernel, "shell", kernel->sockets[CHANNEL_SHELL]) < 0 ||
         channel_open(&control, kernel, "control", kernel->sockets[CHANNEL_CONTROL]) < 0)
         abort();

@@ -1,0 +1,20 @@
+/* What the magics that answer at once say (%who, %cflags) and the answer to
+ * `name?` lines: text and payloads, built from the interpreter's state by
+ * interpreter.c, which holds the state lock around the first two. */
+#ifndef CNB_INTERPRETER_MAGIC_ANSWERS_H
+#define CNB_INTERPRETER_MAGIC_ANSWERS_H
+
+#include "interpreter.h"
+#include "compiler/cell_state.h"
+#include "compiler/magics.h"
+
+/* %who: the variables of earlier cells with their types (malloc'd). */
+char *who_text(const CellState *state);
+/* %cflags: the flags cells are compiled and linked with (malloc'd). */
+char *flags_text(const StringList *cflags, const StringList *ldflags);
+/* `name?`: a pager payload per name found (inspection), an stderr line for
+ * each name nobody declared. */
+void answer_help(Interpreter *interp, const StringList *names, const ExecuteSink *sink,
+                 ExecuteOutcome *outcome);
+
+#endif
