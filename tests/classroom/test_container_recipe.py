@@ -104,6 +104,29 @@ def test_the_image_gets_the_build_and_data_packages():
     assert set(script_group("TEST_PACKAGES")).isdisjoint(env["BUILD_PACKAGES"].split())
 
 
+def pinned(name):
+    """The package names a requirements file pins (lower case)."""
+    with open(os.path.join(SRCDIR, name)) as f:
+        return {line.split("==")[0].strip().lower() for line in f if "==" in line}
+
+
+def test_the_image_gets_the_runtime_and_hub_not_the_test_packages():
+    """The image runs jupyterhub-singleuser (the classroom set) and JupyterLab
+    (the runtime), never the tests' Playwright or jupyter_kernel_test."""
+    env, _ = recipe()
+    files = env["requirements"].split()[1::2]
+    assert env["requirements"].split()[::2] == ["-r"] * len(files)
+    assert files == [env["here"] + "/requirements.txt", env["here"] + "/requirements-classroom.txt"]
+    runtime, hub, tests = (pinned("requirements.txt"), pinned("requirements-classroom.txt"),
+                           pinned("requirements-test.txt"))
+    assert {"jupyterlab", "notebook", "nbconvert", "ipykernel"} <= runtime
+    assert "jupyterhub" in hub and "jupyterhub" not in runtime
+    assert {"playwright", "jupyter_kernel_test"} <= tests
+    assert not ({"playwright", "jupyter_kernel_test"} & (runtime | hub))
+    with open(os.path.join(SRCDIR, "requirements-test.txt")) as f:
+        assert "-r requirements-classroom.txt" in f.read().split("\n"), "the tests get the hub too"
+
+
 def test_the_recipe_sets_the_scripts_variables():
     env, _ = recipe()
     assert env["venv"] == env["here"] + "/.venv", "the venv where setup-debian makes it"

@@ -31,7 +31,7 @@ from lesson_support import PYTHON3, artifacts_dir, free_port  # noqa: E402
 
 requests = pytest.importorskip("requests")
 pytest.importorskip("websocket")
-pytest.importorskip("jupyterhub", reason="JupyterHub from requirements.txt (scripts/setup-debian)")
+pytest.importorskip("jupyterhub", reason="JupyterHub from requirements-classroom.txt (CNB_TEST_SETUP=1 scripts/setup-debian)")
 from kernel_channels import Channels  # noqa: E402
 
 PROXY = shutil.which("configurable-http-proxy")

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from lesson_support import (KERNEL_NAME, NOTEBOOK_DE, PYTHON3, accuracies, all_text,
+from lesson_support import (KERNEL_NAME, NOTEBOOK_DE, PYTHON3, SRCDIR, accuracies, all_text,
                             artifacts_dir, cells_calling, code_cells, png_size, pngs_of,
                             run_dir, source, text_of)
 
@@ -53,7 +53,8 @@ def handout(executed):
     shutil.copy(NOTEBOOK_DE, os.path.join(work, NAME + ".ipynb"))
     out = artifacts_dir()
     run = subprocess.run(
-        [PYTHON3, "-m", "jupyter", "nbconvert", "--to", "html", "--execute",
+        [PYTHON3, "-m", "jupyter", "nbconvert",
+         "--config", os.path.join(SRCDIR, "handout", "nbconvert_config.py"), "--to", "html", "--execute",
          "--ExecutePreprocessor.timeout=1800", f"--ExecutePreprocessor.kernel_name={KERNEL_NAME}",
          "--output-dir", out, NAME + ".ipynb"],
         cwd=work, capture_output=True, text=True, timeout=3000)
