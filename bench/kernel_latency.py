@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Kernel latency: cnb against ipykernel, measured in the same run.
 
   start       launch of the kernel process to its first kernel_info_reply

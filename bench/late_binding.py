@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """The cost of late binding: a call from one cell's function to a function
 of another cell, in a tight loop, before and after that function is defined
 again (the call then goes to the new definition), against a call to a

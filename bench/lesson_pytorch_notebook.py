@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Makes bench/lesson-pytorch.ipynb: the code cells of the original PyTorch
 lesson (../shared/lesson/lesson-pytorch.txt), for measurement only (no text),
 with its data and model paths pointed at the benchmark's run folder:

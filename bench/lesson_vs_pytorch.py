@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Benchmark (not a test): the whole lesson, executed top to bottom with
 `jupyter nbconvert --execute`, in C (the cnb kernel, notebooks/
 lektion-klassifikation.ipynb) and in Python (ipykernel, the original PyTorch

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """A whole-day class session in one kernel: 10,000 small cells (--cells N),
 nine statement cells (`counter += 1;`, unloaded once run) to one defining
 cell (`int value_K = K;`, kept).  Reports the memory of the front and the

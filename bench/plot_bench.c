@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* How long the lesson's pictures take: the 10x10 confusion matrix and the
  * strip of six 28x28 images, each drawn with Cairo at 2x, encoded as PNG
  * and handed to the host (here a host that drops the bundle, so only our

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The lesson's two pictures, cnb (Cairo, bench/plot_bench) against
 matplotlib + seaborn as the PyTorch lesson draws them, both rendered to PNG
 at 2x density (the retina inline backend's dpi=144 for 100-dpi figures is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Training speed of libcnb on MNIST, one variant per process (so that peak
  * memory is the variant's own).  Driven by train_mnist.py, which compares
  * with PyTorch; prints one JSON line.

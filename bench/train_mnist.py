@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Training speed on MNIST: libcnb against PyTorch, same machine, same run.
 
 The lesson's MLP (784-256-128-64-10), Adam lr 1e-3, batches of 64 (938 per

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """An nbconvert preprocessor that writes the LaTeX formulas of markdown cells
 (`$...$` inline, `$$...$$` displayed) as MathML with latex2mathml, so that
 the HTML handout shows them without MathJax and without a network: browsers

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # nbconvert's configuration for the handout (scripts/run-lesson):
 #   jupyter nbconvert --config handout/nbconvert_config.py --to html ...
 # The template without CDN scripts and with print rules, formulas as MathML.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* cnb-kernel: the Jupyter kernel for notebooks written in C.
  *
  *   cnb-kernel -f CONNECTION_FILE      run the kernel (the protocol front, front/)

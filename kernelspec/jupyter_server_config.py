@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Jupyter server configuration for cnb: scripts/setup-debian copies it into
 # the project's venv (.venv/etc/jupyter/), the tests into theirs.
 #

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Draws the cnb kernel logos with Cairo: logo-32x32.png, logo-64x64.png
  * and logo-svg.svg, the same picture at each size: a C on a deep blue
  * rounded tile, with an orange cursor bar as in a notebook's prompt.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A tiny TAP producer for the C unit tests: each check is one numbered line,
  * so the harness counts checks, not programs. */
 #ifndef CNB_TEST_TAP_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """pytest plugin: prints one TAP line per test so automake's TAP driver
 counts each test function.  Loaded with `-p tap_plugin`."""
 

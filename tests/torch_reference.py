@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """What the PyTorch side of the parity tests shares: the lesson's model and
 the writer of reference files ("name ndim dim... value...", floats with 9
 significant digits, exact for float32) that the C tests read."""

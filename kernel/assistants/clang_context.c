@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* libclang context; see clang_context.h. */
 #include "clang_context.h"
 #include "compiler/cell_splitter.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* libclang for completion and inspection: one translation unit per kernel,
  * reparsed with the current prelude and cell as an unsaved file.  The
  * headers at its top (cnb.h and the cells' #includes) form the preamble,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* complete_request: libclang's code completion at the cursor, in a document
  * made of the prelude (the runtime API and every earlier cell's globals,
  * functions and types) and the cell.  After '.' or '->' clang offers the

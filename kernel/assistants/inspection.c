@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* inspect_request: what the name under the cursor is (its declaration, as
  * C would write it) and the comment that documents it, found through
  * libclang in the same document completion uses. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* is_complete_request: a lexical judgement, as the console needs it to
  * decide whether Enter runs the cell or opens a new line.  Open braces,
  * brackets, parentheses, block comments and continued directives ask for

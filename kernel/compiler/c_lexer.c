@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* C lexer for cells; see c_lexer.h. */
 #include "c_lexer.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A small C lexer: enough of C's lexical grammar to find the top-level
  * structure of a cell (brackets, semicolons, directives) without being
  * fooled by strings, character literals or comments.  The cell splitter and

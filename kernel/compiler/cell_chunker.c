@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The splitter's first pass (see cell_tokens.h): where each top-level
  * item of a cell ends -- a ';' at depth 0, or the '}' closing a function
  * body or a compound statement. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The splitter's second pass (see cell_tokens.h): what a chunk is -- a
  * function, a type, variables, a typedef, file-scope code, a statement or
  * the cell's trailing expression -- read from its leading declaration

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Committing a loaded cell; see cell_commit.h. */
 #include "cell_commit.h"
 #include "cell_source.h"

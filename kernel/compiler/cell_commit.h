@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Committing a cell that the worker has loaded: its declarations become
  * state entries (cell_state.h) for the prelude of later cells.  Entries the
  * cell replaces, and those that depended on a type it redefined, go. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The cell compiler; see cell_compiler.h. */
 #include "cell_compiler.h"
 #include "run_program.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Compiles generated cell sources to shared libraries with the system C
  * compiler: gcc -O2 -g -fPIC -shared -pipe against a precompiled header of
  * cnb.h that is made once per kernel in its work directory. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Cell source generation; see cell_source.h. */
 #include "cell_source.h"
 #include "runtime_names.h"

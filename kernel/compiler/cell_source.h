@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Generates cell_K.c from a split cell and the prelude of earlier cells:
  *
  *     #include "cnb_pch.h"                      (cnb.h, precompiled)

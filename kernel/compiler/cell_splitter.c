@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Cell splitter; see cell_splitter.h.
  *
  * Two passes over the lexer's tokens: chunking (cell_chunker.c) finds where

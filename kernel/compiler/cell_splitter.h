@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The cell splitter: cuts a cell into top-level items and says what each
  * one is, so that declarations go to file scope (and persist) while
  * statements run, in order, inside the cell's function.

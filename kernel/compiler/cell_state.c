@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The persistent declarations of earlier cells; see cell_state.h. */
 #include "cell_state.h"
 #include "runtime_names.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* What earlier cells left behind, as declarations for the next cell's
  * prelude: #includes, #defines, types, and each global variable and
  * function under its versioned symbol (`int f(int) __asm__("cnb_c7_f");`).

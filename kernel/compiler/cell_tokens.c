@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The keyword lists of the cell splitter; see cell_tokens.h. */
 #include "cell_tokens.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The cell splitter's view of the lexer's tokens, shared by its passes:
  * the chunker (cell_chunker.c: where each top-level item ends) and the
  * classifier (cell_classifier.c: what the item is), driven by

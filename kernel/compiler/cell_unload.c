@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Which cells leave nothing behind (see cell_unload.h). */
 #include "cell_unload.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Whether a cell's library can be unloaded once the cell has run.
  *
  * A cell of statements only (and a trailing expression) defines nothing

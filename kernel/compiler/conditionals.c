@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Preprocessor conditionals; see conditionals.h. */
 #include "conditionals.h"
 #include "c_lexer.h"

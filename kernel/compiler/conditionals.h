@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Preprocessor conditionals in a cell (#if 0 ... #endif around top-level
  * code, #ifdef DEBUG ... #else ... #endif): the cell is cut into pieces
  * that land in different places of the generated source (file scope, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Diagnostics tidying; see diagnostics.h. */
 #include "diagnostics.h"
 #include "cell_source.h"

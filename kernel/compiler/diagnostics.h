@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Tidies gcc's diagnostics for a notebook: drops what only concerns the
  * generated code around the user's (the cell function's name, the
  * precompiled header include chain, follow-up errors about the helper

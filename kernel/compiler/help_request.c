@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Help lines; see help_request.h. */
 #include "help_request.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Help lines, as IPython's `obj?`: a line that is only `name?`, `?name`
  * (or with `??`) asks for the declaration and doc comment of name.  The
  * interpreter answers with a pager payload after the rest of the cell ran,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Which functions a cell defines again (see late_binding.h). */
 #include "late_binding.h"
 

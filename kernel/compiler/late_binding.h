@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Late binding of functions (the front's side): which functions a cell
  * defines again, what the worker must rebind for each, and the check the
  * cell carries so that only a definition of the same type is rebound.

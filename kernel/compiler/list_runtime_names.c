@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Build tool: lists every name cnb.h declares (functions, variables,
  * types, struct/union/enum tags, enum constants, macros) as C initializers
  * for runtime_names.c, sorted, one per line:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Magic lines; see magics.h. */
 #include "magics.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Magics: lines starting with '%' at the top of a cell.
  *
  *   %cflags -O0 -DDEBUG     compiler flags for this and later cells

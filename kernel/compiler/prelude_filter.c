@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The declarations a cell needs; see prelude_filter.h. */
 #include "prelude_filter.h"
 #include "c_lexer.h"

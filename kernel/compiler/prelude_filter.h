@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Which declarations of earlier cells a cell's prelude needs.
  *
  * The prelude of every earlier declaration grows with each defining cell,

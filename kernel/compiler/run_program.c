@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* posix_spawn, not fork: the front process is multi-threaded and large. */
 #include "run_program.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Runs a helper program (the C compiler, addr2line) and collects what it
  * prints. */
 #ifndef CNB_COMPILER_RUN_PROGRAM_H

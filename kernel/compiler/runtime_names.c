@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The runtime's names for cells; see runtime_names.h. */
 #include "runtime_names.h"
 

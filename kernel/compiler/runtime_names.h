@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Every name is the user's.  cnb.h declares many everyday names
  * (evaluate, flatten, normalize, Model...).  For cells they are spelled
  * with a cnb_ prefix behind the user's back: `#define evaluate

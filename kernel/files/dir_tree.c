@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Directory trees; see dir_tree.h. */
 #include "dir_tree.h"
 

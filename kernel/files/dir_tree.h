@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Directory trees: mkdir -p and rm -rf, for the front's folders (work
  * folder, history, kernelspecs) and the interpreter's cell files. */
 #ifndef CNB_FILES_DIR_TREE_H

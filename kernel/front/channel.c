@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Per-thread reply and publish helpers (see channel.h). */
 #include "channel.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A thread's view of the protocol: the socket it replies on and its own
  * inproc PUSH socket to the iopub thread.  Handlers get a Channel. */
 #ifndef CNB_FRONT_CHANNEL_H

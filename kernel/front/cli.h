@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The command line of cnb-kernel (main.c handles --worker first):
  *   cnb-kernel -f CONNECTION_FILE      run the kernel (what kernel.json says)
  *   cnb-kernel install [--user | --sys-prefix | --prefix P]

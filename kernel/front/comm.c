@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Comms: cnb registers no comm targets, so comm_info lists none, a
  * comm_open for any target is answered with comm_close (as ipykernel does
  * for an unknown target), and comm_msg / comm_close are accepted silently. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Connection file parsing with Jansson (see connection.h). */
 #include "connection.h"
 

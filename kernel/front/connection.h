@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The connection file Jupyter hands a kernel (`-f FILE`): transport, address,
  * the five ports and the signing key. */
 #ifndef CNB_FRONT_CONNECTION_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The control thread: kernel_info, shutdown and interrupt requests are
  * answered here, even while the execution thread runs a cell. */
 #include <zmq.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The table of request handlers, one per msg_type (as in xeus): the shell
  * and control loops look a request up here and call its handler between
  * status busy and idle. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The execution queue and thread (see execution.h): execute_input, the
  * cell's outputs through an ExecuteSink, execute_result / error, the
  * execute_reply, history, and stop_on_error aborting what is queued. */

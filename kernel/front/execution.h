@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The execution thread: execute requests wait in a queue and run one at a
  * time through the interpreter, so the shell thread stays free to answer
  * complete / inspect / is_complete / history while a cell runs. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Heartbeat: every ping is echoed back as is.  A ROUTER proxied onto
  * itself does that inside ZeroMQ's own loop, so it keeps answering
  * whatever the other threads are doing. */

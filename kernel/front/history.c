@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* SQLite history store (see history.h). */
 #include "history.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Execution history in SQLite, in the layout IPython uses (sessions,
  * history, output_history), so it persists across kernel restarts.  Each
  * kernel start opens a new session.  Thread-safe (the execution thread

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* history_request: tail, range and search over the SQLite store. */
 #include "dispatch.h"
 #include "history.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* complete, inspect and is_complete: delegated to the interpreter, answered
  * on the shell thread so they work while a cell runs. */
 #include "dispatch.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* IOPub publisher: ZeroMQ sockets are not thread-safe, so every thread
  * pushes its already signed iopub messages over inproc to this one thread,
  * which alone owns the PUB socket.  Being the one place where messages are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Jupyter directories, mkdir -p and rm -rf (see jupyter_paths.h). */
 #include "jupyter_paths.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Jupyter's directory conventions (as jupyter_core defines them). */
 #ifndef CNB_FRONT_JUPYTER_PATHS_H
 #define CNB_FRONT_JUPYTER_PATHS_H

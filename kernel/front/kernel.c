@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Kernel lifecycle: bind, run the threads, wind down (see kernel.h). */
 #include "kernel.h"
 

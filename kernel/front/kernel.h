@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The front process: one Kernel owns the ZeroMQ context, the five bound
  * sockets, the session, the history and the interpreter, and runs these
  * threads (each socket is used by exactly one of them):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* kernel_info_request: who we are and how the frontend should treat C
  * (highlighting in JupyterLab and nbconvert, file extension, help links). */
 #include "dispatch.h"

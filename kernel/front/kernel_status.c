@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The cell's busy kept in view (see kernel_status.h). */
 #include "kernel_status.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* What the kernel's status on iopub says while a cell runs.
  *
  * The protocol asks for "busy" before and "idle" after every request, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* kernelspec installation (see kernelspec_install.h). */
 #include "kernelspec_install.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* `cnb-kernel install`: writes the kernelspec (kernel.json and the logos)
  * where Jupyter looks for kernels, as `jupyter kernelspec install` and
  * `python -m ipykernel install` do. */

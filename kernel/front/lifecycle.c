@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* shutdown_request, interrupt_request and the deprecated connect_request. */
 #include "dispatch.h"
 

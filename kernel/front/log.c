@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Levelled logging to stderr (see log.h). */
 #include "log.h"
 

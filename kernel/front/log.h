@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Logging to stderr with a level chosen by CNB_LOG (debug, info, warn,
  * error; default warn).  Jupyter shows a kernel's stderr in the server log,
  * so the default stays quiet and CNB_LOG=debug traces every message. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Logo bytes embedded with the assembler's .incbin (see logos.h).
  * CNB_RESOURCES_DIR is the source tree's resources/ folder. */
 #include "logos.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The kernel's logos, built into the executable so that `cnb-kernel
  * install` needs no other file.  Drawn by resources/draw-logos.c. */
 #ifndef CNB_FRONT_LOGOS_H

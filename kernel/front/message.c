@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Encoding and decoding of Jupyter wire messages (see message.h). */
 #include "message.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Jupyter wire messages: the frames
  *     identities... "<IDS|MSG>" signature header parent_header metadata content buffers...
  * and their decoded form.  Decoding checks framing, signature and JSON so

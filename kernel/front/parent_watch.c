@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Parent watch: jupyter_client sets JPY_PARENT_PID when it launches a
  * kernel it owns.  If that process dies without shutting the kernel down
  * (killed server, crashed notebook), the kernel is reparented and must not

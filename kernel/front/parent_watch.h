@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Shut down when the process that launched the kernel is gone (see
  * parent_watch.c); the signal thread waits for parent_watch_fd to become
  * readable (the launcher ended), or, without one, checks once a second. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* umask 077 for the kernel's own files (see private_files.h). */
 #include "private_files.h"
 

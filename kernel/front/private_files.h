@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Everything the kernel itself writes (the work folder with cell sources and
  * libraries, the history database) is the user's alone: the front process
  * runs with umask 077.  The user's own umask is passed on in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Session: headers, signing, and multipart ZeroMQ I/O (see session.h). */
 #include "session.h"
 

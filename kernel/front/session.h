@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A kernel session: its id, its signer, and the sending and receiving of
  * whole messages on ZeroMQ sockets.  Shared read-only by all threads (each
  * thread sends only on sockets it owns). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The shell loop: requests from the shell socket go through the dispatch
  * table; replies that the execution thread produced arrive over inproc and
  * are forwarded, since only this thread may use the shell socket. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Signals: SIGINT interrupts the running cell (interrupt_mode "signal"),
  * SIGTERM shuts the kernel down, and so does the death of the parent that
  * launched the kernel (see parent_watch.c).  The handlers only write a byte to a pipe

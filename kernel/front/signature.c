@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* HMAC-SHA256 signing and constant-time verification (see signature.h). */
 #include "signature.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* HMAC-SHA256 message signatures (OpenSSL), as Jupyter's protocol defines
  * them: the hex digest of header, parent header, metadata and content
  * concatenated.  An empty key means messages are neither signed nor checked. */

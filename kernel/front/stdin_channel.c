@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* input_request / input_reply on the stdin socket (see stdin_channel.h). */
 #include "stdin_channel.h"
 

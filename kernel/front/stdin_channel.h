@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The stdin channel: a running cell's input() becomes an input_request to
  * the frontend that sent the execute request, answered by input_reply. */
 #ifndef CNB_FRONT_STDIN_CHANNEL_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The bodies of the front's threads (one file each), started by kernel.c. */
 #ifndef CNB_FRONT_THREADS_H
 #define CNB_FRONT_THREADS_H

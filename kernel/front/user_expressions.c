@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* user_expressions; see user_expressions.h. */
 #include "user_expressions.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The execute request's user_expressions: evaluated after a cell that
  * succeeded, each answered with its own status, as the messaging spec's
  * execute_reply says.  A bad expression is an error entry, never a

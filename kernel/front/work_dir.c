@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Work folders and the removal of those killed kernels left (see work_dir.h). */
 #include "work_dir.h"
 

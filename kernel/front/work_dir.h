@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The per-kernel work folder ($TMPDIR/cnb-kernel-XXXXXX: cell sources,
  * libraries, the precompiled header).  It is private (0700) and holds a
  * file "lock" on which its kernel keeps an flock for as long as it lives,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Fault locations via addr2line; see crash_location.h. */
 #include "crash_location.h"
 #include "compiler/run_program.h"

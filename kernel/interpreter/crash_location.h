@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Where in the user's cells a fault happened: the worker reports the cell
  * library and the offset of the faulting instruction; the cells carry
  * debug info whose #line entries name "In[3]" and the cell's line, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The interpreter: kernel/interpreter.h implemented with a cell compiler in
  * the front process and a worker process that runs the cells.
  *

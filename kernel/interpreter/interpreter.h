@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The interpreter: what the protocol front asks of the code side.
  *
  * The front (kernel/front) owns ZeroMQ and the Jupyter protocol; the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* What the completion and inspection code needs from the interpreter: a
  * consistent copy of the current prelude, taken under the state lock (they
  * run on other threads while a cell executes). */

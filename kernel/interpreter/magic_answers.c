@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The answers of %who, %cflags and `name?`; see magic_answers.h. */
 #include "magic_answers.h"
 #include "outcome.h"

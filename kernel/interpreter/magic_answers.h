@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* What the magics that answer at once say (%who, %cflags) and the answer to
  * `name?` lines: text and payloads, built from the interpreter's state by
  * interpreter.c, which holds the state lock around the first two. */

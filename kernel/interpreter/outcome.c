@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Outcome and sink helpers; see outcome.h. */
 #include "outcome.h"
 #include "wire/utf8.h"

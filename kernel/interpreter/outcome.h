@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Filling in an ExecuteOutcome and talking to the sink: shared by the
  * interpreter, the output pump and the commit of a cell. */
 #ifndef CNB_INTERPRETER_OUTCOME_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The output pump; see output_pump.h. */
 #include "output_pump.h"
 #include "wire/frame.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The output pump: while the worker runs a cell, the interpreter polls its
  * stdout and stderr pipes, its frame socket and the interrupt eventfd.
  * Stream text is batched for about 50 ms (or 64 KiB) and never cut inside

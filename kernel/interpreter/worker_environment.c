@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The environment the worker starts with (see worker_environment.h).
  *
  * OpenBLAS starts its own threads as it is loaded, before main, one per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The environment the worker starts with (worker_environment.c). */
 #ifndef CNB_INTERPRETER_WORKER_ENVIRONMENT_H
 #define CNB_INTERPRETER_WORKER_ENVIRONMENT_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Starting and stopping the worker; see worker_process.h. */
 #include "worker_process.h"
 #include "wire/frame.h"

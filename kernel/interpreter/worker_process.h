@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The interpreter's handle on its worker process: started as
  * `<this executable> --worker` with fd 1 and 2 on pipes and fd 3 on a Unix
  * socket, in its own process group (terminal and Jupyter signals go to the

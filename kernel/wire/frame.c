@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Framed JSON messages; see frame.h. */
 #include "frame.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Framed messages between the interpreter and its worker over a Unix
  * socket (the worker's fd 3): a 4-byte big-endian length, then that many
  * bytes of JSON.  JSON keeps each message self-describing ("op": "run",

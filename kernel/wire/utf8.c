@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* UTF-8 helpers; see utf8.h. */
 #include "utf8.h"
 

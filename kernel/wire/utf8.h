@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* UTF-8 care for text that came from a cell: JSON strings must be valid
  * UTF-8, and a stream cut at a batch boundary must not split a character. */
 #ifndef CNB_WIRE_UTF8_H

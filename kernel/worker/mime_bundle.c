@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* CnbBundle -> Jupyter MIME bundle; see mime_bundle.h. */
 #include "mime_bundle.h"
 #include "wire/utf8.h"

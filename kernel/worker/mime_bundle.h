@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A runtime CnbBundle as the Jupyter protocol wants it: a "data" object
  * (MIME type -> text, JSON, or base64 for binary types) and a "metadata"
  * object. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The worker process: `cnb-kernel --worker`.  It holds all cell state.  The
  * interpreter (in the front process) compiles each cell to a shared
  * library and sends {"op": "run", "library", "function"} on fd 3; the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Internals of the worker process (`cnb-kernel --worker`): it loads each
  * compiled cell with dlopen and runs it, guarded against faults, exit()
  * and interrupts, and talks to the interpreter over fd 3 (frame.h). */

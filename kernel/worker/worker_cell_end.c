@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* How a cell's run ended, as the "done" frame tells it (see worker.h):
  * the exception name and value a Python kernel would give, and for faults
  * the cell library and offset the interpreter turns into a line. */

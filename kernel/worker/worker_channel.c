@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The worker's end of fd 3 (see worker.h): frames to and from the
  * interpreter, in the wire format. */
 #include "worker.h"

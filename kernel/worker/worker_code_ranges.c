@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The registry of the cells' code ranges (see worker.h): the forced
  * interrupt (worker_signals.c) unwinds only from there. */
 #include "worker.h"

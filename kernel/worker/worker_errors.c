@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Runtime errors that end the cell, as a Python exception does.
  *
  * When a runtime call fails on the cell's thread, the runtime hands over

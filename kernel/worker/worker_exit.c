@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* exit() inside a cell must not end the kernel.  Cells are linked with
  * -Wl,--wrap=exit (and _exit, _Exit, quick_exit), so their calls land
  * here, in the worker executable (exported by -rdynamic), which unwinds the

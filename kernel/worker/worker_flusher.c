@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Pushing out a running cell's unfinished lines (see worker_flusher.h).
  *
  * Line buffering leaves `printf("%d ", i)` progress output sitting in the

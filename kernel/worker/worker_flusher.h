@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Pushing out a running cell's unfinished lines (worker_flusher.c). */
 #ifndef CNB_WORKER_WORKER_FLUSHER_H
 #define CNB_WORKER_WORKER_FLUSHER_H

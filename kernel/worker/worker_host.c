@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The CnbHost the worker installs: runtime display calls become "display"
  * frames (the interpreter hands them to the front as display_data,
  * update_display_data or execute_result), and long runtime loops that call

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* GOT entries of the cell libraries rewritten to a function's newest
  * version (see worker_rebind.h). */
 #ifndef _GNU_SOURCE

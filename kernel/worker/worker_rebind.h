@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Late binding of functions (the worker's side).  Cells are compiled with
  * -fPIC, so every call to a function of another cell, and every taking of
  * its address, goes through a GOT entry of the calling library.  When a

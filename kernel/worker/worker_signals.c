@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Crash-proof cells: faults are caught on an alternate signal stack (so a
  * stack overflow can be caught too) and the worker siglongjmps back to the
  * point before the cell was called.  The cell's earlier effects stay, and

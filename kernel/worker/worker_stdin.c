@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* stdin for cells: a fopencookie stream whose reads ask the frontend for a
  * line (input_request), so scanf, fgets and getchar just work, and so does
  * read(0, ...): cells are linked with --wrap=read (and its _FORTIFY_SOURCE

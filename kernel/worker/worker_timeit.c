@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* %timeit: the cell source wraps the statement in a function and calls
  * cnb_timeit_run, exported by the worker executable.  Like IPython: pick a
  * loop count so that one run takes at least 0.2 s, time 7 runs, report the

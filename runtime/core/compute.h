@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The compute environment of the CPU backend: denormals flushed to zero
  * while runtime kernels run, and matrix products. */
 #ifndef CNB_CORE_COMPUTE_H

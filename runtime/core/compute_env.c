@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Denormal flushing around runtime kernels (see compute.h). */
 #include <stdbool.h>
 #include "core/compute.h"

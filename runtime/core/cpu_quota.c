@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The CPU quota of this process's cgroup (see cpu_quota.h).
  *
  * Where the quota lives: /proc/self/mountinfo names the cgroup file

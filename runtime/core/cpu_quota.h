@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The CPU quota of this process's cgroup (cpu_quota.c).
  *
  * A JupyterHub that gives each student one core (systemd's CPUQuota=100%,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Loads the CUDA backend plugin (libcnb-cuda.so) with dlopen on the first
  * cuda_available(): libcnb links no CUDA library, so one build runs on
  * every machine, and a machine without the plugin, the CUDA libraries, a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* libcnb's side of the CUDA backend: the plugin (runtime/cuda) loaded on
  * first use.  Internal; users see cuda_available() and the device API. */
 #ifndef CNB_CORE_CUDA_PLUGIN_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Devices: where a tensor's data lives.  CUDA is the backend plugin
  * (runtime/cuda) that cuda_plugin.c loads on first use; without it, or
  * without a driver or a GPU, cuda_available() is false and moving a tensor

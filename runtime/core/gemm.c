@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Matrix products through OpenBLAS, split across the runtime's threads.
  *
  * OpenBLAS's own threads are left at one: for the lesson's 64-row batches

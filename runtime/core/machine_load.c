@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* How busy the machine is with other work (see machine_load.h).
  *
  * One reading is an instant: a build's short-lived compiler or a kernel

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* How busy the machine is with other work (machine_load.c).
  *
  * Six students' kernels training on a two-core server each want both

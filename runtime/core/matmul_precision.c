@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* set_float32_matmul_precision, as PyTorch names it: "highest" (the
  * default) keeps float32 products exact to float32 rounding on every
  * device; "high" and "medium" let the GPU use TF32 tensor cores (a 10-bit

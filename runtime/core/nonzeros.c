@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Gathering the nonzeros of a row (for the sparse-input path of linear
  * layers).  With AVX-512 a compare and two in-register compresses handle 16
  * values at a time (compress straight to memory is microcoded on AMD Zen 4

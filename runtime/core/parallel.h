@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The compute threads of the CPU backend (thread_pool.c).
  *
  * A pass over a 64-row batch is a dozen products of a few microseconds to

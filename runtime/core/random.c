@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* PyTorch's CPU random number generator, bit for bit: MT19937 seeded with
  * the low 32 bits of the seed (at::mt19937), random() = one 32-bit draw,
  * random64() = two draws (first one high), and the transformations that

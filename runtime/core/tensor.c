@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Tensors: creation, shape, element access.  A CUDA tensor has a device
  * block besides its host block (tensor_device.c); tensor_to is in device.c. */
 #include "core/tensor_impl.h"

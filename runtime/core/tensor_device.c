@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The two copies of a tensor on the GPU: its device block (device_data,
  * owned by the tensor unless it is a view) and its host block (data), which
  * holds what was last copied back.  tensor_data()/tensor_cdata() copy the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The Tensor struct, shared by the runtime's own modules (core, nn, data
  * may use the public accessors instead).  Not installed: users see an
  * opaque type.

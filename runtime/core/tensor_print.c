@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Printing a tensor the way PyTorch does (torch/_tensor_str.py): 4 decimals,
  * a common width per tensor, integer mode ("1.") when every value is whole,
  * scientific mode for wide ranges, lines wrapped at 80 columns, and tensors

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* tensor_index_select: gathering rows, as torch.index_select along dim 0. */
 #include "core/tensor_impl.h"
 #include "core/parallel.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Reductions over all elements: sum, mean, std, min, max.  Accumulated in
  * double so that a 47-million-pixel dataset still gives a precise mean. */
 #include "core/tensor_impl.h"

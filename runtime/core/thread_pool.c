@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The runtime's persistent compute threads (see parallel.h).
  *
  * Workers wait for a generation counter to change: spinning first (the next

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Matrix transposes, dst[c][r] (+)= src[r][c], in 8x8 tiles.  With AVX2 a
  * tile is 8 loads, 24 shuffles and 8 stores (the classic unpack / shuffle /
  * permute sequence); without it, plain loops over the same tiles.  Used by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Vectorizable elementwise loops (see vector_ops.h).  Each loop keeps the
  * order of operations of the plain C it replaces: no reassociation, so
  * results do not depend on the vector width (only FMA contraction on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The elementwise loops that run once per parameter or activation per
  * batch: after the GEMMs, they are what an epoch spends its time on.
  * Built separately (core/sources.am) with -O3 -fno-math-errno so that GCC

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The elementwise activations on the device, forward and backward, the
  * math per element being activation_math.cuh's (the CPU's own).  They run
  * after a linear layer's product for sigmoid and tanh (ReLU is fused into

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The elementwise activations, forward and backward, for the CPU runtime
  * (nn/activation.c, core/vector_ops.c's vec_relu) and the plugin's kernels
  * (activation.cu).  Backward is written in terms of the output y, so the

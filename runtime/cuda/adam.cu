@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Adam as one kernel over the flat parameter buffer (every parameter of a
  * model in one block, its gradients, m and v likewise, as llm.c does): one
  * launch per step whatever the number of layers.  The update of each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Adam's update of one parameter, as torch.optim.Adam (not AdamW) in torch
  * 1.13's single-tensor form, for nn/adam.c's loop (core/vector_ops.c) and
  * the plugin's one kernel over the flat parameter buffer (adam.cu):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The predicted class of one row of scores, for nn/predictions.c and the
  * device's argmax, accuracy and confusion counts: torch.max(output, 1)
  * picks the first of equal maxima, and so does this (NaN never wins). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A batch prepared on the device, from a dataset uploaded once as bytes:
  * each thread gathers, converts, transforms and writes one pixel
  * (batch_math.cuh, the CPU loader's arithmetic), and an item's first

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* One pixel of a batch prepared on the device (the dataloader of a model
  * on the GPU, data/dataloader_device.c): an item's raw bytes (MNIST's
  * uint8 pixels, uploaded once) through the dataset's transform, flattened

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Linear layers on the device: forward through cuBLASLt with the bias (and
  * ReLU) fused into the product's epilogue, backward through cuBLAS (dW, dX)
  * and a column-sum kernel (db).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The plugin's error messages (check.cuh): one per thread, as libcnb's own. */
 #include "cuda/check.cuh"
 

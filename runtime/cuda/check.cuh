@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Every CUDA runtime and cuBLAS call of the plugin goes through these
  * checks: a failure records "call: what the library says (its code)" for
  * plugin_api.h's last_error() and makes the plugin function return -1, so

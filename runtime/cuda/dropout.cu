@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Dropout on the device.  The random numbers are not drawn here: libcnb
  * fills the mask with uniforms from the CPU's default generator (the very
  * draws the CPU path makes) and uploads them, so a seeded run drops the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Dropout's factor per element, for the CPU (nn/dropout.c) and the
  * plugin's kernel (dropout.cu): from a uniform u in [0, 1) of the CPU's
  * default generator (both devices draw the same numbers on the host, so a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The per-element math that both backends run is written once, in the
  * headers beside this one (*_math.cuh), as static inline functions marked
  * CNB_HOST_DEVICE: nvcc compiles them for the GPU's kernels (and the host),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The pixel arithmetic of to_tensor and normalize, for the CPU loaders
  * (core/vector_ops.c) and the device-side batch preparation: a division,
  * as torch's ToTensor (img.float().div(255)) and Normalize

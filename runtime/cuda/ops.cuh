@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The plugin's device operations, one file each (blas.cu, activation.cu,
  * dropout.cu, softmax_ce.cu, adam.cu, sgd.cu, predictions.cu, batch.cu),
  * gathered into plugin_api.h's table by plugin.cu.  Pointers are device memory, matrices row-major

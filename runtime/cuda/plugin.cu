@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The plugin's entry point: the table of plugin_api.h, device discovery
  * and memory.  The compute operations live in their own files. */
 #include "cuda/plugin_api.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The C interface between libcnb and its CUDA backend plugin
  * (libcnb-cuda.so).  libcnb links no CUDA library: core/cuda_plugin.c
  * dlopens the plugin on the first cuda_available() and asks it for this

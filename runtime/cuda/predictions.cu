@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Argmax, correct counts and confusion counts on the device, one thread a
  * row with argmax_math.cuh's argmax (the CPU's own: the first of equal
  * maxima).  Counts are ints in device memory, added with atomics (integer

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Where each output pixel of random_rotation takes its value from, for the
  * CPU transform (data/rotation.c) and the device-side batch preparation:
  * PIL's Image.rotate(angle, NEAREST) as torchvision 0.14 calls it, i.e.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* SGD as one kernel over the flat parameter buffer (every parameter of a
  * model in one block, its gradients and momentum buffers likewise), like
  * adam.cu: one launch per step whatever the number of layers.  The update

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* SGD's update of one parameter, as torch.optim.SGD, for the CPU runtime
  * (core/vector_ops.c's vec_sgd, nn/sgd.c) and the plugin's one kernel over
  * the flat parameter buffer (sgd.cu):

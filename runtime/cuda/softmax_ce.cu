@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Fused softmax + cross-entropy on the device, forward and backward, the
  * math of each row being softmax_ce_math.cuh's (the CPU's own).
  *

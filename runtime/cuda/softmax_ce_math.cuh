@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Softmax + cross-entropy of one row of logits, for nn/cross_entropy.c and
  * the plugin's fused kernel (softmax_ce.cu), as nn.CrossEntropyLoss computes
  * it: log-sum-exp around the row's maximum (stable for large logits), the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Small host data that a launch needs (a batch's item indices and rotation
  * plans) sent up without waiting: copied into pinned host memory, then
  * cudaMemcpyAsync into a device buffer on the default stream, so the host

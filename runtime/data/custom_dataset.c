@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The teacher's own dataset: a length and a get-item callback with user
  * data, as a torch Dataset subclass with __len__ and __getitem__.  The
  * callbacks are user code, so they run in the caller's thread only (the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* How datasets and dataloaders show themselves: as torchvision prints a
  * dataset, so the notebook's output reads like the lesson's.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The dataloader: batches of a dataset in PyTorch's order, the next batch
  * prepared on a background thread while the current one trains.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A dataloader's batches prepared on the GPU (dataloader_device.h). */
 #include "data/dataloader_device.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Batches prepared on the GPU, for a dataloader whose batches the user
  * moves there (the lesson's tensor_to(batch.data, device) with a model on
  * the GPU): the dataset's bytes are uploaded once, and each batch is

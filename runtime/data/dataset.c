@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* What every dataset does, whatever its items come from. */
 #include "data/dataset_impl.h"
 

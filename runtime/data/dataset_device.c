@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A dataset's bytes on the GPU: uploaded once, by the first dataloader
  * that prepares batches there (dataloader_device.c), and kept until the
  * dataset is freed, so every epoch and every loader over it (a training

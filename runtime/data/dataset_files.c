@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Finding the files of MNIST-like datasets: in root (plain or torchvision's
  * layout), in the installed packages (copied into root), else on the
  * official mirrors (downloaded into root). */

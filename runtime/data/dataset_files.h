@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Where the files of MNIST-like datasets live, and how they get there. */
 #ifndef CNB_DATA_DATASET_FILES_H
 #define CNB_DATA_DATASET_FILES_H

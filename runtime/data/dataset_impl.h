@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The generic Dataset: a small vtable (length, raw item, free) plus what
  * every dataset has (item shape, transform, class names).  MNIST, subsets
  * and the user's own datasets fill in the vtable. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Downloading one dataset file with libcurl: into a temporary file beside the
  * target, MD5 computed on the fly, a progress line, then checked and renamed.
  * A failed or corrupt transfer never leaves a file under the final name. */

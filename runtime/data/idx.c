@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* IDX files, the format of MNIST and Fashion-MNIST: a 4-byte magic (two zero
  * bytes, the element type, the number of dimensions), one big-endian uint32
  * per dimension, then the elements.  zlib's gz* functions read gzip and plain

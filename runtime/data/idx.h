@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* IDX files (the MNIST format), raw or gzip-compressed. */
 #ifndef CNB_DATA_IDX_H
 #define CNB_DATA_IDX_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* MNIST and Fashion-MNIST: two IDX files per split, kept as bytes (47 MB for
  * the 60k training images) and turned into floats 0..255 per item. */
 #include "data/dataset_impl.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* random_split as torch.utils.data.random_split with the default generator:
  * one randperm(sum(lengths)), then consecutive slices of it. */
 #include "data/dataset_impl.h"

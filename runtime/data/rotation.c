@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Rotation exactly as torchvision 0.14's RandomRotation does it on a PIL
  * image: F.rotate -> PIL Image.rotate(angle, NEAREST, expand=False,
  * center=None, fillcolor=0).  PIL builds the inverse affine matrix in Python

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A subset: a view of some items of another dataset, as torch's Subset.  Its
  * items are the parent's raw items; the transform is the subset's own if one
  * was set (so a validation part can drop the training augmentation), else

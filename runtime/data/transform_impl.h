@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Transforms inside the runtime: the random draws are separated from the
  * pixel work, so the dataloader draws in the caller's thread (in PyTorch's
  * order, from the default generator) and transforms in its own thread. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Transforms: to_tensor, normalize, random_rotation and compose, applied to
  * one image in place.  Each does the float32 arithmetic torchvision does, so
  * the values are the same bit for bit. */

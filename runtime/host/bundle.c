@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* MIME bundles: what one display or result carries, one entry per type. */
 #include "cnb/host.h"
 #include "cnb/error.h"

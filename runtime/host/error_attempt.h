@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Attempts the runtime may still recover from (one mirror of several):
  * an error inside is printed and remembered as usual, but does not end a
  * notebook cell; if every attempt fails, the caller reports the final

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Who hosts the runtime: the kernel's worker installs a CnbHost; a plain
  * program has none, so results are printed and nothing is interrupted. */
 #include "cnb/host.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* cnb.h: the cnb runtime, one header for every notebook cell and every program.
  *
  * Read it like the lesson: load a dataset, wrap it in a dataloader, build a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Elementwise activations: relu, sigmoid, tanh.  Their backward is written
  * in terms of the output y, so that the input need not be kept:
  * relu' = (y > 0), sigmoid' = y (1 - y), tanh' = 1 - y^2.  The math per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Adam as torch.optim.Adam (not AdamW): options and the step over every
  * parameter on the compute threads.  The update of one parameter and the
  * step's scalars are in cuda/adam_math.cuh, shared with the GPU. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* model_load: reads a safetensors file into a model, checking everything
  * before changing anything.  A missing or extra tensor, another shape or
  * dtype, offsets outside the file, a truncated file or a header that is not

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* model_save: a safetensors file with PyTorch's state_dict names.
  *
  * Layout: 8-byte little-endian header length, a JSON header (padded with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Cross-entropy loss over class scores (logits), mean over the batch, as
  * nn.CrossEntropyLoss(); the math of a row is cuda/softmax_ce_math.cuh's,
  * shared with the GPU's fused kernel.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Dropout.  The mask is drawn from the default generator (uniform_ >= p),
  * so a seeded run is reproducible; it does not reproduce torch's own
  * dropout stream, which comes from MKL's Bernoulli generator. */

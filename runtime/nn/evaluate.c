@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* evaluate() and confusion_matrix(): whole passes over a loader without
  * gradients (model_predict), polling the kernel's interrupt between batches. */
 #include "cnb/train.h"

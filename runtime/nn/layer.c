@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* What every layer shares: allocation, names, printing, output shapes. */
 #include "nn/layer.h"
 #include "cnb/error.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Layers inside libcnb: the struct behind the opaque Layer, and the
  * operations a Sequential model calls on it.  Not installed.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A layer's forward and the elementwise layers' backward on device
  * tensors, for model_forward.c: linear through model_cuda.c's cuBLAS(Lt)
  * path, relu / sigmoid / tanh and dropout through the plugin's elementwise

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Linear layer: y = act(x W^T + b) with W [out, in], as nn.Linear.
  *
  * Initial values follow nn.Linear.reset_parameters exactly, drawn from the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The sparse-input path of linear layers.
  *
  * MNIST-like images are mostly background: about 81% of the pixels of an

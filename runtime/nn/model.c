@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Sequential models: construction, modes, devices, parameters. */
 #include "nn/model_impl.h"
 #include "core/cuda_plugin.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A Sequential model on the GPU: its parameters in one flat device block
  * and its gradients in another (same offsets, each tensor's start rounded
  * to 256 bytes for cuBLASLt), so that Adam is one kernel over all of them;

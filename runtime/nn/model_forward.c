@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Forward and backward passes of a Sequential model.
  *
  * Training forward (model_forward) keeps what backward needs: one tensor per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The struct behind Model (a Sequential), shared by the nn files. */
 #ifndef CNB_NN_MODEL_IMPL_H
 #define CNB_NN_MODEL_IMPL_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* print(model) as PyTorch shows the lesson's class (the Sequential kept in
  * self.layers), plus the number of parameters PyTorch users count by hand. */
 #include "nn/model_impl.h"

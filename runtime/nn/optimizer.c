@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* What Adam and SGD share: state per parameter, zero_grad, step, free. */
 #include "nn/optimizer_impl.h"
 #include "core/compute.h"

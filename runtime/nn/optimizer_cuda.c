@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The optimizer's state on the GPU: Adam's m and v, or SGD's momentum
  * buffers (none without momentum), as flat device blocks with the layout
  * of the model's flat parameters (model_cuda.c), so that one kernel

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The struct behind Optimizer: the model it updates, per-parameter state. */
 #ifndef CNB_NN_OPTIMIZER_IMPL_H
 #define CNB_NN_OPTIMIZER_IMPL_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* From class scores to predictions: argmax per row, correct count (on the
  * GPU for outputs there: predictions_cuda.c). */
 #include "cnb/train.h"

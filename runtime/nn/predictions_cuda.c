@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Correct counts and confusion counts of outputs on the GPU, counted there
  * (the plugin's argmax kernels): only the counts come back, not the
  * logits.  The counts live in a device block made per call: an evaluation

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* SGD as torch.optim.SGD: weight decay added to the gradient, momentum
  * buffer started as a copy of the first gradient, then
  *     buf = momentum buf + (1 - dampening) g

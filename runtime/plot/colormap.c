@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Colour maps copied from matplotlib, so heatmaps and curves look the same
  * as in the PyTorch lesson (seaborn draws with these too). */
 #include "colormap.h"

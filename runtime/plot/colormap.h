@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Colours: matplotlib's Blues map and tab10 cycle, and seaborn's rule for
  * readable annotation text. */
 #ifndef CNB_PLOT_COLORMAP_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The confusion matrix as seaborn draws heatmap(cm, annot=True, fmt='d',
  * cmap='Blues'): Blues cells scaled from the smallest to the largest count,
  * each count written in dark grey or white by seaborn's luminance rule,

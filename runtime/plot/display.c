@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The display API: one bundle per call, published through the host (the
  * kernel's worker) or, in a plain program, saved or printed (display_files.c). */
 #include "cnb/display.h"

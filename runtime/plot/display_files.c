@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Without a notebook the runtime still shows its pictures: each one is
  * written to a file (an update with the same id overwrites it) and the
  * text forms go to stdout, so a plain C program can use the same calls. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Display data in a plain program: pictures become files, text is printed. */
 #ifndef CNB_PLOT_DISPLAY_FILES_H
 #define CNB_PLOT_DISPLAY_FILES_H

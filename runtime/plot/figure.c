@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Figures: a white 2x surface, then PNG display data with the shown size. */
 #include "figure.h"
 #include "cnb/display.h"

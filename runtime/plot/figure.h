@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A figure: a Cairo image surface drawn at twice the shown size, so that
  * pictures stay sharp on high-density screens and in exported HTML (what
  * matplotlib's "retina" inline mode does).  All drawing code works in CSS

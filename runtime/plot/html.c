@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* HTML pieces for rich representations.  Pictures inside HTML must travel
  * as data: URLs (base64), since a frontend shows one MIME type per output
  * and prefers text/html. */

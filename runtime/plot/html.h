@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Small HTML writers for the rich representations (into any FILE, usually
  * an open_memstream buffer). */
 #ifndef CNB_PLOT_HTML_H

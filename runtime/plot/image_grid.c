@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Image grids: every image pixel becomes a whole square of device pixels
  * (nearest filter, integer scale), so digits look crisp, not blurred. */
 #include "image_grid.h"

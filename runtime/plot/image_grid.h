@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A grid of small images with a title over each, as plt.subplot + imshow
  * (cmap='gray', interpolation='none') + title draws it. */
 #ifndef CNB_PLOT_IMAGE_GRID_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Line charts for training curves: round ticks, a light grid, one colour
  * per series from matplotlib's cycle, and a legend in the emptiest corner
  * (matplotlib's loc='best'). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* PNG encoding in memory with zlib.  Cairo's own writer (libpng) tries five
  * filters on every row and compresses at zlib's level 6: about 45 ms for
  * the 1384x1288 confusion matrix.  Figures are flat colour and text, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Progress: one display updated in place.  In the notebook each refresh is
  * an update_display_data for the same display id carrying an HTML bar and a
  * tqdm-like text line (what nbconvert and consoles show); refreshes are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Representations end the same way: text for consoles, HTML for notebooks. */
 #include "repr_bundle.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Shared steps of the trailing-expression representations. */
 #ifndef CNB_PLOT_REPR_BUNDLE_H
 #define CNB_PLOT_REPR_BUNDLE_H

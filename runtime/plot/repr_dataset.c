@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A dataset as a trailing expression: its size, item shape and classes as
  * text; in the notebook also a strip of its first images with their labels. */
 #include "cnb.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A model as a trailing expression: print(model) as text, and in the
  * notebook a table of its layers with output shapes and parameter counts
  * (what torchsummary prints).  The layers are read from model_fprint's

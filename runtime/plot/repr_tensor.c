@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A tensor as a trailing expression: PyTorch's printed form as text, and in
  * the notebook its shape, statistics and (for one or two dimensions) a
  * table of the values, shortened with … in the middle like pandas does. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* show_dataset: the first items of a dataset (after its transform) as a
  * batch, shown by show_images with the dataset's class names. */
 #include "cnb/plot.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* show_images: the lesson's row of sample images with their labels, from a
  * batch tensor. */
 #include "cnb/plot.h"

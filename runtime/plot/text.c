@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Text drawing with Cairo's font API.  DejaVu Sans is what matplotlib uses
  * by default, so labels look the same as in the PyTorch lesson.  Hinting is
  * off so that glyph positions (and the reference pictures of the tests) do

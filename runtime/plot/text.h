@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Text in figures: DejaVu Sans (found through fontconfig), UTF-8, laid out
  * with explicit alignment so callers never do font arithmetic. */
 #ifndef CNB_PLOT_TEXT_H

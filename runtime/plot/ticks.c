@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Round tick values: the first step of 1, 2, 2.5 or 5 times a power of ten
  * that gives few enough ticks, as matplotlib's MaxNLocator does. */
 #include "ticks.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Tick positions at round numbers, as matplotlib's MaxNLocator picks them. */
 #ifndef CNB_PLOT_TICKS_H
 #define CNB_PLOT_TICKS_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """A CPU quota for the kernels a test starts: a cgroup of its own, made in
 whichever cgroup file system this machine lets us write (cgroup v2's
 cpu.max, or cgroup v1's cpu controller), as JupyterHub's systemd spawner

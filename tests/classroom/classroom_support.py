@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """What the classroom tests share: the lesson's cells that a student runs
 (data, model, one epoch of training, the test accuracy), the shared data
 folder of a class, and what /proc says about a kernel's processes (their

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # JupyterHub for the classroom test (test_jupyterhub.py): on 127.0.0.1, the
 # dummy authenticator (one shared password), and JupyterHub's own
 # SimpleLocalProcessSpawner, which runs every student's single-user

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """A class on one machine: six students' cnb kernels at once, each with the
 lesson's data and model loaded (tests/classroom/classroom_support.py).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The single-user image's recipe (deploy/Containerfile) and the Zero to
 JupyterHub values (deploy/z2jh-values.yaml) against the project's set-up.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """A class through JupyterHub, for real: the hub on 127.0.0.1 with its
 proxy (Debian's configurable-http-proxy), the dummy authenticator and the
 simple local process spawner (jupyterhub_config.py).  Six students at once

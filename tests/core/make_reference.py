@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Writes the PyTorch reference values the C tests of libcnb compare against
 (llm.c style parity tests).  Run with Debian's python3-torch (1.13):
 

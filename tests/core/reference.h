@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Reads the PyTorch reference files written by make_reference.py: one tensor
  * per line, "name ndim dim... value...", values printed with 9 significant
  * digits (exact for float32) or as integers. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Checkpoints: safetensors layout, round trip, atomic replacement, and
  * clear errors (model unchanged) for mismatched, truncated or corrupt files. */
 #include "cnb.h"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """A model trained in C (libcnb) loads into the lesson's PyTorch MLP and
 predicts the same.  safetensors has no Debian package for Python, but the
 format is small: an 8-byte little-endian header length, a JSON header, raw

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The CPU quota of a cgroup (runtime/core/cpu_quota.c) read from fake
  * /proc and cgroup files: cgroup v2 and v1, a quota on a parent cgroup,
  * fractions rounded down, no quota, a container's mount that starts at the

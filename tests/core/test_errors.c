@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Errors in a plain program: NULL or -1 with the message and its kind, and
  * cnb_abort_on_error(true) for a program that wants to stop at the first. */
 #include "cnb.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Layers, models and the loss: gradients checked by finite differences,
  * the model API (summary, parameters, modes) and its error messages. */
 #include "cnb.h"

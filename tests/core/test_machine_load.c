@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The machine's load as the thread pool sees it (runtime/core/machine_load.c):
  * the runnable count read from /proc/loadavg's text, the decision for one
  * reading, and the pool on this machine while other processes fill every

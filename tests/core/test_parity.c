@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Parity with PyTorch (llm.c style): the reference values in reference/
  * come from make_reference.py running torch 1.13 on the same seeds, batch
  * and options.  Initial weights must match bit for bit (same generator,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Random numbers: the MT19937 streams, uniform_ and randperm as PyTorch's CPU
  * generator computes them (reference values from make_reference.py). */
 #include "cnb.h"

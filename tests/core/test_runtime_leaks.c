@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* No leak in the runtime once the *_free calls are made: a whole training
  * pipeline (custom dataset with transforms, random split, dataloader with
  * its background thread, model, loss, Adam, a checkpoint saved and loaded,

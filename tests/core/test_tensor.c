@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Tensors: creation, shape, access, statistics, printing like PyTorch. */
 #include "cnb.h"
 #include "tap.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The runtime's compute threads: the thread count, and training that gives
  * the same numbers bit for bit on every run and with every thread count
  * (whichever kernel family OpenBLAS picks: run it with OPENBLAS_CORETYPE),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Training on the real MNIST (shipped in the source tree's data/MNIST/raw):
  * a few hundred Adam steps of the lesson's MLP must reach a clearly better
  * than chance accuracy on the 10k test images; evaluate() and

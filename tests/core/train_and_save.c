@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Helper of test_checkpoint_torch.py (not a test by itself): trains the
  * lesson's MLP for a few Adam steps on random data, saves it with
  * model_save, and writes the inputs it then predicts on together with the

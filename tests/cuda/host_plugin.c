@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The CUDA plugin's interface (runtime/cuda/plugin_api.h) carried out on
  * the host, for testing libcnb's side of the CUDA backend on machines
  * without a GPU: moving tensors and models, the flat parameter blocks, the

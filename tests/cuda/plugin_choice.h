@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Which CUDA plugin a CUDA test loads: the host emulation for the
  * *_emulated programs (host_plugin.c), else the build tree's plugin unless
  * CNB_CUDA_PLUGIN already names one (scripts/gpu-check names the packed

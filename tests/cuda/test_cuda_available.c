@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* cuda_available() and what moving to CUDA says when it is false, on every
  * machine: the plugin not built (--without-cuda), the plugin not loadable
  * (CNB_CUDA_PLUGIN pointing elsewhere), the plugin loaded but no driver or

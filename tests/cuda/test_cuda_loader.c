@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The dataloader of a model on the GPU: once the user moves a batch there
  * (the lesson's tensor_to(batch.data, device)), the loader uploads the
  * dataset's bytes once and makes the next batches on the device; once the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The per-element math of the CUDA kernels (the headers runtime/cuda/..._math.cuh), run
  * on the host the way the kernels run it (a parameter, a row, a pixel at a
  * time) and compared with what the CPU runtime's whole operations give on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Each operation of the CUDA plugin against the CPU runtime on the same
  * inputs: the linear layer forward (with and without the fused ReLU, the
  * lesson's first layer and odd sizes), a whole training step of a small

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The lesson's training on the GPU against the same training on the CPU:
  * a model moved with model_to(CUDA) trains step for step like its CPU twin
  * (losses and weights within float tolerance), evaluates and counts its

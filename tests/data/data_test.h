@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Helpers of the data tests: reference files from make_reference.py, small
  * IDX files written on the fly, a scratch folder, the real MNIST files. */
 #ifndef CNB_TEST_DATA_TEST_H

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Writes the PyTorch/torchvision reference values the data tests compare
 against.  Run with Debian's python3-torch (1.13) and python3-torchvision
 (0.14) from the repository root (MNIST comes from data/MNIST/raw):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Opens a dataset with .download = true, for the Python tests that serve the
  * files over HTTP:  open_dataset mnist|fashion ROOT train|test
  * Prints "items N first-label L" and exits 0, or exits 1 after the error. */

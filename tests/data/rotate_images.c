@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Rotates images read from stdin with random_rotation(DEGREES) after
  * manual_seed(SEED), one angle drawn per image as RandomRotation does, and
  * writes them to stdout, one byte per pixel, for test_rotation.py to compare

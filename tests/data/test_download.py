@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """download = true against an HTTP server on 127.0.0.1 (CNB_DATA_MIRROR):
 a good download, a transfer cut short, a file with the wrong checksum, a
 missing file.  The installed packages are switched off (CNB_DATA_NO_PACKAGES)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* IDX files and where datasets find them: raw and .gz, plain folder and
  * torchvision's layout, every broken-file case with its message, copying
  * from an installed package (checked: a wrong copy is refused), a mirror

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* random_split and the dataloader: orders equal to PyTorch's for the same
  * seed (tests/data/reference/order.txt and loader.txt from make_reference.py),
  * every item once per epoch, the last partial batch, drop_last, freeing

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The real datasets: MNIST shipped in data/MNIST/raw, Fashion-MNIST
  * from the Debian package dataset-fashion-mnist; .download = true copying
  * them into a fresh root; mean and std of MNIST (the lesson's 0.1307 and

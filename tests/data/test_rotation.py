@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """random_rotation against torchvision's RandomRotation: the same angles from
 the same seed, the same pixels, on thousands of real MNIST images and on
 random images of other shapes."""

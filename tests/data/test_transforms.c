@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Transforms against torchvision (tests/data/reference/, written by
  * make_reference.py): to_tensor and normalize bit for bit, rotation pixel for
  * pixel at fixed angles on real MNIST images, the lesson's augmentation

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* libFuzzer target: what the kernel does with a cell's text before any
  * compiler sees it: the magics parser (kernel/compiler/magics.c), the lexer
  * and the cell splitter (c_lexer.c, cell_splitter.c) and is_complete.

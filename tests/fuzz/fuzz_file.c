@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The input as a file and cnb's errors recorded (see fuzz_file.h). */
 #include "fuzz_file.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* For the file-reader fuzz targets: the input becomes a file (a memfd, so
  * nothing touches the disk) that the reader opens by its path, and cnb's
  * error messages are recorded instead of printed (printing would be most of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* libFuzzer target: the IDX reader, raw or gzip (runtime/data/idx.c), on
  * whatever a truncated, corrupted or hostile data file may hold.  The first
  * byte picks the dimensions asked for (1: labels, 3: images, as mnist()

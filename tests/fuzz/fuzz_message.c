@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* libFuzzer target: the wire-message parser and the signature check
  * (kernel/front/message.c, signature.c).
  *

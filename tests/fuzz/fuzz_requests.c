@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* libFuzzer target: the JSON content handlers of every request type, as the
  * front dispatches them (kernel/front/dispatch.c and the handler files),
  * with the interpreter test double (tests/kernel/front/fake_interpreter.c)

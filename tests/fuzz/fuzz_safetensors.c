@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* libFuzzer target: the safetensors checkpoint reader (model_load,
  * runtime/nn/checkpoint_load.c) on a hostile or damaged file, loaded into
  * the model the seeds were saved from (linear(4, 3), relu, linear(3, 2)).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Writes the seed corpora of the fuzz targets (tests/fuzz/corpus/NAME):
 small valid inputs of each kind and a few near misses, so that fuzzing
 starts from the formats' real shapes.  Run from the repository root:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs each fuzz target (tests/fuzz/fuzz.am) for a bounded time, starting
 # from its committed seed corpus, then replays every input that once found a
 # defect (fuzz/regressions/NAME/*).  Speaks TAP: one line per run with the

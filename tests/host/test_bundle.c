@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* MIME bundles and the default (host-less) behaviour of the runtime seam. */
 #include "cnb.h"
 #include "tap.h"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Helpers for the protocol tests: start the build-tree kernel through
 jupyter_client, run a cell and collect what it publishes.
 

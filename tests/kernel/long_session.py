@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """A long class session in one kernel, shared by the CI test
 (test_long_session.py, a few hundred cells) and the benchmark
 (bench/long_session.py, 10,000 cells).

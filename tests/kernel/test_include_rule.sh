@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # The include rule of kernel/README.md, as a test (TAP): a folder's files run
 # in one process.  The front process is front/, interpreter/, compiler/,
 # assistants/ and files/; the worker process is worker/; wire/ is what both

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """What the browser tests share: a Jupyter server (JupyterLab 4 or Notebook 7
 from the repository's venv) on 127.0.0.1 with a token, headless Debian
 Chromium driven by Playwright for Python, and a Notebook object that works

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """A kernel's websocket as JupyterLab speaks it (the server-API test and the
 JupyterHub classroom test share it)."""
 import json

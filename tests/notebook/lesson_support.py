@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """What the notebook tests share: where things are, how outputs are read.
 
 The tests run against the build tree: JUPYTER_PATH (set by tests/Makefile.am)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The cnb kernel from `jupyter console`: a short session at a real terminal
 (pexpect gives the console a pty, as a person typing would)."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The handout as scripts/run-lesson makes it, offline: the German lesson
 (shortened to one epoch per training) exported with handout/nbconvert_config.py
 to HTML, then printed to PDF by handout/print-pdf (Debian's Chromium).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The lesson in JupyterLab 4, as a teacher uses it: headless Debian Chromium
 (Playwright for Python) against `python -m jupyterlab` from the venv, on
 127.0.0.1 with a token.  The notebook is a copy of the German lesson,

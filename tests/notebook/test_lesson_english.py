@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The English lesson, every cell executed with nbconvert, but with one epoch
 per training: its text differs from the German one only in strings, so a
 short run shows that each of its cells compiles and runs (the German run

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The German lesson, executed top to bottom as the teacher does it, with
 `jupyter nbconvert --execute` and the cnb kernel.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The original PyTorch lesson (its code cells: bench/lesson-pytorch.ipynb,
 made from ../shared/lesson/lesson-pytorch.txt) in the venv's Python 3 kernel,
 executed with nbconvert beside the C lesson: the course's Python lessons run

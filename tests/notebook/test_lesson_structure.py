@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The two lesson notebooks as files (the source of the lesson, edited in
 JupyterLab): valid, meant for the cnb kernel, saved without outputs, and the
 same lesson in German and English, cell by cell (no kernel needed)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """A short smoke of the lesson in Notebook 7 (`python -m notebook` from the
 venv, headless Debian Chromium): it opens with the cnb kernel, the first cells
 run with Shift+Enter and show their output, and the stop button interrupts

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The kernel behind a JupyterLab 4 server, through the server's REST and
 websocket API as any frontend speaks it (no browser): a session with the
 cnb kernel, execute with streamed output and display data (and its updates),

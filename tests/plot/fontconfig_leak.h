@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Fontconfig loses track of some of what it parses from its configuration,
  * once per process (fontconfig 2.14, reached through Cairo's font lookup):
  * not ours to fix, so LeakSanitizer is told to skip stacks through it.

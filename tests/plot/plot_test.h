@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Helpers for the plot tests: a host that records what is published, PNG
  * decoding with Cairo, and comparison with committed reference pictures. */
 #ifndef CNB_TEST_PLOT_TEST_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The display API and the progress display: with a host (a recording one,
  * installed through cnb_set_host as the kernel's worker does) each call is
  * one bundle with the right MIME types, metadata and display id; without a

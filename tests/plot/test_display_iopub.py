@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Pictures and displays as the notebook receives them: display_data and
 update_display_data on iopub, through jupyter_client and the build-tree
 kernelspec "cnb" ($JUPYTER_PATH), with the right MIME types, metadata and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Rendering tests: each picture is compared with a committed reference PNG
  * (tests/plot/reference/), and checked for the facts a reader relies on:
  * its size, crisp image pixels, the Blues colour of every heatmap cell, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Trailing-expression representations of runtime objects: what a cell
  * ending in `model` or `train_dataset` (no semicolon) shows. */
 #include "cnb.h"

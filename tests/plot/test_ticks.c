@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Round tick values (runtime/plot/ticks.c, an internal module of libcnb):
  * the steps matplotlib's MaxNLocator would pick, and their labels. */
 #include "tap.h"

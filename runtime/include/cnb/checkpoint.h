@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Checkpoints in the safetensors format, with PyTorch's state_dict names, so a
  * model trained here loads into the lesson's PyTorch MLP and back.  Saving
  * writes a temporary file and renames it: a crash mid-write never destroys the

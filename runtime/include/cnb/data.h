@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Datasets, transforms, splits and dataloaders. */
 #ifndef CNB_DATA_H
 #define CNB_DATA_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Rich output from any cell: pictures, HTML, Markdown, text.
  *
  * In the notebook each call becomes display_data, or update_display_data

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Errors: every failing call prints "cnb: <function>: <what is wrong>" to
  * stderr and remembers it, with its kind; the caller gets NULL, false or -1.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The seam between the runtime and whoever hosts it.
  *
  * Inside the cnb kernel the worker installs a CnbHost at start-up: display

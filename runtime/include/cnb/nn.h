@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Layers, models, losses and optimizers.
  *
  * Tensors returned by model_forward and loss_forward belong to the model or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Pictures drawn with Cairo and shown as PNG: sample grids, confusion
  * heatmaps, training curves, and a live progress bar. */
 #ifndef CNB_PLOT_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Random numbers that match PyTorch's CPU generator (MT19937): with the same
  * manual_seed, linear() initial weights, random_split and dataloader
  * shuffling reproduce what PyTorch computes. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Tensors: float32, up to 4 dimensions, on a device.
  *
  * Class labels are stored as whole numbers in float tensors (exact up to

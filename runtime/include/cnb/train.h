@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Evaluation helpers: predictions, accuracy, confusion matrix. */
 #ifndef CNB_TRAIN_H
 #define CNB_TRAIN_H

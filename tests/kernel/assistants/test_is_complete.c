@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Unit tests of is_complete: complete, incomplete (with indent), invalid. */
 #include "tap.h"
 #include "interpreter/interpreter.h"

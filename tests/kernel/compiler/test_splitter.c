@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Unit tests of the cell splitter: what goes to file scope, what runs. */
 #include "tap.h"
 #include "compiler/cell_splitter.h"

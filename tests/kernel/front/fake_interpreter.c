@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* A test double of kernel/interpreter/interpreter.h for developing and debugging the
  * protocol front on its own (never linked into the shipped kernel).  Cells
  * are tiny line commands instead of C:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The Jupyter kernel conformance suite (jupyter_kernel_test) against the
 build-tree cnb kernel, with every sample filled in with C."""
 

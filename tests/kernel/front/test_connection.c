@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Connection file parsing: tcp and ipc, the ports, the key, and clear
  * errors for what is missing or malformed. */
 #include <stdio.h>

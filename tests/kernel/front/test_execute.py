@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Running cells through the protocol: execute_input and execution_count,
 streams, execute_result, errors, stop_on_error, interrupts (message and
 signal) of `while (1);`, a crash followed by an earlier variable, stdin

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The SQLite history: sessions numbered across reopenings, tail, range
  * (absolute and relative sessions), search with GLOB, unique and n, and
  * outputs. */

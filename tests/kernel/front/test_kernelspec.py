@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The kernelspec: `cnb-kernel install` for --prefix and --user, `make
 install` of kernelspec/, the build-tree spec the tests use, and the
 command line (--version, --help, bad arguments)."""

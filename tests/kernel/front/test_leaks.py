@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """No leak in the front process across 1000 executions, in the sanitizer
 build (CNB_SANITIZERS set: cnb-kernel is built with ASan, UBSan and
 LeakSanitizer; elsewhere the test is skipped).  The kernel runs 1000 cells

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Jupyter wire framing: encode and decode round trip with identities and
  * buffers, the signature on the wire, and every kind of malformed message
  * (no delimiter, too few frames, bad signature, invalid JSON, non-object

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The Jupyter protocol as the front process speaks it, through
 jupyter_client and raw ZeroMQ: kernel_info on both channels, status
 around requests, dropped messages (bad signature, broken framing, invalid

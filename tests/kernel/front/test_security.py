@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The kernel lets in exactly the client that holds the connection key.
 
 On each socket that receives messages (shell, control, stdin; iopub is a

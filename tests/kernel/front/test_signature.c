@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* HMAC-SHA256 signing of Jupyter messages: known vectors (RFC 4231 and the
  * classic "quick brown fox"), multi-part input, the empty key, and proof
  * that verification goes through OpenSSL's constant-time CRYPTO_memcmp. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The publisher's status follower (kernel_status.h): while a cell runs,
  * the idle of another request is followed by "busy" again for the cell;
  * before and after the cell, and for non-status messages, nothing is added. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Drives the interpreter directly: persistence, redefinition, compile
  * errors, results, streams, faults, interrupts, stdin, magics, displays,
  * completion and inspection.  This program is also its own worker: the

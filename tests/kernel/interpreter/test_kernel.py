@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The cell side through the real kernel and jupyter_client: what a
 notebook user sees of redefinition, compile errors, faults, exit(),
 magics, runtime reprs, completion and inspection.  (Streams, stdin,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Large outputs reach the frontend whole and in order, and the kernel's
 memory stays bounded: a cell that prints 100 MB in lines, one line of
 10 MB without a newline, a cell that displays 200 images.  Output is not

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """A long session stays small (a bounded version of bench/long_session.py,
 which runs 10,000 cells): statement cells leave no files and no memory
 behind once they have run, defining cells cost a bounded amount each, and

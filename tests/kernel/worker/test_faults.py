@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Faults the kernel survives, each with a clear message: the worker killed
 with SIGKILL in the middle of a cell, a cell that asks for more memory than
 the process may have (an address-space limit stands in for the machine's
