@@ -1,0 +1,182 @@
+/* MaxPool2d and AvgPool2d over [N, C, H, W], as PyTorch's defaults have
+ * them: dilation 1, ceil_mode=False, and for the average
+ * count_include_pad=True (padded zeros count, so the divisor is always
+ * k*k).  The max keeps, in training, the index of each window's first
+ * maximum (a NaN wins, as in PyTorch) for backward, which adds each
+ * gradient to that one input. */
+#include "nn/layer.h"
+#include "cnb/error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static Layer *pool_new(const char *function, LayerKind kind, int kernel_size,
+                       Pool2dOptions options)
+{
+    int stride = options.stride ? options.stride : kernel_size;
+    if (kernel_size <= 0 || stride <= 0 || options.padding < 0)
+        return cnb_error(function, "kernel_size (%d) and stride (%d) must be positive and "
+                         "padding (%d) at least 0", kernel_size, stride, options.padding), NULL;
+    if (options.padding > kernel_size / 2)
+        return cnb_error(function, "padding (%d) must be at most half the kernel size (%d)",
+                         options.padding, kernel_size), NULL;
+    Layer *layer = layer_alloc(function, kind);
+    if (layer) {
+        layer->kernel = kernel_size;
+        layer->stride = stride;
+        layer->padding = options.padding;
+    }
+    return layer;
+}
+
+Layer *max_pool2d_new(int kernel_size, Pool2dOptions options)
+{
+    return pool_new("max_pool2d", LAYER_MAX_POOL2D, kernel_size, options);
+}
+
+Layer *avg_pool2d_new(int kernel_size, Pool2dOptions options)
+{
+    return pool_new("avg_pool2d", LAYER_AVG_POOL2D, kernel_size, options);
+}
+
+int pool2d_output_shape(const Layer *layer, int index, const Tensor *in, int *shape, int *ndim)
+{
+    char text[64];
+    layer_shape_text(in, text, sizeof text);
+    int k = layer->kernel, p = layer->padding;
+    if (in->ndim != 4 || in->shape[2] + 2 * p < k || in->shape[3] + 2 * p < k)
+        return cnb_error_of(CNB_SHAPE_ERROR, "model_forward", "layer %d (%s(kernel_size=%d)) got "
+                            "input of shape %s; it needs [N, C, H, W] with H and W at least %d",
+                            index, layer_type_name(layer), k, text, k - 2 * p);
+    shape[0] = in->shape[0];
+    shape[1] = in->shape[1];
+    shape[2] = (in->shape[2] + 2 * p - k) / layer->stride + 1;
+    shape[3] = (in->shape[3] + 2 * p - k) / layer->stride + 1;
+    *ndim = 4;
+    return 0;
+}
+
+typedef struct PoolGeometry {
+    int planes, h, w, oh, ow, k, s, p;
+} PoolGeometry;
+
+static PoolGeometry geometry(const Layer *layer, const Tensor *in, const Tensor *out)
+{
+    return (PoolGeometry){ .planes = in->shape[0] * in->shape[1], .h = in->shape[2],
+                           .w = in->shape[3], .oh = out->shape[2], .ow = out->shape[3],
+                           .k = layer->kernel, .s = layer->stride, .p = layer->padding };
+}
+
+static void max_plane(const PoolGeometry *g, const float *x, float *y, int32_t *arg)
+{
+    for (int oy = 0; oy < g->oh; oy++) {
+        int y0 = oy * g->s - g->p, y1 = y0 + g->k;
+        if (y0 < 0)
+            y0 = 0;
+        if (y1 > g->h)
+            y1 = g->h;
+        for (int ox = 0; ox < g->ow; ox++) {
+            int x0 = ox * g->s - g->p, x1 = x0 + g->k;
+            if (x0 < 0)
+                x0 = 0;
+            if (x1 > g->w)
+                x1 = g->w;
+            float best = -INFINITY;
+            int32_t where = y0 * g->w + x0;
+            for (int iy = y0; iy < y1; iy++)
+                for (int ix = x0; ix < x1; ix++) {
+                    float v = x[iy * g->w + ix];
+                    if (v > best || isnan(v)) {
+                        best = v;
+                        where = iy * g->w + ix;
+                        if (isnan(v))
+                            goto found;
+                    }
+                }
+        found:
+            y[oy * g->ow + ox] = best;
+            if (arg)
+                arg[oy * g->ow + ox] = where;
+        }
+    }
+}
+
+static void avg_plane(const PoolGeometry *g, const float *x, float *y)
+{
+    float scale = 1.0f / (float)(g->k * g->k);
+    for (int oy = 0; oy < g->oh; oy++) {
+        int y0 = oy * g->s - g->p, y1 = y0 + g->k;
+        if (y0 < 0)
+            y0 = 0;
+        if (y1 > g->h)
+            y1 = g->h;
+        for (int ox = 0; ox < g->ow; ox++) {
+            int x0 = ox * g->s - g->p, x1 = x0 + g->k;
+            if (x0 < 0)
+                x0 = 0;
+            if (x1 > g->w)
+                x1 = g->w;
+            float sum = 0.0f;
+            for (int iy = y0; iy < y1; iy++)
+                for (int ix = x0; ix < x1; ix++)
+                    sum += x[iy * g->w + ix];
+            y[oy * g->ow + ox] = sum * scale;
+        }
+    }
+}
+
+int pool2d_forward(Layer *layer, const Tensor *in, Tensor *out, bool training)
+{
+    PoolGeometry g = geometry(layer, in, out);
+    size_t in_plane = (size_t)g.h * g.w, out_plane = (size_t)g.oh * g.ow;
+    int32_t *arg = NULL;
+    if (layer->kind == LAYER_MAX_POOL2D && training) {
+        size_t need = (size_t)g.planes * out_plane;
+        if (layer->argmax_size < need) {
+            int32_t *grown = realloc(layer->argmax, need * sizeof *grown);
+            if (!grown)
+                return cnb_error("model_forward", "max_pool2d: out of memory");
+            layer->argmax = grown;
+            layer->argmax_size = need;
+        }
+        arg = layer->argmax;
+    }
+    for (int p = 0; p < g.planes; p++) {
+        const float *x = in->data + (size_t)p * in_plane;
+        float *y = out->data + (size_t)p * out_plane;
+        if (layer->kind == LAYER_MAX_POOL2D)
+            max_plane(&g, x, y, arg ? arg + (size_t)p * out_plane : NULL);
+        else
+            avg_plane(&g, x, y);
+    }
+    return 0;
+}
+
+void pool2d_backward(const Layer *layer, const Tensor *grad_out, Tensor *grad_in)
+{
+    PoolGeometry g = geometry(layer, grad_in, grad_out);
+    size_t in_plane = (size_t)g.h * g.w, out_plane = (size_t)g.oh * g.ow;
+    memset(grad_in->data, 0, grad_in->numel * sizeof(float));
+    float scale = 1.0f / (float)(g.k * g.k);
+    for (int p = 0; p < g.planes; p++) {
+        const float *dy = grad_out->data + (size_t)p * out_plane;
+        float *dx = grad_in->data + (size_t)p * in_plane;
+        if (layer->kind == LAYER_MAX_POOL2D) {
+            const int32_t *arg = layer->argmax + (size_t)p * out_plane;
+            for (size_t o = 0; o < out_plane; o++)
+                dx[arg[o]] += dy[o];
+            continue;
+        }
+        for (int oy = 0; oy < g.oh; oy++) {
+            int y0 = oy * g.s - g.p, y1 = y0 + g.k;
+            for (int ox = 0; ox < g.ow; ox++) {
+                int x0 = ox * g.s - g.p, x1 = x0 + g.k;
+                float v = dy[oy * g.ow + ox] * scale;
+                for (int iy = y0 < 0 ? 0 : y0; iy < y1 && iy < g.h; iy++)
+                    for (int ix = x0 < 0 ? 0 : x0; ix < x1 && ix < g.w; ix++)
+                        dx[iy * g.w + ix] += v;
+            }
+        }
+    }
+}
