@@ -154,6 +154,7 @@ int batch_norm_forward(Layer *layer, const Tensor *in, Tensor *out, bool trainin
             float *y = out->data + at;
             for (size_t i = 0; i < g.inner; i++)
                 y[i] = (x[i] - mean) * scale + shift;
+            activation_forward(layer->fused, y, y, g.inner);
         }
     }
     return 0;

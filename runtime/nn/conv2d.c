@@ -118,6 +118,18 @@ static ConvGeometry geometry(const Layer *layer, const Tensor *in)
     return g;
 }
 
+/* At stride 1, ix = ox - p + kj: the outputs [lo, hi) read inside the row,
+ * those before and after read padding. */
+static void stride1_run(const ConvGeometry *g, int kj, int *lo, int *hi)
+{
+    *lo = g->p - kj > 0 ? g->p - kj : 0;
+    *hi = g->w + g->p - kj < g->ow ? g->w + g->p - kj : g->ow;
+    if (*lo > g->ow)
+        *lo = g->ow;
+    if (*hi < *lo)
+        *hi = *lo;
+}
+
 /* The patches of x [c, h, w] as columns: row (ci, ki, kj), column (oh, ow). */
 static void im2col(const ConvGeometry *g, const float *x, float *col)
 {
@@ -135,13 +147,8 @@ static void im2col(const ConvGeometry *g, const float *x, float *col)
                     }
                     const float *src = plane + (size_t)iy * g->w;
                     if (g->s == 1) {
-                        /* ix = ox - p + kj: zeros, a copied run, zeros */
-                        int lo = g->p - kj > 0 ? g->p - kj : 0;
-                        int hi = g->w + g->p - kj < g->ow ? g->w + g->p - kj : g->ow;
-                        if (lo > g->ow)
-                            lo = g->ow;
-                        if (hi < lo)
-                            hi = lo;
+                        int lo, hi;
+                        stride1_run(g, kj, &lo, &hi);
                         memset(dst, 0, (size_t)lo * sizeof *dst);
                         if (hi > lo)
                             memcpy(dst + lo, src + lo - g->p + kj, (size_t)(hi - lo) * sizeof *dst);
@@ -171,6 +178,14 @@ static void col2im(const ConvGeometry *g, const float *col, float *dx)
                         continue;
                     const float *src = row + (size_t)oy * g->ow;
                     float *dst = plane + (size_t)iy * g->w;
+                    if (g->s == 1) {
+                        int lo, hi;
+                        stride1_run(g, kj, &lo, &hi);
+                        float *d = dst + lo - g->p + kj;
+                        for (int ox = lo; ox < hi; ox++)
+                            d[ox - lo] += src[ox];
+                        continue;
+                    }
                     for (int ox = 0; ox < g->ow; ox++) {
                         int ix = ox * g->s - g->p + kj;
                         if (ix >= 0 && ix < g->w)
@@ -232,13 +247,18 @@ static void forward_part(void *context, int part, int parts)
         im2col(g, c->x + n * in_size, col);
         gemm_serial(false, false, layer->out_channels, g->cols, g->rows, 1.0f,
                     layer->weight->data, g->rows, col, g->cols, 0.0f, y, g->cols);
-        if (layer->bias)
-            for (int o = 0; o < layer->out_channels; o++) {
-                float b = layer->bias->data[o];
-                float *row = y + (size_t)o * g->cols;
+        for (int o = 0; o < layer->out_channels; o++) {
+            float b = layer->bias ? layer->bias->data[o] : 0.0f;
+            float *row = y + (size_t)o * g->cols;
+            if (layer->fused == ACT_RELU) {
                 for (int i = 0; i < g->cols; i++)
-                    row[i] += b;
+                    row[i] = row[i] + b > 0.0f ? row[i] + b : 0.0f;
+                continue;
             }
+            for (int i = 0; i < g->cols; i++)
+                row[i] += b;
+            activation_forward(layer->fused, row, row, (size_t)g->cols);
+        }
     }
 }
 

@@ -39,12 +39,15 @@ static int check_layers(Layer *const *layers, size_t count)
     return 0;
 }
 
-/* A linear layer applies the activation that follows it in its own pass. */
+/* A linear, conv2d or batch-norm layer applies the activation that follows
+ * it in its own pass (and its derivative before its own backward). */
 static void plan_fusion(Model *model)
 {
     for (int i = 0; i + 1 < model->count; i++) {
         Layer *l = model->layers[i], *next = model->layers[i + 1];
-        if (l->kind == LAYER_LINEAR && layer_activation(next) != ACT_NONE) {
+        bool can_fuse = l->kind == LAYER_LINEAR || l->kind == LAYER_CONV2D ||
+                        l->kind == LAYER_BATCH_NORM;
+        if (can_fuse && layer_activation(next) != ACT_NONE) {
             l->fused = layer_activation(next);
             next->fused_away = true;
         }

@@ -185,9 +185,11 @@ Tensor *model_predict(Model *model, const Tensor *input)
 /* The CNN layers' backward on the CPU (their CUDA paths are not there
  * yet: model_to refuses such a model).  Returns grad_in, or, when the
  * layer needs no input gradient (the first trainable one), grad. */
-static Tensor *cnn_backward(Model *model, Layer *layer, const Tensor *in, Tensor *grad,
-                            Tensor *grad_in)
+static Tensor *cnn_backward(Model *model, Layer *layer, const Tensor *in, const Tensor *out,
+                            Tensor *grad, Tensor *grad_in)
 {
+    if (layer->fused != ACT_NONE)   /* the activation it applied itself */
+        activation_backward(layer->fused, out->data, grad->data, grad->numel);
     if (grad_in && tensor_resize(grad_in, in->shape, in->ndim) < 0)
         return NULL;
     switch (layer->kind) {
@@ -231,7 +233,7 @@ static Tensor *backward_layer(Model *model, int i, Tensor *grad, bool need_input
     case LAYER_MAX_POOL2D:
     case LAYER_AVG_POOL2D:
     case LAYER_BATCH_NORM:
-        return cnn_backward(model, layer, in, grad, need_input_grad ? grad_in : NULL);
+        return cnn_backward(model, layer, in, out, grad, need_input_grad ? grad_in : NULL);
     default:                      /* dropout and the activations, in place */
         if (model->device == CUDA)
             return model_cuda_elementwise_backward(layer, out, grad) < 0 ? NULL : grad;

@@ -68,8 +68,44 @@ static PoolGeometry geometry(const Layer *layer, const Tensor *in, const Tensor 
                            .k = layer->kernel, .s = layer->stride, .p = layer->padding };
 }
 
+/* v replaces the maximum so far if larger or NaN, unless that is a NaN. */
+static inline void take(float v, int which, float *best, int *at)
+{
+    if ((v > *best || isnan(v)) && !isnan(*best)) {
+        *best = v;
+        *at = which;
+    }
+}
+
+/* The common case, 2x2 windows at stride 2 without padding: one pass over
+ * two input rows per output row. */
+static void max_plane_2x2(const PoolGeometry *g, const float *x, float *y, int32_t *arg)
+{
+    for (int oy = 0; oy < g->oh; oy++) {
+        const float *r0 = x + (size_t)(2 * oy) * g->w, *r1 = r0 + g->w;
+        float *out = y + (size_t)oy * g->ow;
+        int32_t *where = arg ? arg + (size_t)oy * g->ow : NULL;
+        for (int ox = 0; ox < g->ow; ox++) {
+            int i = 2 * ox;
+            /* the first maximum in PyTorch's order; a NaN wins */
+            float best = r0[i];
+            int at = 0;
+            take(r0[i + 1], 1, &best, &at);
+            take(r1[i], 2, &best, &at);
+            take(r1[i + 1], 3, &best, &at);
+            out[ox] = best;
+            if (where)
+                where[ox] = (2 * oy + (at >> 1)) * g->w + i + (at & 1);
+        }
+    }
+}
+
 static void max_plane(const PoolGeometry *g, const float *x, float *y, int32_t *arg)
 {
+    if (g->k == 2 && g->s == 2 && g->p == 0) {
+        max_plane_2x2(g, x, y, arg);
+        return;
+    }
     for (int oy = 0; oy < g->oh; oy++) {
         int y0 = oy * g->s - g->p, y1 = y0 + g->k;
         if (y0 < 0)
