@@ -9,6 +9,8 @@
  * maps is 50176 values.  Backward, with xhat = (x - mean) * invstd:
  * dweight = sum(dy xhat), dbias = sum(dy), and in training
  * dx = weight invstd (dy - mean(dy) - xhat mean(dy xhat)). */
+/* O3: the loops over feature maps vectorize (as in core/vector_ops.c) */
+#pragma GCC optimize("O3")
 #include "nn/layer.h"
 #include "cnb/error.h"
 

@@ -11,6 +11,8 @@
  * rebuilds a sample's block instead of keeping the batch's: dW += dY col^T
  * (per thread, summed in part order: the same numbers every run for a given
  * thread count), db += row sums of dY, dX = col2im(W^T dY). */
+/* O3: the loops over feature maps vectorize (as in core/vector_ops.c) */
+#pragma GCC optimize("O3")
 #include "nn/layer.h"
 #include "core/compute.h"
 #include "core/parallel.h"
@@ -131,7 +133,7 @@ static void stride1_run(const ConvGeometry *g, int kj, int *lo, int *hi)
 }
 
 /* The patches of x [c, h, w] as columns: row (ci, ki, kj), column (oh, ow). */
-static void im2col(const ConvGeometry *g, const float *x, float *col)
+LAYER_VECTOR_CLONES static void im2col(const ConvGeometry *g, const float *x, float *col)
 {
     for (int ci = 0; ci < g->c; ci++)
         for (int ki = 0; ki < g->k; ki++)
@@ -164,7 +166,7 @@ static void im2col(const ConvGeometry *g, const float *x, float *col)
 }
 
 /* dx [c, h, w] += the columns' values at the pixels they came from. */
-static void col2im(const ConvGeometry *g, const float *col, float *dx)
+LAYER_VECTOR_CLONES static void col2im(const ConvGeometry *g, const float *col, float *dx)
 {
     memset(dx, 0, (size_t)g->c * g->h * g->w * sizeof *dx);
     for (int ci = 0; ci < g->c; ci++)
@@ -233,6 +235,23 @@ static int parts_for(const Layer *layer, const ConvGeometry *g, int batch)
     return work >= 131072.0 && batch > 1 ? 1 : 0;
 }
 
+/* y [out, cols] += bias per row, then the fused activation. */
+LAYER_VECTOR_CLONES static void bias_activation(const Layer *layer, float *y, int cols)
+{
+    for (int o = 0; o < layer->out_channels; o++) {
+        float b = layer->bias ? layer->bias->data[o] : 0.0f;
+        float *row = y + (size_t)o * cols;
+        if (layer->fused == ACT_RELU) {
+            for (int i = 0; i < cols; i++)
+                row[i] = row[i] + b > 0.0f ? row[i] + b : 0.0f;
+            continue;
+        }
+        for (int i = 0; i < cols; i++)
+            row[i] += b;
+        activation_forward(layer->fused, row, row, (size_t)cols);
+    }
+}
+
 static void forward_part(void *context, int part, int parts)
 {
     const ConvPass *c = context;
@@ -247,18 +266,7 @@ static void forward_part(void *context, int part, int parts)
         im2col(g, c->x + n * in_size, col);
         gemm_serial(false, false, layer->out_channels, g->cols, g->rows, 1.0f,
                     layer->weight->data, g->rows, col, g->cols, 0.0f, y, g->cols);
-        for (int o = 0; o < layer->out_channels; o++) {
-            float b = layer->bias ? layer->bias->data[o] : 0.0f;
-            float *row = y + (size_t)o * g->cols;
-            if (layer->fused == ACT_RELU) {
-                for (int i = 0; i < g->cols; i++)
-                    row[i] = row[i] + b > 0.0f ? row[i] + b : 0.0f;
-                continue;
-            }
-            for (int i = 0; i < g->cols; i++)
-                row[i] += b;
-            activation_forward(layer->fused, row, row, (size_t)g->cols);
-        }
+        bias_activation(layer, y, g->cols);
     }
 }
 
@@ -280,6 +288,25 @@ int conv2d_forward(Layer *layer, const Tensor *in, Tensor *out)
     return 0;
 }
 
+/* sums[r] += the sum of row r of m [rows, cols], in a fixed order. */
+LAYER_VECTOR_CLONES static void add_row_sums(const float *m, int rows, int cols, float *sums)
+{
+    for (int r = 0; r < rows; r++) {
+        const float *row = m + (size_t)r * cols;
+        float lanes[16] = { 0 };
+        int i = 0;
+        for (; i + 16 <= cols; i += 16)
+            for (int l = 0; l < 16; l++)
+                lanes[l] += row[i + l];
+        float sum = 0.0f;
+        for (int l = 0; l < 16; l++)
+            sum += lanes[l];
+        for (; i < cols; i++)
+            sum += row[i];
+        sums[r] += sum;
+    }
+}
+
 static void backward_part(void *context, int part, int parts)
 {
     const ConvPass *c = context;
@@ -298,13 +325,7 @@ static void backward_part(void *context, int part, int parts)
         im2col(g, c->x + n * in_size, col);
         gemm_serial(false, true, oc, g->rows, g->cols, 1.0f, dy, g->cols, col, g->cols, 1.0f,
                     dw, g->rows);
-        for (int o = 0; o < oc; o++) {
-            const float *row = dy + (size_t)o * g->cols;
-            float sum = 0.0f;
-            for (int i = 0; i < g->cols; i++)
-                sum += row[i];
-            db[o] += sum;
-        }
+        add_row_sums(dy, oc, g->cols, db);
         if (c->dx) {
             gemm_serial(true, false, g->rows, g->cols, oc, 1.0f, layer->weight->data, g->rows,
                         dy, g->cols, 0.0f, dcol, g->cols);

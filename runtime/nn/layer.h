@@ -31,6 +31,15 @@ typedef enum Activation {
     ACT_TANH = CNB_ACTIVATION_TANH
 } Activation;
 
+/* The CNN layers' loops over feature maps, built for AVX-512, AVX2 and
+ * plain x86-64, chosen at load time (as core/vector_ops.c's). */
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define LAYER_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", \
+                                                         "default")))
+#else
+#define LAYER_VECTOR_CLONES
+#endif
+
 typedef struct SparseInput SparseInput;    /* linear_sparse.c */
 
 struct Layer {

@@ -4,6 +4,8 @@
  * k*k).  The max keeps, in training, the index of each window's first
  * maximum (a NaN wins, as in PyTorch) for backward, which adds each
  * gradient to that one input. */
+/* O3: the loops over feature maps vectorize (as in core/vector_ops.c) */
+#pragma GCC optimize("O3")
 #include "nn/layer.h"
 #include "cnb/error.h"
 
@@ -68,34 +70,48 @@ static PoolGeometry geometry(const Layer *layer, const Tensor *in, const Tensor 
                            .k = layer->kernel, .s = layer->stride, .p = layer->padding };
 }
 
-/* v replaces the maximum so far if larger or NaN, unless that is a NaN. */
-static inline void take(float v, int which, float *best, int *at)
+/* The first maximum of one window in PyTorch's order, a NaN winning. */
+static float window_max(const float *x, int w, int y0, int y1, int x0, int x1, int32_t *where)
 {
-    if ((v > *best || isnan(v)) && !isnan(*best)) {
-        *best = v;
-        *at = which;
-    }
+    float best = -INFINITY;
+    *where = y0 * w + x0;
+    for (int iy = y0; iy < y1; iy++)
+        for (int ix = x0; ix < x1; ix++) {
+            float v = x[iy * w + ix];
+            if (v > best || isnan(v)) {
+                best = v;
+                *where = iy * w + ix;
+                if (isnan(v))
+                    return best;
+            }
+        }
+    return best;
 }
 
 /* The common case, 2x2 windows at stride 2 without padding: one pass over
- * two input rows per output row. */
-static void max_plane_2x2(const PoolGeometry *g, const float *x, float *y, int32_t *arg)
+ * two input rows per output row, without branches (a window whose sum is
+ * NaN, rare, takes the general path). */
+LAYER_VECTOR_CLONES static void max_plane_2x2(const PoolGeometry *g, const float *x, float *y,
+                                              int32_t *arg)
 {
     for (int oy = 0; oy < g->oh; oy++) {
         const float *r0 = x + (size_t)(2 * oy) * g->w, *r1 = r0 + g->w;
         float *out = y + (size_t)oy * g->ow;
         int32_t *where = arg ? arg + (size_t)oy * g->ow : NULL;
+        int base = 2 * oy * g->w;
         for (int ox = 0; ox < g->ow; ox++) {
             int i = 2 * ox;
-            /* the first maximum in PyTorch's order; a NaN wins */
-            float best = r0[i];
-            int at = 0;
-            take(r0[i + 1], 1, &best, &at);
-            take(r1[i], 2, &best, &at);
-            take(r1[i + 1], 3, &best, &at);
+            float a = r0[i], b = r0[i + 1], c = r1[i], d = r1[i + 1];
+            float best = a;
+            int at = base + i;
+            if (b > best) { best = b; at = base + i + 1; }
+            if (c > best) { best = c; at = base + g->w + i; }
+            if (d > best) { best = d; at = base + g->w + i + 1; }
+            if (isnan(a + b + c + d))
+                best = window_max(x, g->w, 2 * oy, 2 * oy + 2, i, i + 2, &at);
             out[ox] = best;
             if (where)
-                where[ox] = (2 * oy + (at >> 1)) * g->w + i + (at & 1);
+                where[ox] = at;
         }
     }
 }
@@ -118,19 +134,8 @@ static void max_plane(const PoolGeometry *g, const float *x, float *y, int32_t *
                 x0 = 0;
             if (x1 > g->w)
                 x1 = g->w;
-            float best = -INFINITY;
-            int32_t where = y0 * g->w + x0;
-            for (int iy = y0; iy < y1; iy++)
-                for (int ix = x0; ix < x1; ix++) {
-                    float v = x[iy * g->w + ix];
-                    if (v > best || isnan(v)) {
-                        best = v;
-                        where = iy * g->w + ix;
-                        if (isnan(v))
-                            goto found;
-                    }
-                }
-        found:
+            int32_t where;
+            float best = window_max(x, g->w, y0, y1, x0, x1, &where);
             y[oy * g->ow + ox] = best;
             if (arg)
                 arg[oy * g->ow + ox] = where;
@@ -138,7 +143,7 @@ static void max_plane(const PoolGeometry *g, const float *x, float *y, int32_t *
     }
 }
 
-static void avg_plane(const PoolGeometry *g, const float *x, float *y)
+LAYER_VECTOR_CLONES static void avg_plane(const PoolGeometry *g, const float *x, float *y)
 {
     float scale = 1.0f / (float)(g->k * g->k);
     for (int oy = 0; oy < g->oh; oy++) {
