@@ -130,7 +130,9 @@ int conv2d_backward(Layer *layer, const Tensor *in, const Tensor *grad_out, Tens
                     bool first_accumulation);
 /* training: keep what backward needs (the max pool's argmax). */
 int pool2d_forward(Layer *layer, const Tensor *in, Tensor *out, bool training);
-void pool2d_backward(const Layer *layer, const Tensor *grad_out, Tensor *grad_in);
+/* in and out: the forward's input and output (2x2 max pooling reads them). */
+void pool2d_backward(const Layer *layer, const Tensor *in, const Tensor *out,
+                     const Tensor *grad_out, Tensor *grad_in);
 /* training: batch statistics (and running statistics updated), else the
  * running ones. */
 int batch_norm_forward(Layer *layer, const Tensor *in, Tensor *out, bool training);

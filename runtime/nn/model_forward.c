@@ -202,7 +202,7 @@ static Tensor *cnn_backward(Model *model, Layer *layer, const Tensor *in, const 
         break;
     default:                      /* pooling: no parameters, so grad_in is wanted */
         if (grad_in)
-            pool2d_backward(layer, grad, grad_in);
+            pool2d_backward(layer, in, out, grad, grad_in);
         break;
     }
     return grad_in ? grad_in : grad;

@@ -3,7 +3,7 @@
  * count_include_pad=True (padded zeros count, so the divisor is always
  * k*k).  The max keeps, in training, the index of each window's first
  * maximum (a NaN wins, as in PyTorch) for backward, which adds each
- * gradient to that one input. */
+ * gradient to that one input; 2x2 windows at stride 2 find it again. */
 /* O3: the loops over feature maps vectorize (as in core/vector_ops.c) */
 #pragma GCC optimize("O3")
 #include "nn/layer.h"
@@ -88,38 +88,73 @@ static float window_max(const float *x, int w, int y0, int y1, int x0, int x1, i
     return best;
 }
 
-/* The common case, 2x2 windows at stride 2 without padding: one pass over
- * two input rows per output row, without branches (a window whose sum is
- * NaN, rare, takes the general path). */
-LAYER_VECTOR_CLONES static void max_plane_2x2(const PoolGeometry *g, const float *x, float *y,
-                                              int32_t *arg)
+/* The common case, 2x2 windows at stride 2 without padding, keeps no
+ * argmax: its backward finds each window's maximum again in the input
+ * (the layer before's output, which the model keeps).  The maximum is a
+ * chain of selects that vectorizes; a window whose sum is NaN (rare)
+ * takes the general path, for PyTorch's NaN-wins rule. */
+static bool is_2x2(const PoolGeometry *g)
+{
+    return g->k == 2 && g->s == 2 && g->p == 0;
+}
+
+LAYER_VECTOR_CLONES static void max_plane_2x2(const PoolGeometry *g, const float *x, float *y)
 {
     for (int oy = 0; oy < g->oh; oy++) {
         const float *r0 = x + (size_t)(2 * oy) * g->w, *r1 = r0 + g->w;
         float *out = y + (size_t)oy * g->ow;
-        int32_t *where = arg ? arg + (size_t)oy * g->ow : NULL;
-        int base = 2 * oy * g->w;
+        bool nan = false;
         for (int ox = 0; ox < g->ow; ox++) {
-            int i = 2 * ox;
-            float a = r0[i], b = r0[i + 1], c = r1[i], d = r1[i + 1];
-            float best = a;
-            int at = base + i;
-            if (b > best) { best = b; at = base + i + 1; }
-            if (c > best) { best = c; at = base + g->w + i; }
-            if (d > best) { best = d; at = base + g->w + i + 1; }
-            if (isnan(a + b + c + d))
-                best = window_max(x, g->w, 2 * oy, 2 * oy + 2, i, i + 2, &at);
-            out[ox] = best;
-            if (where)
-                where[ox] = at;
+            float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+            float ab = b > a ? b : a, cd = d > c ? d : c;
+            out[ox] = cd > ab ? cd : ab;
+            nan |= isnan(a + b + c + d);
+        }
+        for (int ox = 0; nan && ox < g->ow; ox++) {
+            int32_t where;
+            out[ox] = window_max(x, g->w, 2 * oy, 2 * oy + 2, 2 * ox, 2 * ox + 2, &where);
         }
     }
 }
 
+/* dx of one plane: each window's gradient goes to its first maximum (the
+ * first value equal to the output, or the NaN), the rest of the window is
+ * 0, and so is a last odd row or column, which no window covers. */
+LAYER_VECTOR_CLONES static void max_plane_2x2_backward(const PoolGeometry *g, const float *x,
+                                                       const float *y, const float *dy,
+                                                       float *dx)
+{
+    for (int oy = 0; oy < g->oh; oy++) {
+        size_t r = (size_t)(2 * oy) * g->w;
+        const float *r0 = x + r, *r1 = r0 + g->w;
+        float *d0 = dx + r, *d1 = d0 + g->w;
+        const float *yo = y + (size_t)oy * g->ow, *go = dy + (size_t)oy * g->ow;
+        for (int ox = 0; ox < g->ow; ox++) {
+            int i = 2 * ox;
+            float m = yo[ox], v = go[ox];
+            bool nan = isnan(m);
+            bool ta = r0[i] == m || (nan && isnan(r0[i]));
+            bool tb = !ta && (r0[i + 1] == m || (nan && isnan(r0[i + 1])));
+            bool tc = !ta && !tb && (r1[i] == m || (nan && isnan(r1[i])));
+            bool td = !ta && !tb && !tc;
+            d0[i] = ta ? v : 0.0f;
+            d0[i + 1] = tb ? v : 0.0f;
+            d1[i] = tc ? v : 0.0f;
+            d1[i + 1] = td ? v : 0.0f;
+        }
+        if (g->w % 2) {
+            d0[g->w - 1] = 0.0f;
+            d1[g->w - 1] = 0.0f;
+        }
+    }
+    if (g->h % 2)
+        memset(dx + (size_t)(g->h - 1) * g->w, 0, (size_t)g->w * sizeof *dx);
+}
+
 static void max_plane(const PoolGeometry *g, const float *x, float *y, int32_t *arg)
 {
-    if (g->k == 2 && g->s == 2 && g->p == 0) {
-        max_plane_2x2(g, x, y, arg);
+    if (is_2x2(g)) {
+        max_plane_2x2(g, x, y);
         return;
     }
     for (int oy = 0; oy < g->oh; oy++) {
@@ -172,7 +207,7 @@ int pool2d_forward(Layer *layer, const Tensor *in, Tensor *out, bool training)
     PoolGeometry g = geometry(layer, in, out);
     size_t in_plane = (size_t)g.h * g.w, out_plane = (size_t)g.oh * g.ow;
     int32_t *arg = NULL;
-    if (layer->kind == LAYER_MAX_POOL2D && training) {
+    if (layer->kind == LAYER_MAX_POOL2D && training && !is_2x2(&g)) {
         size_t need = (size_t)g.planes * out_plane;
         if (layer->argmax_size < need) {
             int32_t *grown = realloc(layer->argmax, need * sizeof *grown);
@@ -194,10 +229,19 @@ int pool2d_forward(Layer *layer, const Tensor *in, Tensor *out, bool training)
     return 0;
 }
 
-void pool2d_backward(const Layer *layer, const Tensor *grad_out, Tensor *grad_in)
+void pool2d_backward(const Layer *layer, const Tensor *in, const Tensor *out,
+                     const Tensor *grad_out, Tensor *grad_in)
 {
     PoolGeometry g = geometry(layer, grad_in, grad_out);
     size_t in_plane = (size_t)g.h * g.w, out_plane = (size_t)g.oh * g.ow;
+    if (layer->kind == LAYER_MAX_POOL2D && is_2x2(&g)) {
+        for (int p = 0; p < g.planes; p++)
+            max_plane_2x2_backward(&g, in->data + (size_t)p * in_plane,
+                                   out->data + (size_t)p * out_plane,
+                                   grad_out->data + (size_t)p * out_plane,
+                                   grad_in->data + (size_t)p * in_plane);
+        return;
+    }
     memset(grad_in->data, 0, grad_in->numel * sizeof(float));
     float scale = 1.0f / (float)(g.k * g.k);
     for (int p = 0; p < g.planes; p++) {
