@@ -118,8 +118,8 @@ LAYER_VECTOR_CLONES static void max_plane_2x2(const PoolGeometry *g, const float
 }
 
 /* dx of one plane: each window's gradient goes to its first maximum (the
- * first value equal to the output, or the NaN), the rest of the window is
- * 0, and so is a last odd row or column, which no window covers. */
+ * first value equal to the output; a NaN window's to its first NaN), the
+ * rest of the window is 0, and so is a last odd row or column, which no window covers. */
 LAYER_VECTOR_CLONES static void max_plane_2x2_backward(const PoolGeometry *g, const float *x,
                                                        const float *y, const float *dy,
                                                        float *dx)
@@ -129,18 +129,25 @@ LAYER_VECTOR_CLONES static void max_plane_2x2_backward(const PoolGeometry *g, co
         const float *r0 = x + r, *r1 = r0 + g->w;
         float *d0 = dx + r, *d1 = d0 + g->w;
         const float *yo = y + (size_t)oy * g->ow, *go = dy + (size_t)oy * g->ow;
+        bool nan = false;
         for (int ox = 0; ox < g->ow; ox++) {
             int i = 2 * ox;
             float m = yo[ox], v = go[ox];
-            bool nan = isnan(m);
-            bool ta = r0[i] == m || (nan && isnan(r0[i]));
-            bool tb = !ta && (r0[i + 1] == m || (nan && isnan(r0[i + 1])));
-            bool tc = !ta && !tb && (r1[i] == m || (nan && isnan(r1[i])));
-            bool td = !ta && !tb && !tc;
+            int ta = r0[i] == m, tb = !ta & (r0[i + 1] == m);
+            int tc = !(ta | tb) & (r1[i] == m), td = !(ta | tb | tc);
             d0[i] = ta ? v : 0.0f;
             d0[i + 1] = tb ? v : 0.0f;
             d1[i] = tc ? v : 0.0f;
             d1[i + 1] = td ? v : 0.0f;
+            nan |= isnan(m);
+        }
+        for (int ox = 0; nan && ox < g->ow; ox++) {
+            if (!isnan(yo[ox]))
+                continue;
+            int32_t where;       /* the first NaN of the window gets it all */
+            window_max(x, g->w, 2 * oy, 2 * oy + 2, 2 * ox, 2 * ox + 2, &where);
+            d0[2 * ox] = d0[2 * ox + 1] = d1[2 * ox] = d1[2 * ox + 1] = 0.0f;
+            dx[where] = go[ox];
         }
         if (g->w % 2) {
             d0[g->w - 1] = 0.0f;
