@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* CNN training speed on Fashion-MNIST (batch 64, Adam 1e-3), driven by
  * train_cnn.py, which runs PyTorch on the same batches count:
  *   train_cnn small|lesson BATCHES DATA_DIR

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """CNN training speed, cnb vs PyTorch, on Fashion-MNIST (batch 64, Adam
 1e-3): the small CNN of issue 19 and a lesson CNN, BATCHES batches each
 (default 200), PyTorch at 1 and 2 threads, cnb at its default threads.

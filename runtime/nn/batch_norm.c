@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* BatchNorm1d and BatchNorm2d: per channel c of [N, C, ...],
  * y = (x - mean) / sqrt(var + eps) * weight + bias.
  *

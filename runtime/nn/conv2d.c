@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Conv2d: y[n] = W * im2col(x[n]) + b, W [out, in*k*k], as nn.Conv2d.
  *
  * Initial values follow nn.Conv2d.reset_parameters: kaiming_uniform_(W,

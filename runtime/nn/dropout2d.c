@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Dropout2d: zeroes whole channels of [N, C, H, W], as nn.Dropout2d.  One
  * uniform per (sample, channel) from the default generator, kept where it
  * is >= p and then scaled by 1/(1-p), as dropout.c draws its mask (and so,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* MaxPool2d and AvgPool2d over [N, C, H, W], as PyTorch's defaults have
  * them: dilation 1, ceil_mode=False, and for the average
  * count_include_pad=True (padded zeros count, so the divisor is always

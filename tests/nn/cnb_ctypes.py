@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """libcnb's nn API through ctypes, for parity tests against PyTorch: build a
 cnb model, copy tensors in and out as numpy arrays."""
 import ctypes as C

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The CNN layers in C: the lesson's small CNN is a valid model with the
  * parameter count and shapes PyTorch has, model_summary shows where
  * 16 * 7 * 7 comes from, shapes that do not fit end with a ShapeError

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The CNN layers (conv2d, max/avg pooling, batch norm, dropout2d) against
 PyTorch: initialization under the same seed, forward and backward on random
 inputs of several shapes, a whole Adam step of the small CNN, and
