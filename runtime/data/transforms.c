@@ -239,11 +239,16 @@ int transform_check_shape(const Transform *t, const int *shape, int ndim, const 
                 return -1;
         return 0;
     }
-    if (t->kind == TRANSFORM_CROP && (t->size != shape[ndim - 1] || t->size != height_of(shape, ndim)))
+    int height = height_of(shape, ndim), width = shape[ndim - 1];
+    if (t->kind == TRANSFORM_CROP && height != width)
+        return cnb_error_of(CNB_VALUE_ERROR, function,
+                            "random_crop(%d) on images of %d x %d: the crop keeps the item's "
+                            "size, so it needs square images", t->size, height, width);
+    if (t->kind == TRANSFORM_CROP && t->size != width)
         return cnb_error_of(CNB_VALUE_ERROR, function,
                             "random_crop(%d) on images of %d x %d: the crop keeps the item's "
                             "size, so give the image's side, e.g. random_crop(%d, .padding = 4)",
-                            t->size, height_of(shape, ndim), shape[ndim - 1], shape[ndim - 1]);
+                            t->size, height, width, width);
     return 0;
 }
 
