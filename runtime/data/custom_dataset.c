@@ -88,6 +88,10 @@ Dataset *custom_dataset_new(CustomDatasetOptions options)
         transform_discard(options.transform);
         return NULL;
     }
+    if (transform_check_shape(options.transform, options.shape, ndim, "custom_dataset") < 0) {
+        transform_discard(options.transform);
+        return NULL;
+    }
     CustomDataset *c = calloc(1, sizeof *c);
     if (!c) {
         cnb_error("custom_dataset", "out of memory");

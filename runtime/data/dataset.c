@@ -82,6 +82,10 @@ void dataset_set_transform(Dataset *d, Transform *transform)
         transform_discard(transform);
         return;
     }
+    if (transform_check_shape(transform, d->shape, d->ndim, "dataset_set_transform") < 0) {
+        transform_discard(transform);
+        return;
+    }
     Transform *old = d->transform;
     d->transform = transform_take(transform);
     transform_release(old);

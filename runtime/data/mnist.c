@@ -203,6 +203,9 @@ static Dataset *open_idx_dataset(const DatasetSpec *spec, const DatasetOps *ops,
         rc = check_arrays(spec, paths[0], paths[1], &m->images, &m->labels);
     if (rc == 0 && !(m->root = strdup(root)))
         rc = cnb_error(spec->function, "out of memory");
+    int shape[3] = {1, MNIST_SIDE, MNIST_SIDE};
+    if (rc == 0)
+        rc = transform_check_shape(options.transform, shape, 3, spec->function);
     free(paths[0]);
     free(paths[1]);
     if (rc != 0) {
@@ -211,7 +214,6 @@ static Dataset *open_idx_dataset(const DatasetSpec *spec, const DatasetOps *ops,
         transform_discard(options.transform);
         return NULL;
     }
-    int shape[3] = {1, MNIST_SIDE, MNIST_SIDE};
     dataset_init(&m->base, ops, shape, 3);
     m->spec = spec;
     m->count = m->images.dims[0];

@@ -14,6 +14,8 @@ typedef enum TransformKind {
     TRANSFORM_TO_TENSOR,
     TRANSFORM_NORMALIZE,
     TRANSFORM_ROTATION,
+    TRANSFORM_HORIZONTAL_FLIP,
+    TRANSFORM_CROP,
     TRANSFORM_COMPOSE
 } TransformKind;
 
@@ -26,6 +28,8 @@ struct Transform {
     bool floating;
     float mean, std;            /* normalize */
     float degrees;              /* random_rotation */
+    float p;                    /* random_horizontal_flip */
+    int size, padding;          /* random_crop */
     Transform **parts;          /* compose */
     int count;
 };
@@ -44,6 +48,17 @@ void transform_draw(const Transform *transform, float *params);
 /* Applies the transform to one item of the given shape with drawn params. */
 void transform_apply_drawn(const Transform *transform, float *data, const int *shape, int ndim,
                            const float *params);
+
+/* 0, or -1 with a ValueError naming function when the transform cannot be
+ * applied to items of this shape (random_crop keeps the item's size, so
+ * its size must be the image's height and width). */
+int transform_check_shape(const Transform *transform, const int *shape, int ndim,
+                          const char *function);
+
+/* random_horizontal_flip and random_crop on a [C, H, W] (or [H, W]) image
+ * in place, with their drawn params (flip.c). */
+void flip_horizontal(float *data, int channels, int height, int width);
+void crop_shifted(float *data, int channels, int height, int width, int dy, int dx);
 
 /* PIL's Image.rotate(angle) with NEAREST, fill 0, about the centre, on
  * every channel of a [C, H, W] (or [H, W]) float image. */

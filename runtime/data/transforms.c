@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* Transforms: to_tensor, normalize, random_rotation and compose, applied to
- * one image in place.  Each does the float32 arithmetic torchvision does, so
+/* Transforms: to_tensor, normalize, random_rotation, random_horizontal_flip,
+ * random_crop and compose, applied to one image in place.  Each does the float32 arithmetic torchvision does, so
  * the values are the same bit for bit. */
 #include "data/transform_impl.h"
 
@@ -54,6 +54,41 @@ Transform *random_rotation(float degrees)
     Transform *t = transform_alloc("random_rotation", TRANSFORM_ROTATION);
     if (t)
         t->degrees = degrees;
+    return t;
+}
+
+/* The macro tells whether .p was given (p = 0 is a real choice). */
+Transform *random_horizontal_flip_new(HorizontalFlipOptions o, bool p_given)
+{
+    if (!p_given)
+        o.p = 0.5;
+    if (!(o.p >= 0 && o.p <= 1))
+        return cnb_error_of(CNB_VALUE_ERROR, "random_horizontal_flip",
+                            "p must be a probability in [0, 1] (got %g)", o.p), NULL;
+    Transform *t = transform_alloc("random_horizontal_flip", TRANSFORM_HORIZONTAL_FLIP);
+    if (t)
+        t->p = (float)o.p;
+    return t;
+}
+
+/* The padded size stays far below 2^24, so the drawn offsets are exact
+ * in the float params. */
+#define MAX_CROP_SIDE 65536
+
+Transform *random_crop_new(int size, RandomCropOptions o)
+{
+    if (size <= 0 || size > MAX_CROP_SIDE)
+        return cnb_error_of(CNB_VALUE_ERROR, "random_crop",
+                            "size must be positive (got %d); random_crop(28, .padding = 4)",
+                            size), NULL;
+    if (o.padding < 0 || o.padding > MAX_CROP_SIDE)
+        return cnb_error_of(CNB_VALUE_ERROR, "random_crop",
+                            "padding must be 0 or positive (got %d)", o.padding), NULL;
+    Transform *t = transform_alloc("random_crop", TRANSFORM_CROP);
+    if (t) {
+        t->size = size;
+        t->padding = o.padding;
+    }
     return t;
 }
 
@@ -131,22 +166,45 @@ int transform_param_count(const Transform *t)
 {
     if (!t)
         return 0;
-    if (t->kind == TRANSFORM_ROTATION)
+    if (t->kind == TRANSFORM_ROTATION || t->kind == TRANSFORM_HORIZONTAL_FLIP)
         return 1;
+    if (t->kind == TRANSFORM_CROP)
+        return 2;
     int count = 0;
     for (int i = 0; i < t->count; i++)
         count += transform_param_count(t->parts[i]);
     return count;
 }
 
-/* RandomRotation.get_params: float(torch.empty(1).uniform_(-d, d).item()). */
+/* torch.randint(0, n, (1,)).item() for n < 2^32: random() % n. */
+static float draw_below(int n)
+{
+    return (float)(random_u32() % (uint32_t)n);
+}
+
+/* Each transform draws what torchvision's draws, in the same order:
+ * RandomRotation.get_params: float(torch.empty(1).uniform_(-d, d).item());
+ * RandomHorizontalFlip: torch.rand(1) < p (drawn also for p = 0 and 1);
+ * RandomCrop.get_params on the padded image of side size + 2 padding:
+ * top = torch.randint(0, 2 padding + 1), then left the same way; nothing
+ * when padding is 0 (the crop is the whole image). */
 void transform_draw(const Transform *t, float *params)
 {
     if (!t)
         return;
-    if (t->kind == TRANSFORM_ROTATION) {
+    switch (t->kind) {
+    case TRANSFORM_ROTATION:
         params[0] = random_uniform(-t->degrees, t->degrees);
         return;
+    case TRANSFORM_HORIZONTAL_FLIP:
+        params[0] = random_uniform(0.0f, 1.0f) < t->p ? 1.0f : 0.0f;
+        return;
+    case TRANSFORM_CROP:
+        params[0] = t->padding ? draw_below(2 * t->padding + 1) : 0.0f;
+        params[1] = t->padding ? draw_below(2 * t->padding + 1) : 0.0f;
+        return;
+    default:
+        break;
     }
     for (int i = 0; i < t->count; i++) {
         transform_draw(t->parts[i], params);
@@ -162,10 +220,43 @@ static size_t numel_of(const int *shape, int ndim)
     return n;
 }
 
+static int height_of(const int *shape, int ndim)
+{
+    return ndim >= 2 ? shape[ndim - 2] : 1;
+}
+
+static int channels_of(const int *shape, int ndim)
+{
+    return (int)(numel_of(shape, ndim) / ((size_t)height_of(shape, ndim) * shape[ndim - 1]));
+}
+
+int transform_check_shape(const Transform *t, const int *shape, int ndim, const char *function)
+{
+    if (!t || ndim < 1)
+        return 0;
+    if (t->kind == TRANSFORM_COMPOSE) {
+        for (int i = 0; i < t->count; i++)
+            if (transform_check_shape(t->parts[i], shape, ndim, function) < 0)
+                return -1;
+        return 0;
+    }
+    int height = height_of(shape, ndim), width = shape[ndim - 1];
+    if (t->kind == TRANSFORM_CROP && height != width)
+        return cnb_error_of(CNB_VALUE_ERROR, function,
+                            "random_crop(%d) on images of %d x %d: the crop keeps the item's "
+                            "size, so it needs square images", t->size, height, width);
+    if (t->kind == TRANSFORM_CROP && t->size != width)
+        return cnb_error_of(CNB_VALUE_ERROR, function,
+                            "random_crop(%d) on images of %d x %d: the crop keeps the item's "
+                            "size, so give the image's side, e.g. random_crop(%d, .padding = 4)",
+                            t->size, height, width, width);
+    return 0;
+}
+
 static void rotate_in_place(float *data, const int *shape, int ndim, float angle)
 {
-    int height = ndim >= 2 ? shape[ndim - 2] : 1, width = shape[ndim - 1];
-    int channels = (int)(numel_of(shape, ndim) / ((size_t)height * width));
+    int height = height_of(shape, ndim), width = shape[ndim - 1];
+    int channels = channels_of(shape, ndim);
     size_t n = numel_of(shape, ndim);
     float small[4096];
     float *copy = n <= 4096 ? small : malloc(n * sizeof *copy);
@@ -193,6 +284,16 @@ void transform_apply_drawn(const Transform *t, float *data, const int *shape, in
     case TRANSFORM_ROTATION:
         rotate_in_place(data, shape, ndim, params[0]);
         break;
+    case TRANSFORM_HORIZONTAL_FLIP:
+        if (params[0] != 0.0f)
+            flip_horizontal(data, channels_of(shape, ndim), height_of(shape, ndim),
+                            shape[ndim - 1]);
+        break;
+    case TRANSFORM_CROP:
+        if (t->padding)
+            crop_shifted(data, channels_of(shape, ndim), height_of(shape, ndim), shape[ndim - 1],
+                         (int)params[0] - t->padding, (int)params[1] - t->padding);
+        break;
     case TRANSFORM_COMPOSE:
         for (int i = 0; i < t->count; i++) {
             transform_apply_drawn(t->parts[i], data, shape, ndim, params);
@@ -214,6 +315,8 @@ int transform_apply(const Transform *t, Tensor *image)
     int ndim = tensor_ndim(image), shape[CNB_MAX_DIMS];
     for (int i = 0; i < ndim; i++)
         shape[i] = tensor_dim(image, i);
+    if (transform_check_shape(t, shape, ndim, "transform_apply") < 0)
+        return -1;
     int count = transform_param_count(t);
     float params_small[16];
     float *params = count <= 16 ? params_small : malloc(sizeof *params * (size_t)count);
@@ -265,6 +368,18 @@ void transform_write(FILE *out, const Transform *t, int indent)
         fputs(", ", out);
         write_float(out, t->degrees);
         fputs("], interpolation=nearest, expand=False, fill=0)", out);
+        break;
+    case TRANSFORM_HORIZONTAL_FLIP:
+        fputs("RandomHorizontalFlip(p=", out);
+        write_float(out, t->p);
+        fputs(")", out);
+        break;
+    case TRANSFORM_CROP:
+        fprintf(out, "RandomCrop(size=(%d, %d), ", t->size, t->size);
+        if (t->padding)
+            fprintf(out, "padding=%d)", t->padding);
+        else
+            fputs("padding=None)", out);
         break;
     case TRANSFORM_COMPOSE:
         fprintf(out, "Compose(");

@@ -22,8 +22,9 @@ Optimizer *adam_new(Model *model, AdamOptions o)
         o.eps = 1e-8;
     if (!(o.lr > 0) || !(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1) ||
         !(o.eps >= 0) || !(o.weight_decay >= 0))
-        return cnb_error("adam", "invalid options: lr %g, betas (%g, %g), eps %g, "
-                         "weight_decay %g", o.lr, o.beta1, o.beta2, o.eps, o.weight_decay),
+        return cnb_error_of(CNB_VALUE_ERROR, "adam", "invalid options: lr %g, betas (%g, %g), "
+                            "eps %g, weight_decay %g",
+                            o.lr, o.beta1, o.beta2, o.eps, o.weight_decay),
                NULL;
     Optimizer *opt = optimizer_alloc("adam", OPTIMIZER_ADAM, model, 2);
     if (opt)

@@ -15,13 +15,16 @@
 Optimizer *sgd_new(Model *model, SgdOptions o)
 {
     if (!(o.lr > 0))
-        return cnb_error("sgd", "lr must be positive (got %g); sgd(model, .lr = 0.01)", o.lr),
+        return cnb_error_of(CNB_VALUE_ERROR, "sgd",
+                            "lr must be positive (got %g); sgd(model, .lr = 0.01)", o.lr),
                NULL;
     if (!(o.momentum >= 0) || !(o.weight_decay >= 0) || !(o.dampening >= 0))
-        return cnb_error("sgd", "momentum, dampening and weight_decay must not be negative"),
+        return cnb_error_of(CNB_VALUE_ERROR, "sgd",
+                            "momentum, dampening and weight_decay must not be negative"),
                NULL;
     if (o.nesterov && (o.momentum <= 0 || o.dampening != 0))
-        return cnb_error("sgd", "nesterov momentum requires a momentum and zero dampening"),
+        return cnb_error_of(CNB_VALUE_ERROR, "sgd",
+                            "nesterov momentum requires a momentum and zero dampening"),
                NULL;
     Optimizer *opt = optimizer_alloc("sgd", OPTIMIZER_SGD, model, o.momentum != 0 ? 1 : 0);
     if (opt)

@@ -168,6 +168,34 @@ static void test_transform_changes(Dataset *train)
     free(parts);
 }
 
+/* random_crop and random_horizontal_flip have no device step: the loader
+ * keeps making those batches on the cpu (the user's tensor_to moves them
+ * up), the same as the cpu loader's. */
+static void test_flip_crop_stay_on_cpu(Dataset *train)
+{
+    manual_seed(7);
+    Dataset **parts = random_split(train, 640, dataset_len(train) - 640);
+    dataset_set_transform(parts[0], compose(random_crop(28, .padding = 4),
+                                            random_horizontal_flip(), to_tensor()));
+    static Run cpu, gpu;
+    DataLoader *cpu_loader = dataloader(parts[0], .batch_size = 64, .shuffle = true);
+    DataLoader *gpu_loader = dataloader(parts[0], .batch_size = 64, .shuffle = true);
+    run_epochs(cpu_loader, &cpu, NULL);
+    run_epochs(gpu_loader, &gpu, (Device[EPOCHS]){ CUDA, CUDA, CUDA });
+    int on_cuda = 0, differ = 0;
+    for (int e = 0; e < EPOCHS; e++) {
+        differ += count_mismatches(&cpu, &gpu, e);
+        for (int i = 0; i < gpu.batches[e]; i++)
+            on_cuda += gpu.arrived_on_cuda[e][i];
+    }
+    ok(gpu.batches[0] == 10 && differ == 0 && on_cuda == 0,
+       "crop and flip: batches made on the cpu and moved up by the user, the cpu loader's "
+       "bit for bit");
+    dataloader_free(cpu_loader), dataloader_free(gpu_loader);
+    dataset_free(parts[0]), dataset_free(parts[1]);
+    free(parts);
+}
+
 /* A dataset of the user's own (items made by their code) stays on the
  * cpu: the device has no bytes to gather from. */
 static size_t three(void *user) { (void)user; return 3; }
@@ -201,7 +229,7 @@ int main(void)
     choose_plugin();
     if (!cuda_available()) {
         printf("# %s\n", (cuda_get_device_name(), cnb_last_error()));
-        for (int i = 0; i < 12; i++)
+        for (int i = 0; i < 13; i++)
             skip("no GPU here: no batch can be made on the device");
         return tap_done();
     }
@@ -212,6 +240,7 @@ int main(void)
     if (train) {
         test_follows_the_user(train);
         test_transform_changes(train);
+        test_flip_crop_stay_on_cpu(train);
     }
     test_custom_stays();
     dataset_free(train);

@@ -19,7 +19,32 @@ Transform *normalize(float mean, float std);
 /* Rotation by a uniform angle in [-degrees, degrees], nearest, fill 0,
  * about the centre, as torchvision's RandomRotation. */
 Transform *random_rotation(float degrees);
+/* Mirrors the image left-right with probability p (default 0.5), as
+ * torchvision's RandomHorizontalFlip: random_horizontal_flip(),
+ * random_horizontal_flip(.p = 0.25).  p outside [0, 1]: ValueError. */
+typedef struct HorizontalFlipOptions {
+    double p;
+    int _unused;
+} HorizontalFlipOptions;
+#define random_horizontal_flip(...) random_horizontal_flip_new( \
+        (HorizontalFlipOptions){._unused = 0, __VA_ARGS__}, sizeof(#__VA_ARGS__) > 1)
+Transform *random_horizontal_flip_new(HorizontalFlipOptions options, bool p_given);
+/* torchvision's RandomCrop(size, padding): zero padding on every side, then
+ * a random size x size window.  Here the crop keeps the item's shape, so
+ * size is the image's side (random_crop(28, .padding = 4) shifts an MNIST
+ * digit by up to 4 pixels); another size gives ValueError when the
+ * transform meets a dataset, as do size <= 0 and padding < 0 here. */
+typedef struct RandomCropOptions {
+    int padding;              /* default 0: the whole image, nothing drawn */
+    int _unused;
+} RandomCropOptions;
+#define random_crop(size, ...) random_crop_new((size), (RandomCropOptions){._unused = 0, __VA_ARGS__})
+Transform *random_crop_new(int size, RandomCropOptions options);
 /* compose(random_rotation(10), to_tensor(), normalize(0.1307, 0.3081)).
+ * The random transforms draw from the default generator, one item after
+ * the other, each in its place in the compose, the numbers torchvision's
+ * draw (see transform_draw in data/transforms.c), so with the same
+ * manual_seed they make torchvision's choices.
  * compose takes the transforms over (a NULL among them, from a failed
  * constructor, makes it fail with a message). */
 #define compose(...) compose_array((Transform *[]){__VA_ARGS__}, \
