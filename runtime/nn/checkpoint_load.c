@@ -113,32 +113,37 @@ static int entry_offsets(json_t *entry, size_t data_size, size_t *begin, size_t 
     return 0;
 }
 
-/* Checks the entry for model parameter p; on success sets *source. */
-static int check_entry(const Checkpoint *c, const Model *model, int p,
+/* Checks the entry for the model's state_dict entry e; on success sets
+ * *source. */
+static int check_entry(const Checkpoint *c, const Model *model, int e,
                        const unsigned char **source)
 {
-    const char *name = model->param_names[p];
-    const Tensor *t = model->params[p];
+    const char *name = model->state[e].name;
+    const Tensor *t = model->state[e].tensor;    /* NULL: an int64 counter */
+    const char *want_dtype = t ? "F32" : "I64";
     json_t *entry = json_object_get(c->header, name);
     if (!json_is_object(entry))
         return cnb_error("model_load", "%s has no tensor %s (was it saved from another "
                          "model?)", c->path, name);
     const char *dtype = json_string_value(json_object_get(entry, "dtype"));
-    if (!dtype || strcmp(dtype, "F32") != 0)
-        return cnb_error("model_load", "%s: tensor %s has dtype %s; only F32 is supported",
-                         c->path, name, dtype ? dtype : "(none)");
+    if (!dtype || strcmp(dtype, want_dtype) != 0)
+        return cnb_error("model_load", "%s: tensor %s has dtype %s; the model's is %s",
+                         c->path, name, dtype ? dtype : "(none)", want_dtype);
     int shape[CNB_MAX_DIMS], ndim;
     char want[64], got[64];
     if (entry_shape(entry, shape, &ndim) < 0)
         return cnb_error("model_load", "%s: tensor %s has no valid shape", c->path, name);
-    shape_text(t->shape, t->ndim, want, sizeof want);
+    if (t)
+        shape_text(t->shape, t->ndim, want, sizeof want);
+    else
+        shape_text(NULL, 0, want, sizeof want);
     shape_text(shape, ndim, got, sizeof got);
     if (strcmp(want, got) != 0)
         return cnb_error("model_load", "%s: tensor %s has shape %s in the file but %s in the "
                          "model", c->path, name, got, want);
     size_t begin, end;
     if (entry_offsets(entry, c->data_size, &begin, &end) < 0 ||
-        end - begin != t->numel * sizeof(float))
+        end - begin != (t ? t->numel * sizeof(float) : sizeof(int64_t)))
         return cnb_error("model_load", "%s: tensor %s has data offsets outside the file or of "
                          "the wrong size (truncated file?)", c->path, name);
     *source = c->data + begin;     /* maybe unaligned: copied with memcpy */
@@ -147,8 +152,8 @@ static int check_entry(const Checkpoint *c, const Model *model, int p,
 
 static bool model_has(const Model *model, const char *name)
 {
-    for (int p = 0; p < model->param_count; p++)
-        if (strcmp(model->param_names[p], name) == 0)
+    for (int e = 0; e < model->state_count; e++)
+        if (strcmp(model->state[e].name, name) == 0)
             return true;
     return false;
 }
@@ -174,17 +179,22 @@ int model_load(Model *model, const char *path)
     Checkpoint c = { .path = path };
     if (read_file(path, &bytes, &size) < 0)
         return -1;
-    const unsigned char **sources = calloc((size_t)model->param_count + 1, sizeof *sources);
+    const unsigned char **sources = calloc((size_t)model->state_count + 1, sizeof *sources);
     int failed = !sources ? cnb_error("model_load", "out of memory") : parse(&c, bytes, size);
-    for (int p = 0; !failed && p < model->param_count; p++)
-        failed = check_entry(&c, model, p, &sources[p]);
+    for (int e = 0; !failed && e < model->state_count; e++)
+        failed = check_entry(&c, model, e, &sources[e]);
     if (!failed)
         failed = check_extra(&c, model);
     /* everything checked: now, and only now, change the model */
-    for (int p = 0; !failed && p < model->param_count; p++) {
-        memcpy(model->params[p]->data, sources[p], model->params[p]->numel * sizeof(float));
-        if (model->params[p]->device == CUDA)     /* a GPU model: its device block too */
-            failed = tensor_device_upload(model->params[p], "model_load") < 0;
+    for (int e = 0; !failed && e < model->state_count; e++) {
+        Tensor *t = model->state[e].tensor;
+        if (!t) {
+            memcpy(model->state[e].count, sources[e], sizeof(int64_t));
+            continue;
+        }
+        memcpy(t->data, sources[e], t->numel * sizeof(float));
+        if (t->device == CUDA)     /* a GPU model: its device block too */
+            failed = tensor_device_upload(t, "model_load") < 0;
     }
     json_decref(c.header);
     free(sources);

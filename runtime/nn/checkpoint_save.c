@@ -2,7 +2,8 @@
  *
  * Layout: 8-byte little-endian header length, a JSON header (padded with
  * spaces to a multiple of 8 so the data is aligned), then the raw float32
- * data of every tensor in state_dict order.  Written to a temporary file in
+ * data of every tensor in state_dict order (float32; int64 for
+ * BatchNorm's num_batches_tracked).  Written to a temporary file in
  * the same directory, fsync'ed, and renamed over the target: a crash or a
  * full disk mid-write leaves the previous checkpoint as it was. */
 #include "nn/model_impl.h"
@@ -23,13 +24,20 @@
 #error "safetensors stores little-endian floats; add byte swapping for this host"
 #endif
 
-static json_t *tensor_entry(const Tensor *t, uint64_t begin)
+/* Bytes of a state_dict entry: float32 data, or one int64 (a counter,
+ * stored as PyTorch's 0-dimensional int64 tensor). */
+static size_t entry_bytes(const StateEntry *e)
+{
+    return e->tensor ? e->tensor->numel * sizeof(float) : sizeof(int64_t);
+}
+
+static json_t *tensor_entry(const StateEntry *e, uint64_t begin)
 {
     json_t *shape = json_array();
-    for (int d = 0; d < t->ndim; d++)
-        json_array_append_new(shape, json_integer(t->shape[d]));
-    uint64_t end = begin + t->numel * sizeof(float);
-    return json_pack("{s:s, s:o, s:[I, I]}", "dtype", "F32", "shape", shape,
+    for (int d = 0; e->tensor && d < e->tensor->ndim; d++)
+        json_array_append_new(shape, json_integer(e->tensor->shape[d]));
+    uint64_t end = begin + entry_bytes(e);
+    return json_pack("{s:s, s:o, s:[I, I]}", "dtype", e->tensor ? "F32" : "I64", "shape", shape,
                      "data_offsets", (json_int_t)begin, (json_int_t)end);
 }
 
@@ -40,9 +48,9 @@ static char *header_text(const Model *model, size_t *length)
     json_object_set_new(root, "__metadata__", json_pack("{s:s, s:s}", "format", "pt",
                                                         "model", model->name));
     uint64_t offset = 0;
-    for (int p = 0; p < model->param_count; p++) {
-        json_object_set_new(root, model->param_names[p], tensor_entry(model->params[p], offset));
-        offset += model->params[p]->numel * sizeof(float);
+    for (int e = 0; e < model->state_count; e++) {
+        json_object_set_new(root, model->state[e].name, tensor_entry(&model->state[e], offset));
+        offset += entry_bytes(&model->state[e]);
     }
     char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(root);
@@ -82,9 +90,11 @@ static int write_contents(int fd, const Model *model, const char *header, size_t
         len[i] = (unsigned char)((uint64_t)header_len >> (8 * i));
     if (write_all(fd, len, 8) < 0 || write_all(fd, header, header_len) < 0)
         return -1;
-    for (int p = 0; p < model->param_count; p++) {
-        const Tensor *t = model->params[p];
-        if (write_all(fd, tensor_cdata(t), t->numel * sizeof(float)) < 0)
+    for (int e = 0; e < model->state_count; e++) {
+        const StateEntry *entry = &model->state[e];
+        const void *data = entry->tensor ? (const void *)tensor_cdata(entry->tensor)
+                                         : (const void *)entry->count;
+        if (write_all(fd, data, entry_bytes(entry)) < 0)
             return -1;
     }
     return fsync(fd);

@@ -24,6 +24,12 @@ void layer_free(Layer *layer)
     tensor_free(layer->grad_weight);
     tensor_free(layer->grad_bias);
     tensor_free(layer->mask);
+    tensor_free(layer->running_mean);
+    tensor_free(layer->running_var);
+    free(layer->work);
+    free(layer->argmax);
+    free(layer->saved_mean);
+    free(layer->saved_invstd);
     sparse_input_free(layer->sparse_train);
     sparse_input_free(layer->sparse_predict);
     free(layer);
@@ -38,8 +44,28 @@ const char *layer_type_name(const Layer *layer)
     case LAYER_SIGMOID: return "Sigmoid";
     case LAYER_TANH: return "Tanh";
     case LAYER_DROPOUT: return "Dropout";
+    case LAYER_CONV2D: return "Conv2d";
+    case LAYER_MAX_POOL2D: return "MaxPool2d";
+    case LAYER_AVG_POOL2D: return "AvgPool2d";
+    case LAYER_BATCH_NORM: return layer->norm_dims == 2 ? "BatchNorm2d" : "BatchNorm1d";
+    case LAYER_DROPOUT2D: return "Dropout2d";
     }
     return "Layer";
+}
+
+/* nn.Conv2d's repr shows only the options that are not the defaults. */
+static void describe_conv2d(const Layer *layer, FILE *out)
+{
+    int k = layer->kernel, s = layer->stride, p = layer->padding;
+    fprintf(out, "Conv2d(%d, %d, kernel_size=(%d, %d), stride=(%d, %d)", layer->in_channels,
+            layer->out_channels, k, k, s, s);
+    if (layer->same_padding)
+        fputs(", padding=same", out);
+    else if (p)
+        fprintf(out, ", padding=(%d, %d)", p, p);
+    if (!layer->bias)
+        fputs(", bias=False", out);
+    fputc(')', out);
 }
 
 /* The same text as PyTorch's repr of the module. */
@@ -54,7 +80,23 @@ void layer_describe(const Layer *layer, FILE *out)
                 layer->in_features, layer->out_features);
         break;
     case LAYER_DROPOUT:
-        fprintf(out, "Dropout(p=%g, inplace=False)", (double)layer->p);
+    case LAYER_DROPOUT2D:
+        fprintf(out, "%s(p=%g, inplace=False)", layer_type_name(layer), (double)layer->p);
+        break;
+    case LAYER_CONV2D:
+        describe_conv2d(layer, out);
+        break;
+    case LAYER_MAX_POOL2D:
+        fprintf(out, "MaxPool2d(kernel_size=%d, stride=%d, padding=%d, dilation=1, "
+                "ceil_mode=False)", layer->kernel, layer->stride, layer->padding);
+        break;
+    case LAYER_AVG_POOL2D:
+        fprintf(out, "AvgPool2d(kernel_size=%d, stride=%d, padding=%d)", layer->kernel,
+                layer->stride, layer->padding);
+        break;
+    case LAYER_BATCH_NORM:
+        fprintf(out, "%s(%d, eps=%g, momentum=%g, affine=True, track_running_stats=True)",
+                layer_type_name(layer), layer->num_features, layer->eps, layer->momentum);
         break;
     default:
         fprintf(out, "%s()", layer_type_name(layer));
@@ -64,7 +106,8 @@ void layer_describe(const Layer *layer, FILE *out)
 bool layer_is_elementwise(const Layer *layer)
 {
     return layer->kind == LAYER_RELU || layer->kind == LAYER_SIGMOID ||
-           layer->kind == LAYER_TANH || layer->kind == LAYER_DROPOUT;
+           layer->kind == LAYER_TANH || layer->kind == LAYER_DROPOUT ||
+           layer->kind == LAYER_DROPOUT2D;
 }
 
 Activation layer_activation(const Layer *layer)
@@ -77,7 +120,7 @@ Activation layer_activation(const Layer *layer)
     }
 }
 
-static void shape_text(const Tensor *t, char *text, size_t size)
+void layer_shape_text(const Tensor *t, char *text, size_t size)
 {
     size_t used = (size_t)snprintf(text, size, "[");
     for (int i = 0; i < t->ndim && used < size; i++)
@@ -103,7 +146,7 @@ static int linear_shape(const Layer *layer, int index, const Tensor *in, int *sh
 {
     if (in->ndim < 1 || in->shape[in->ndim - 1] != layer->in_features) {
         char text[64];
-        shape_text(in, text, sizeof text);
+        layer_shape_text(in, text, sizeof text);
         return cnb_error_of(CNB_SHAPE_ERROR, "model_forward", "layer %d (Linear(in_features=%d, out_features=%d)) "
                          "got input of shape %s; its last dimension must be %d%s",
                          index, layer->in_features, layer->out_features, text,
@@ -124,6 +167,15 @@ int layer_output_shape(const Layer *layer, int index, const Tensor *in,
         return flatten_shape(index, in, shape, ndim);
     case LAYER_LINEAR:
         return linear_shape(layer, index, in, shape, ndim);
+    case LAYER_CONV2D:
+        return conv2d_output_shape(layer, index, in, shape, ndim);
+    case LAYER_MAX_POOL2D:
+    case LAYER_AVG_POOL2D:
+        return pool2d_output_shape(layer, index, in, shape, ndim);
+    case LAYER_BATCH_NORM:
+        return batch_norm_output_shape(layer, index, in, shape, ndim);
+    case LAYER_DROPOUT2D:
+        return dropout2d_output_shape(layer, index, in, shape, ndim);
     default:
         *ndim = in->ndim;
         for (int i = 0; i < in->ndim; i++)

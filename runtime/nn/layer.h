@@ -11,13 +11,15 @@
 #define CNB_NN_LAYER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "cnb/nn.h"
 #include "core/tensor_impl.h"
 #include "cuda/activation_math.cuh"
 
 typedef enum LayerKind {
-    LAYER_FLATTEN, LAYER_LINEAR, LAYER_RELU, LAYER_SIGMOID, LAYER_TANH, LAYER_DROPOUT
+    LAYER_FLATTEN, LAYER_LINEAR, LAYER_RELU, LAYER_SIGMOID, LAYER_TANH, LAYER_DROPOUT,
+    LAYER_CONV2D, LAYER_MAX_POOL2D, LAYER_AVG_POOL2D, LAYER_BATCH_NORM, LAYER_DROPOUT2D
 } LayerKind;
 
 /* Activations a linear layer can apply itself, in the same pass as its
@@ -28,6 +30,15 @@ typedef enum Activation {
     ACT_NONE = 0, ACT_RELU = CNB_ACTIVATION_RELU, ACT_SIGMOID = CNB_ACTIVATION_SIGMOID,
     ACT_TANH = CNB_ACTIVATION_TANH
 } Activation;
+
+/* The CNN layers' loops over feature maps, built for AVX-512, AVX2 and
+ * plain x86-64, chosen at load time (as core/vector_ops.c's). */
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define LAYER_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", \
+                                                         "default")))
+#else
+#define LAYER_VECTOR_CLONES
+#endif
 
 typedef struct SparseInput SparseInput;    /* linear_sparse.c */
 
@@ -47,6 +58,20 @@ struct Layer {
     float p;
     Tensor *mask;                 /* 0 or 1/(1-p) per element of the last batch */
     bool mask_active;             /* the last forward dropped (training mode) */
+    /* conv2d (weight [out, in, k, k], bias [out] or NULL), max/avg pooling */
+    int in_channels, out_channels, kernel, stride, padding;
+    bool same_padding;            /* padding='same' (padding holds (k-1)/2) */
+    float *work;                  /* conv2d: the threads' im2col blocks */
+    size_t work_size;             /* floats in work */
+    int32_t *argmax;              /* max pooling: input index per output (training) */
+    size_t argmax_size;
+    /* batch norm (weight, bias as above): over dimension 1 of [N, C, ...] */
+    int num_features, norm_dims;  /* norm_dims: 1 (BatchNorm1d) or 2 (BatchNorm2d) */
+    double eps, momentum;
+    Tensor *running_mean, *running_var;
+    int64_t num_batches_tracked;
+    float *saved_mean, *saved_invstd;   /* per channel, of the last forward */
+    bool batch_stats;             /* the last forward normalised with the batch's */
 };
 
 Layer *layer_alloc(const char *function, LayerKind kind);
@@ -94,5 +119,34 @@ void activation_backward(Activation act, const float *y, float *grad, size_t n);
  * the rest by 1/(1-p) (the mask is kept for backward); in eval, copies. */
 int dropout_forward(Layer *layer, const Tensor *in, Tensor *out, bool training);
 void dropout_backward(Layer *layer, Tensor *grad);
+
+/* The layers of a CNN, on NCHW float arrays (one file each).  Forward
+ * writes out (shaped by layer_output_shape); backward takes dL/dout and
+ * writes dL/din when grad_in is not NULL, and accumulates (or, when
+ * first_accumulation, sets) the parameter gradients.  -1 with a message
+ * only when out of memory. */
+int conv2d_forward(Layer *layer, const Tensor *in, Tensor *out);
+int conv2d_backward(Layer *layer, const Tensor *in, const Tensor *grad_out, Tensor *grad_in,
+                    bool first_accumulation);
+/* training: keep what backward needs (the max pool's argmax). */
+int pool2d_forward(Layer *layer, const Tensor *in, Tensor *out, bool training);
+/* in and out: the forward's input and output (2x2 max pooling reads them). */
+void pool2d_backward(const Layer *layer, const Tensor *in, const Tensor *out,
+                     const Tensor *grad_out, Tensor *grad_in);
+/* training: batch statistics (and running statistics updated), else the
+ * running ones. */
+int batch_norm_forward(Layer *layer, const Tensor *in, Tensor *out, bool training);
+void batch_norm_backward(const Layer *layer, const Tensor *in, const Tensor *grad_out,
+                         Tensor *grad_in, bool first_accumulation);
+int dropout2d_forward(Layer *layer, const Tensor *in, Tensor *out, bool training);
+void dropout2d_backward(Layer *layer, Tensor *grad);
+/* Output shapes of the CNN layers (layer_output_shape calls them). */
+int conv2d_output_shape(const Layer *layer, int index, const Tensor *in, int *shape, int *ndim);
+int pool2d_output_shape(const Layer *layer, int index, const Tensor *in, int *shape, int *ndim);
+int batch_norm_output_shape(const Layer *layer, int index, const Tensor *in, int *shape,
+                            int *ndim);
+int dropout2d_output_shape(const Layer *layer, int index, const Tensor *in, int *shape,
+                           int *ndim);
+void layer_shape_text(const Tensor *t, char *text, size_t size);
 
 #endif

@@ -39,12 +39,15 @@ static int check_layers(Layer *const *layers, size_t count)
     return 0;
 }
 
-/* A linear layer applies the activation that follows it in its own pass. */
+/* A linear, conv2d or batch-norm layer applies the activation that follows
+ * it in its own pass (and its derivative before its own backward). */
 static void plan_fusion(Model *model)
 {
     for (int i = 0; i + 1 < model->count; i++) {
         Layer *l = model->layers[i], *next = model->layers[i + 1];
-        if (l->kind == LAYER_LINEAR && layer_activation(next) != ACT_NONE) {
+        bool can_fuse = l->kind == LAYER_LINEAR || l->kind == LAYER_CONV2D ||
+                        l->kind == LAYER_BATCH_NORM;
+        if (can_fuse && layer_activation(next) != ACT_NONE) {
             l->fused = layer_activation(next);
             next->fused_away = true;
         }
@@ -57,37 +60,76 @@ static void plan_fusion(Model *model)
  * their inputs' nonzeros on every step cost a few percent of a step). */
 static void plan_sparse_inputs(Model *model)
 {
-    for (int i = 0; i < model->count; i++)
+    for (int i = 0; i < model->count; i++) {
         if (model->layers[i]->kind == LAYER_LINEAR) {
             model->layers[i]->takes_model_input = true;
             break;
         }
+        if (model->layers[i]->kind != LAYER_FLATTEN)
+            break;                /* it sees another layer's output */
+    }
+}
+
+typedef struct LayerEntry {
+    const char *suffix;
+    Tensor *tensor, *grad;
+    int64_t *count;
+} LayerEntry;
+
+/* A layer's entries in state_dict order: its parameters (with their
+ * gradients), then its buffers (running statistics, num_batches_tracked).
+ * Writes them when state is not NULL; returns how many. */
+static int layer_state(Layer *l, int index, StateEntry *state)
+{
+    LayerEntry e[5];
+    int n = 0;
+    if (l->weight)
+        e[n++] = (LayerEntry){ "weight", l->weight, l->grad_weight, NULL };
+    if (l->bias)
+        e[n++] = (LayerEntry){ "bias", l->bias, l->grad_bias, NULL };
+    if (l->kind == LAYER_BATCH_NORM) {
+        e[n++] = (LayerEntry){ "running_mean", l->running_mean, NULL, NULL };
+        e[n++] = (LayerEntry){ "running_var", l->running_var, NULL, NULL };
+        e[n++] = (LayerEntry){ "num_batches_tracked", NULL, NULL, &l->num_batches_tracked };
+    }
+    for (int k = 0; state && k < n; k++) {
+        snprintf(state[k].name, PARAM_NAME_MAX, "layers.%d.%s", index, e[k].suffix);
+        state[k].tensor = e[k].tensor;
+        state[k].grad = e[k].grad;
+        state[k].count = e[k].count;
+    }
+    return n;
 }
 
 static int collect_parameters(Model *model)
 {
-    int n = 0;
+    int entries = 0;
     for (int i = 0; i < model->count; i++)
-        if (model->layers[i]->kind == LAYER_LINEAR)
-            n += 2;
+        entries += layer_state(model->layers[i], i, NULL);
+    model->state = calloc((size_t)entries + 1, sizeof *model->state);
+    if (!model->state)
+        return cnb_error("sequential", "out of memory");
+    for (int i = 0, at = 0; i < model->count; i++)
+        at += layer_state(model->layers[i], i, model->state + at);
+    model->state_count = entries;
+    int n = 0;
+    for (int e = 0; e < entries; e++)
+        n += model->state[e].grad != NULL;
     model->params = calloc((size_t)n + 1, sizeof *model->params);
     model->param_grads = calloc((size_t)n + 1, sizeof *model->param_grads);
     model->param_names = calloc((size_t)n + 1, sizeof *model->param_names);
     if (!model->params || !model->param_grads || !model->param_names)
         return cnb_error("sequential", "out of memory");
     model->first_trainable = -1;
-    for (int i = 0, p = 0; i < model->count; i++) {
-        Layer *l = model->layers[i];
-        if (l->kind != LAYER_LINEAR)
-            continue;
-        if (model->first_trainable < 0)
+    for (int i = 0; i < model->count && model->first_trainable < 0; i++)
+        if (model->layers[i]->weight)
             model->first_trainable = i;
-        model->params[p] = l->weight;
-        model->param_grads[p] = l->grad_weight;
-        snprintf(model->param_names[p++], PARAM_NAME_MAX, "layers.%d.weight", i);
-        model->params[p] = l->bias;
-        model->param_grads[p] = l->grad_bias;
-        snprintf(model->param_names[p++], PARAM_NAME_MAX, "layers.%d.bias", i);
+    for (int e = 0, p = 0; e < entries; e++) {
+        if (!model->state[e].grad)
+            continue;
+        model->params[p] = model->state[e].tensor;
+        model->param_grads[p] = model->state[e].grad;
+        snprintf(model->param_names[p++], PARAM_NAME_MAX, "%s", model->state[e].name);
     }
     model->param_count = n;
     return 0;
@@ -176,6 +218,7 @@ void model_free(Model *model)
     free(model->params);
     free(model->param_grads);
     free(model->param_names);
+    free(model->state);
     free(model);
 }
 

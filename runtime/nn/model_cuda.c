@@ -20,9 +20,9 @@ int model_cuda_check_layers(const Model *model)
     for (int i = 0; i < model->count; i++) {
         const Layer *l = model->layers[i];
         if (!layer_has_cuda_path(l))
-            return cnb_error("model_to", "layer %d (%s) has no CUDA path yet (CUDA runs "
-                             "flatten, linear, relu, sigmoid, tanh and dropout); the model "
-                             "stays on the cpu", i, layer_type_name(l));
+            return cnb_error_of(CNB_DEVICE_ERROR, "model_to", "layer %d (%s) has no CUDA "
+                                "path yet (CUDA runs flatten, linear, relu, sigmoid, tanh and "
+                                "dropout); the model stays on the cpu", i, layer_type_name(l));
     }
     return 0;
 }
@@ -38,6 +38,12 @@ bool layer_has_cuda_path(const Layer *layer)
     case LAYER_TANH:
     case LAYER_DROPOUT:
         return true;
+    case LAYER_CONV2D:            /* the CNN layers run on the CPU only, for now */
+    case LAYER_MAX_POOL2D:
+    case LAYER_AVG_POOL2D:
+    case LAYER_BATCH_NORM:
+    case LAYER_DROPOUT2D:
+        return false;
     }
     return false;
 }

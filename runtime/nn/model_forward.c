@@ -38,6 +38,25 @@ static bool may_overwrite(const Model *model, int i)
     return prev->kind == LAYER_LINEAR && prev->fused == ACT_NONE;
 }
 
+/* The CNN layers' forward on the CPU; 1 if layer is none of them. */
+static int cnn_forward(Layer *layer, const Tensor *in, Tensor *out, bool training,
+                       bool keep_for_backward)
+{
+    switch (layer->kind) {
+    case LAYER_CONV2D:
+        return conv2d_forward(layer, in, out);
+    case LAYER_MAX_POOL2D:
+    case LAYER_AVG_POOL2D:
+        return pool2d_forward(layer, in, out, keep_for_backward);
+    case LAYER_BATCH_NORM:
+        return batch_norm_forward(layer, in, out, training);
+    case LAYER_DROPOUT2D:
+        return dropout2d_forward(layer, in, out, training);
+    default:
+        return 1;
+    }
+}
+
 static int forward_layer(Model *model, int i, const Tensor *in, Tensor *out)
 {
     Layer *layer = model->layers[i];
@@ -52,6 +71,9 @@ static int forward_layer(Model *model, int i, const Tensor *in, Tensor *out)
         return -1;
     if (model->device == CUDA)    /* flatten and fused activations are views there too */
         return model_cuda_layer_forward(layer, in, out, model->training);
+    int cnn = cnn_forward(layer, in, out, model->training, true);
+    if (cnn <= 0)
+        return cnn;
     switch (layer->kind) {
     case LAYER_LINEAR:
         linear_forward(layer, in, out, true);
@@ -120,6 +142,9 @@ static int predict_layer(Model *model, int i, const Tensor *in, int *in_block, T
     }
     if (model->device == CUDA)
         return model_cuda_layer_forward(layer, in, *result, model->training);
+    int cnn = cnn_forward(layer, in, *result, model->training, false);
+    if (cnn <= 0)
+        return cnn;
     switch (layer->kind) {
     case LAYER_LINEAR:
         linear_forward(layer, in, *result, false);
@@ -157,6 +182,32 @@ Tensor *model_predict(Model *model, const Tensor *input)
     return out;
 }
 
+/* The CNN layers' backward on the CPU (their CUDA paths are not there
+ * yet: model_to refuses such a model).  Returns grad_in, or, when the
+ * layer needs no input gradient (the first trainable one), grad. */
+static Tensor *cnn_backward(Model *model, Layer *layer, const Tensor *in, const Tensor *out,
+                            Tensor *grad, Tensor *grad_in)
+{
+    if (layer->fused != ACT_NONE)   /* the activation it applied itself */
+        activation_backward(layer->fused, out->data, grad->data, grad->numel);
+    if (grad_in && tensor_resize(grad_in, in->shape, in->ndim) < 0)
+        return NULL;
+    switch (layer->kind) {
+    case LAYER_CONV2D:
+        if (conv2d_backward(layer, in, grad, grad_in, model->grads_zero) < 0)
+            return NULL;
+        break;
+    case LAYER_BATCH_NORM:
+        batch_norm_backward(layer, in, grad, grad_in, model->grads_zero);
+        break;
+    default:                      /* pooling: no parameters, so grad_in is wanted */
+        if (grad_in)
+            pool2d_backward(layer, in, out, grad, grad_in);
+        break;
+    }
+    return grad_in ? grad_in : grad;
+}
+
 /* One layer back: grad holds dL/d(output of layer i) and becomes dL/d(its
  * input), in place where the layer allows, in model->grads[i] otherwise. */
 static Tensor *backward_layer(Model *model, int i, Tensor *grad, bool need_input_grad)
@@ -178,11 +229,18 @@ static Tensor *backward_layer(Model *model, int i, Tensor *grad, bool need_input
     case LAYER_FLATTEN:
         tensor_view_of(grad_in, grad, in->shape, in->ndim);
         return grad_in;
+    case LAYER_CONV2D:
+    case LAYER_MAX_POOL2D:
+    case LAYER_AVG_POOL2D:
+    case LAYER_BATCH_NORM:
+        return cnn_backward(model, layer, in, out, grad, need_input_grad ? grad_in : NULL);
     default:                      /* dropout and the activations, in place */
         if (model->device == CUDA)
             return model_cuda_elementwise_backward(layer, out, grad) < 0 ? NULL : grad;
         if (layer->kind == LAYER_DROPOUT)
             dropout_backward(layer, grad);
+        else if (layer->kind == LAYER_DROPOUT2D)
+            dropout2d_backward(layer, grad);
         else if (!layer->fused_away)
             activation_backward(layer_activation(layer), out->data, grad->data, grad->numel);
         return grad;

@@ -7,6 +7,14 @@
 #define MODEL_NAME_MAX 64
 #define PARAM_NAME_MAX 48
 
+/* An entry of the state_dict: a parameter (grad set), a running statistic
+ * (a float tensor without a gradient) or an int64 counter (tensor NULL). */
+typedef struct StateEntry {
+    char name[PARAM_NAME_MAX];
+    Tensor *tensor, *grad;
+    int64_t *count;
+} StateEntry;
+
 struct Model {
     char name[MODEL_NAME_MAX];    /* class name shown by model_summary */
     Layer **layers;
@@ -33,6 +41,9 @@ struct Model {
     Tensor **params;
     Tensor **param_grads;
     char (*param_names)[PARAM_NAME_MAX];
+    /* the whole state_dict (parameters and buffers), in its order */
+    int state_count;
+    StateEntry *state;
 
     /* on CUDA: every parameter in one flat device block, every gradient in
      * another (same offsets), so Adam is one kernel (model_cuda.c) */

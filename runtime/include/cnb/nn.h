@@ -32,6 +32,52 @@ Layer *sigmoid(void);
 Layer *tanh_layer(void);
 Layer *dropout(float p);
 
+/* ---- convolutional layers (tensors are NCHW: [batch, channels, height, width]) ---- */
+/* Options left out take PyTorch's defaults (stride 1, padding 0, a bias).
+ * .padding = PADDING_SAME is PyTorch's padding='same' (odd kernels, stride 1). */
+#define PADDING_SAME (-1)
+typedef struct Conv2dOptions {
+    int stride, padding;
+    bool bias;
+    int _unused;
+} Conv2dOptions;
+typedef struct Pool2dOptions {
+    int stride;               /* default kernel_size */
+    int padding;
+    int _unused;
+} Pool2dOptions;
+typedef struct BatchNormOptions {
+    double eps;               /* default 1e-5 */
+    double momentum;          /* default 0.1 */
+    int _unused;
+} BatchNormOptions;
+/* .bias = true is set before the caller's options, which may override it
+ * (a GNU statement expression, so that the override draws no warning). */
+#define conv2d(in_channels, out_channels, kernel_size, ...) ({ \
+    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Woverride-init\"") \
+    Layer *cnb_conv2d_ = conv2d_new((in_channels), (out_channels), (kernel_size), \
+                                    (Conv2dOptions){.bias = true, __VA_ARGS__}); \
+    _Pragma("GCC diagnostic pop") cnb_conv2d_; })
+#define max_pool2d(kernel_size, ...) \
+    max_pool2d_new((kernel_size), (Pool2dOptions){._unused = 0, __VA_ARGS__})
+#define avg_pool2d(kernel_size, ...) \
+    avg_pool2d_new((kernel_size), (Pool2dOptions){._unused = 0, __VA_ARGS__})
+#define batch_norm2d(num_features, ...) \
+    batch_norm2d_new((num_features), (BatchNormOptions){._unused = 0, __VA_ARGS__})
+#define batch_norm1d(num_features, ...) \
+    batch_norm1d_new((num_features), (BatchNormOptions){._unused = 0, __VA_ARGS__})
+/* Weights drawn as nn.Conv2d does (kaiming-uniform, bound 1/sqrt(fan_in),
+ * fan_in = in_channels * k * k), then the bias, from the default generator. */
+Layer *conv2d_new(int in_channels, int out_channels, int kernel_size, Conv2dOptions options);
+Layer *max_pool2d_new(int kernel_size, Pool2dOptions options);
+Layer *avg_pool2d_new(int kernel_size, Pool2dOptions options);   /* count_include_pad */
+/* Batch statistics in training (running ones updated with the unbiased
+ * variance), running statistics in evaluation; weight 1, bias 0. */
+Layer *batch_norm2d_new(int num_features, BatchNormOptions options);   /* [N, C, H, W] */
+Layer *batch_norm1d_new(int num_features, BatchNormOptions options);   /* [N, C] or [N, C, L] */
+/* Zeroes whole channels of [N, C, H, W] with probability p. */
+Layer *dropout2d(float p);
+
 /* ---- models ---- */
 /* sequential(flatten(), linear(784, 256), relu(), ...): takes ownership of
  * the layers (also when it fails: a NULL layer, from a failed constructor,
@@ -62,9 +108,16 @@ Tensor *model_predict(Model *model, const Tensor *input);
 /* Sets the gradients to zero (what optimizer_zero_grad does). */
 void model_zero_grad(Model *model);
 size_t model_parameter_count(const Model *model);
-/* Like print(model) in PyTorch, plus the parameter count. */
-void model_summary(const Model *model);
+/* Like print(model) in PyTorch, plus the parameter count:
+ * model_summary(model).  With the shape of one input (without the batch
+ * dimension), also each layer's output shape and parameter count, as
+ * torchsummary prints them: model_summary(model, 1, 28, 28). */
+#define model_summary(...) model_summary_dims(__VA_ARGS__, -1)
+void model_summary_dims(const Model *model, ...);        /* sizes, then -1 */
 void model_fprint(FILE *out, const Model *model);
+/* The per-layer table for an input of shape [1, dims...]; 0 or -1 with a
+ * ShapeError naming the layer that does not fit. */
+int model_fprint_shapes(FILE *out, const Model *model, const int *dims, int ndim);
 
 /* Parameters in state_dict order: "layers.1.weight", "layers.1.bias", ... */
 int model_parameter_tensors(const Model *model);              /* how many */
