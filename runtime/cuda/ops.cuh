@@ -10,6 +10,7 @@
 
 #include "cuda/adam_math.cuh"
 #include "cuda/batch_math.cuh"
+#include "cuda/conv_math.cuh"
 #include "cuda/sgd_math.cuh"
 
 #include <cstddef>
@@ -36,6 +37,27 @@ int predictions_argmax(const float *x, int *predicted, int rows, int classes);
 int predictions_correct(const float *x, const float *target, int *count, int rows, int classes);
 int predictions_confusion(const float *x, const float *target, int *counts, int rows,
                           int classes);
+
+/* The CNN layers' element passes (cnn_layers.cu, not yet in the table). */
+int conv_im2col(const float *image, float *columns, const CnbConvGeometry *g);
+int conv_col2im(const float *columns, float *image, const CnbConvGeometry *g);
+int pool_forward(const float *x, float *y, int *argmax, long planes, const CnbConvGeometry *g,
+                 int max);
+int pool_backward(const float *dy, const int *argmax, float *dx, long planes,
+                  const CnbConvGeometry *g, int max);
+int batch_norm_train_forward(const float *x, float *y, const float *gamma, const float *beta,
+                             float *mean, float *inv_std, float *running_mean,
+                             float *running_var, int batch, int channels, long plane, float eps,
+                             float momentum);
+int batch_norm_eval_forward(const float *x, float *y, const float *gamma, const float *beta,
+                            const float *running_mean, const float *running_var, int batch,
+                            int channels, long plane, float eps);
+int batch_norm_train_backward(const float *x, const float *dy, float *dx, const float *gamma,
+                              const float *mean, const float *inv_std, float *dgamma,
+                              float *dbeta, float *sums, int batch, int channels, long plane,
+                              int accumulate);
+int dropout2d_forward(const float *x, const float *uniforms, float *y, long n, long plane,
+                      float p);
 
 int batch_prepare(const uint8_t *items, const uint8_t *labels, const CnbBatchSteps *steps,
                   const int32_t *index, const CnbRotation *plans, int count, float *out,
