@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Batch normalisation over (N, H, W) per channel, for the plugin's
  * kernels and the host tests: a channel's sums (a kernel's thread adds a
  * strided part, a block reduction the parts; the host test adds all of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The CNN layers' element kernels (issue 19): im2col and col2im for
  * conv2d (whose GEMMs are cuBLAS's, still to be called), max and average
  * pooling, batch norm's per-channel statistics and element passes, and

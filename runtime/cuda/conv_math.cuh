@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Convolution's index math for im2col + GEMM, one output element per
  * thread, for the plugin's kernels and the host tests: the column matrix
  * is [channels * kh * kw, out_h * out_w] per sample, row c * kh * kw +

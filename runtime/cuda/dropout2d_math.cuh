@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Dropout2d zeroes whole channels: one uniform per (sample, channel),
  * drawn on the host in that order like dropout's per element, and every
  * element of the plane takes that channel's factor (dropout_math.cuh's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* Pooling per output element (forward) and per input element (backward),
  * for the plugin's kernels and the host tests.  One plane (one sample's
  * channel) at a time; the geometry is conv_math.cuh's with channels = 1.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 /* The CNN kernels' per-element math (runtime/cuda/conv_math.cuh,
  * pool_math.cuh, batch_norm_math.cuh, dropout2d_math.cuh) run on the host
  * one element at a time, as the kernels will, against the CPU layers of
