@@ -293,8 +293,8 @@ float tensor_item(const Tensor *t)
         return NAN;
     }
     float value = tensor_cdata(t)[0];
-    if (isnan(value) && t->device == CUDA && t->origin_kind == TENSOR_ORIGIN_LOSS)
-        loss_explain_nan(t->origin);
+    if (isnan(value) && t->device == CUDA && t->explain_nan)
+        t->explain_nan(t->origin);
     return value;
 }
 
