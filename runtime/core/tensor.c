@@ -1,7 +1,7 @@
 /* Tensors: creation, shape, element access.  A CUDA tensor has a device
  * block besides its host block (tensor_device.c); tensor_to is in device.c. */
 #include "core/tensor_impl.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -7,7 +7,7 @@
  * loss stays correct even if the caller reuses the logits' memory. */
 #include "nn/model_impl.h"
 #include "core/compute.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "core/cuda_plugin.h"
 #include "cuda/softmax_ce_math.cuh"
 

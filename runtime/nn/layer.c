@@ -1,6 +1,6 @@
 /* What every layer shares: allocation, names, printing, output shapes. */
 #include "nn/layer.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <stdlib.h>
 

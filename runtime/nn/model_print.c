@@ -1,7 +1,7 @@
 /* print(model) as PyTorch shows the lesson's class (the Sequential kept in
  * self.layers), plus the number of parameters PyTorch users count by hand. */
 #include "nn/model_impl.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 static void print_count(FILE *out, size_t n)
 {

@@ -1,5 +1,6 @@
 /* The input as a file and cnb's errors recorded (see fuzz_file.h). */
 #include "fuzz_file.h"
+#include "host/error_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
