@@ -5,7 +5,7 @@
  * to CUDA fails with the reason. */
 #include "core/tensor_impl.h"
 #include "core/cuda_plugin.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <stdio.h>
 

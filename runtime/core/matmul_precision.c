@@ -5,7 +5,7 @@
  * mantissa in the products), faster and no longer the CPU's numbers.  The
  * CPU's products are float32 whatever is chosen. */
 #include "core/cuda_plugin.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "cnb/tensor.h"
 
 #include <stdatomic.h>

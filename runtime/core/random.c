@@ -4,7 +4,7 @@
  * random64() = two draws (first one high), and the transformations that
  * torch applies on top (uniform_ for float, randperm, random_ for int64). */
 #include "cnb/random.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <math.h>
 #include <pthread.h>

@@ -2,7 +2,7 @@
 /* Tensors: creation, shape, element access.  A CUDA tensor has a device
  * block besides its host block (tensor_device.c); tensor_to is in device.c. */
 #include "core/tensor_impl.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -294,8 +294,8 @@ float tensor_item(const Tensor *t)
         return NAN;
     }
     float value = tensor_cdata(t)[0];
-    if (isnan(value) && t->device == CUDA && t->origin_kind == TENSOR_ORIGIN_LOSS)
-        loss_explain_nan(t->origin);
+    if (isnan(value) && t->device == CUDA && t->explain_nan)
+        t->explain_nan(t->origin);
     return value;
 }
 

@@ -7,7 +7,7 @@
  * reads the same on both devices. */
 #include "core/tensor_impl.h"
 #include "core/cuda_plugin.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 int tensor_device_alloc(Tensor *t, const char *function)
 {

@@ -21,6 +21,10 @@ typedef enum TensorOrigin {
     TENSOR_ORIGIN_NO_GRAD         /* made by a model without keeping a graph */
 } TensorOrigin;
 
+/* Explains a NaN read from a tensor (see explain_nan below): raises the
+ * error the CPU path would have given, or does nothing. */
+typedef void (*TensorNanExplainer)(const void *origin);
+
 struct Tensor {
     float *data;                  /* host copy (the only copy on the CPU) */
     size_t numel;
@@ -33,6 +37,10 @@ struct Tensor {
                                      model's flat parameter buffer): never freed here */
     TensorOrigin origin_kind;
     void *origin;
+    /* Called by tensor_item when it reads a NaN from a CUDA tensor: the
+     * layer above that made the tensor (nn's loss) says why, since core
+     * knows nothing of it.  NULL: nothing to explain. */
+    TensorNanExplainer explain_nan;
 };
 
 /* Alignment of every owned block: a cache line, also what AVX-512 wants. */
@@ -68,12 +76,5 @@ void tensor_buffer_to(Tensor *t, Device device);
  * its data back, and its device block kept, so that the next
  * tensor_to(CUDA) only copies up, with no allocation. */
 void tensor_forget_device(Tensor *t);
-
-/* A NaN loss read from the GPU (tensor_item): the GPU's loss does not
- * check its targets (that would copy them to the host every step), so
- * this looks at them now and raises the error the CPU would have given
- * for a target that is not a class index (nn/cross_entropy.c).  Nothing
- * when the targets are fine (the NaN came from the model). */
-void loss_explain_nan(void *loss);
 
 #endif

@@ -5,7 +5,7 @@
  * of more than 1000 elements summarized with "..." (first and last 3).
  * Summarized tensors also show their size, which "..." would hide. */
 #include "core/tensor_impl.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
 /* tensor_index_select: gathering rows, as torch.index_select along dim 0. */
 #include "core/tensor_impl.h"
 #include "core/parallel.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
 /* Reductions over all elements: sum, mean, std, min, max.  Accumulated in
  * double so that a 47-million-pixel dataset still gives a precise mean. */
 #include "core/tensor_impl.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <math.h>
 

@@ -40,7 +40,7 @@
 #include "core/parallel.h"
 #include "core/cpu_quota.h"
 #include "core/machine_load.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "cnb/tensor.h"
 
 #include <limits.h>

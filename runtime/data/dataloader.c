@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "cnb/host.h"
 #include "cnb/random.h"
 #include "data/dataloader_device.h"

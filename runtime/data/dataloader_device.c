@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "core/cuda_plugin.h"
 #include "core/tensor_impl.h"
 #include "data/transform_impl.h"

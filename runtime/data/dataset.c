@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "data/transform_impl.h"
 
 void dataset_init(Dataset *d, const DatasetOps *ops, const int *shape, int ndim)

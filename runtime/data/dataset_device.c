@@ -5,7 +5,7 @@
  * loader, the test and validation subsets) gathers from the same copy. */
 #include "data/dataset_impl.h"
 
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "core/cuda_plugin.h"
 
 int dataset_device_upload(Dataset *d, const char *function)

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "host/error_attempt.h"
 
 static char *join(const char *a, const char *b, const char *c)

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 typedef struct Transfer {
     FILE *out;

@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #define IDX_TYPE_UBYTE 0x08
 /* Far above any dataset of this kind: a header announcing more is corrupt. */

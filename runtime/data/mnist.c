@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "core/vector_ops.h"
 #include "data/dataset_files.h"
 #include "data/idx.h"

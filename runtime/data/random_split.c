@@ -5,7 +5,7 @@
 
 #include <stdlib.h>
 
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "cnb/random.h"
 
 static void free_parts(Dataset **parts, size_t count)

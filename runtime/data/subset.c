@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 typedef struct Subset {
     Dataset base;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "cnb/random.h"
 #include "core/vector_ops.h"
 

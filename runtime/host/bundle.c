@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* MIME bundles: what one display or result carries, one entry per type. */
 #include "cnb/host.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

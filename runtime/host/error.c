@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* Errors are messages, not crashes: print once, remember for the caller,
  * and let a host (the notebook kernel) end the cell at the call. */
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "cnb/host.h"
 #include "host/error_attempt.h"
 

@@ -5,7 +5,7 @@
 #include "nn/optimizer_impl.h"
 #include "core/parallel.h"
 #include "core/vector_ops.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "core/cuda_plugin.h"
 
 #include <math.h>

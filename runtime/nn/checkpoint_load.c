@@ -7,7 +7,7 @@
  * refuses unexpected names). */
 #include "nn/model_impl.h"
 #include "cnb/checkpoint.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <errno.h>
 #include <jansson.h>

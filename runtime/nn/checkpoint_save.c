@@ -9,7 +9,7 @@
  * full disk mid-write leaves the previous checkpoint as it was. */
 #include "nn/model_impl.h"
 #include "cnb/checkpoint.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

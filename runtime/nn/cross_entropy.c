@@ -8,7 +8,7 @@
  * loss stays correct even if the caller reuses the logits' memory. */
 #include "nn/model_impl.h"
 #include "core/compute.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "core/cuda_plugin.h"
 #include "cuda/softmax_ce_math.cuh"
 
@@ -27,6 +27,8 @@ struct Loss {
     unsigned long generation;
 };
 
+static void loss_explain_nan(const void *origin);
+
 Loss *cross_entropy_loss(void)
 {
     Loss *loss = calloc(1, sizeof *loss);
@@ -37,6 +39,7 @@ Loss *cross_entropy_loss(void)
     }
     loss->value->origin_kind = TENSOR_ORIGIN_LOSS;
     loss->value->origin = loss;
+    loss->value->explain_nan = loss_explain_nan;
     return loss;
 }
 
@@ -120,7 +123,12 @@ static int forward_cuda(Loss *loss, const Tensor *output, const Tensor *target, 
     return 0;
 }
 
-void loss_explain_nan(void *origin)
+/* The loss value's NaN explainer (tensor_item calls it for a NaN read
+ * from the GPU): the GPU's loss does not check its targets (that would
+ * copy them to the host every step), so this looks at them now and raises
+ * the error the CPU would have given for a target that is not a class
+ * index.  Nothing when the targets are fine (the NaN came from the model). */
+static void loss_explain_nan(const void *origin)
 {
     const Loss *loss = origin;
     if (!loss || loss->targets->device != CUDA || !loss->rows)

@@ -3,7 +3,7 @@
  * so a seeded run is reproducible; it does not reproduce torch's own
  * dropout stream, which comes from MKL's Bernoulli generator. */
 #include "nn/layer.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "cnb/random.h"
 #include "cuda/dropout_math.cuh"
 

@@ -4,7 +4,7 @@
  * is >= p and then scaled by 1/(1-p), as dropout.c draws its mask (and so,
  * like it, reproducible under manual_seed but not torch's own stream). */
 #include "nn/layer.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "cnb/random.h"
 #include "cuda/dropout_math.cuh"
 

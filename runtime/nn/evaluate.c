@@ -4,7 +4,7 @@
 #include "cnb/train.h"
 #include "cnb/host.h"
 #include "nn/model_impl.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "cuda/argmax_math.cuh"
 
 #include <math.h>

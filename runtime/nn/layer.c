@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* What every layer shares: allocation, names, printing, output shapes. */
 #include "nn/layer.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <stdlib.h>
 

@@ -10,7 +10,7 @@
 #include "core/compute.h"
 #include "core/parallel.h"
 #include "core/vector_ops.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "cnb/random.h"
 
 #include <math.h>

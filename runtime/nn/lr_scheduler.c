@@ -6,7 +6,7 @@
  * (lr*g)*g, ... rounded as torch rounds it, not lr * g^k. */
 #include "nn/optimizer_impl.h"
 #include "cnb/train.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <stdlib.h>
 

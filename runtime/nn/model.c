@@ -2,7 +2,7 @@
 /* Sequential models: construction, modes, devices, parameters. */
 #include "nn/model_impl.h"
 #include "core/cuda_plugin.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -12,7 +12,7 @@
  * later stays on the CPU until it has one, and model_to says which layer. */
 #include "nn/model_impl.h"
 #include "core/cuda_plugin.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #define FLAT_ALIGN 64             /* floats: 256 bytes */
 

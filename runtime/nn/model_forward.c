@@ -10,7 +10,7 @@
  * backward) alone, like torch.no_grad(). */
 #include "nn/model_impl.h"
 #include "core/compute.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "cnb/host.h"
 
 #include <string.h>

@@ -2,7 +2,7 @@
 /* print(model) as PyTorch shows the lesson's class (the Sequential kept in
  * self.layers), plus the number of parameters PyTorch users count by hand. */
 #include "nn/model_impl.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <stdarg.h>
 #include <string.h>

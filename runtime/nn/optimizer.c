@@ -2,7 +2,7 @@
 /* What Adam and SGD share: state per parameter, zero_grad, step, free. */
 #include "nn/optimizer_impl.h"
 #include "core/compute.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

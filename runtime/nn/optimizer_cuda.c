@@ -7,7 +7,7 @@
  * the model returned to the CPU, so no step is lost either way. */
 #include "nn/optimizer_impl.h"
 #include "core/cuda_plugin.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 /* One state (state1 or state2, per parameter on the host) in a new flat
  * device block, or NULL for a state the optimizer does not keep. */

@@ -8,7 +8,7 @@
 /* O3: the loops over feature maps vectorize (as in core/vector_ops.c) */
 #pragma GCC optimize("O3")
 #include "nn/layer.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

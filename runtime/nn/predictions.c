@@ -3,7 +3,7 @@
  * GPU for outputs there: predictions_cuda.c). */
 #include "cnb/train.h"
 #include "nn/model_impl.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "cuda/argmax_math.cuh"
 
 static int check_output(const char *function, const Tensor *output)

@@ -5,7 +5,7 @@
  * makes one per batch of 1000, nothing a training step pays for. */
 #include "nn/model_impl.h"
 #include "core/cuda_plugin.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <stdlib.h>
 

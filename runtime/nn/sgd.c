@@ -9,7 +9,7 @@
 #include "core/cuda_plugin.h"
 #include "core/parallel.h"
 #include "core/vector_ops.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 
 Optimizer *sgd_new(Model *model, SgdOptions o)

@@ -4,7 +4,7 @@
  * each count written in dark grey or white by seaborn's luminance rule,
  * class names on both axes, axis labels, a title and a colour bar. */
 #include "cnb/plot.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "colormap.h"
 #include "figure.h"
 #include "text.h"

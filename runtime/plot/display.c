@@ -2,7 +2,7 @@
 /* The display API: one bundle per call, published through the host (the
  * kernel's worker) or, in a plain program, saved or printed (display_files.c). */
 #include "cnb/display.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "display_files.h"
 
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * written to a file (an update with the same id overwrites it) and the
  * text forms go to stdout, so a plain C program can use the same calls. */
 #include "display_files.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <errno.h>
 #include <stdatomic.h>

@@ -2,7 +2,7 @@
 /* Figures: a white 2x surface, then PNG display data with the shown size. */
 #include "figure.h"
 #include "cnb/display.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * (nearest filter, integer scale), so digits look crisp, not blurred. */
 #include "image_grid.h"
 #include "text.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <math.h>
 #include <stdint.h>

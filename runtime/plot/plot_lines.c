@@ -3,7 +3,7 @@
  * per series from matplotlib's cycle, and a legend in the emptiest corner
  * (matplotlib's loc='best'). */
 #include "cnb/plot.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "colormap.h"
 #include "figure.h"
 #include "text.h"

@@ -5,7 +5,7 @@
  * one cheap filter ("Up") and level 2 give files about 20% larger in a
  * fraction of the time, which keeps a picture well under 20 ms. */
 #include "figure.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "cnb/plot.h"
 
 #include <stdint.h>

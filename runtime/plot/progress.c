@@ -6,7 +6,7 @@
  * Without a notebook a line goes to stderr every few seconds instead. */
 #include "cnb/plot.h"
 #include "cnb/display.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "html.h"
 
 #include <stdatomic.h>

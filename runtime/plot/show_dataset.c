@@ -2,7 +2,7 @@
 /* show_dataset: the first items of a dataset (after its transform) as a
  * batch, shown by show_images with the dataset's class names. */
 #include "cnb/plot.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
 /* show_images: the lesson's row of sample images with their labels, from a
  * batch tensor. */
 #include "cnb/plot.h"
-#include "cnb/error.h"
+#include "host/error_internal.h"
 #include "image_grid.h"
 
 #include <stdio.h>

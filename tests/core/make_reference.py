@@ -14,13 +14,16 @@ import sys
 import torch
 import torch.nn as nn
 
-HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference")
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# random.txt is core's; the MLP files are nn's (tests/nn/test_parity.c).
+HERE = os.path.join(TESTS, "core", "reference")
+NN_HERE = os.path.join(TESTS, "nn", "reference")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from torch_reference import MNISTClassifier, Writer as ReferenceWriter  # noqa: E402
 
 
-def Writer(name):
-    return ReferenceWriter(HERE, name, "tests/core/make_reference.py")
+def Writer(name, where=HERE):
+    return ReferenceWriter(where, name, "tests/core/make_reference.py")
 
 
 def random_streams():
@@ -71,7 +74,7 @@ def put_summary(w, prefix, t):
 def lesson_init():
     """nn.Linear init of the lesson's MLP after manual_seed(0), then one
     training step (Adam, lr 1e-3) on a batch from torch.rand."""
-    w = Writer("lesson_mlp.txt")
+    w = Writer("lesson_mlp.txt", NN_HERE)
     torch.manual_seed(0)
     model = MNISTClassifier()
     w.put("after_init.rand", torch.rand(4))   # where the stream stands after init
@@ -121,7 +124,7 @@ def train_steps(w, prefix, model, make_optimizer, x, target, steps):
 def small_steps():
     """Whole tensors for a small MLP: init, logits, loss, gradients, and the
     parameters after Adam and SGD steps with every option that matters."""
-    w = Writer("small_mlp.txt")
+    w = Writer("small_mlp.txt", NN_HERE)
     torch.manual_seed(77)
     x = torch.randn(6, 1, 4, 4)
     target = torch.tensor([0, 4, 2, 1, 3, 4])
@@ -149,6 +152,7 @@ def small_steps():
 
 def main():
     os.makedirs(HERE, exist_ok=True)
+    os.makedirs(NN_HERE, exist_ok=True)
     torch.set_num_threads(1)
     random_streams()
     lesson_init()

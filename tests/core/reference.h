@@ -56,12 +56,12 @@ static inline int ref_parse_line(char *line, RefTensor *t)
     return 0;
 }
 
-/* Opens $CNB_SRCDIR/tests/core/reference/<file>. */
+/* Opens $CNB_SRCDIR/tests/<file> ("core/reference/random.txt"). */
 static inline Reference *ref_load(const char *file)
 {
     const char *src = getenv("CNB_SRCDIR");
     char path[4096];
-    snprintf(path, sizeof path, "%s/tests/core/reference/%s", src ? src : "..", file);
+    snprintf(path, sizeof path, "%s/tests/%s", src ? src : "..", file);
     FILE *in = fopen(path, "r");
     if (!in) {
         printf("# cannot open %s\n", path);

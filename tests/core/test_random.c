@@ -83,7 +83,7 @@ static void test_generators(Reference *ref)
 
 int main(void)
 {
-    Reference *ref = ref_load("random.txt");
+    Reference *ref = ref_load("core/reference/random.txt");
     ok(ref != NULL, "reference file random.txt loaded");
     if (!ref)
         return tap_done();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* The input as a file and cnb's errors recorded (see fuzz_file.h). */
 #include "fuzz_file.h"
+#include "host/error_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>

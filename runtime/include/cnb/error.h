@@ -35,12 +35,4 @@ const char *cnb_error_kind_name(CnbErrorKind kind);
 /* Stops the program (abort) at the first error, after its message. */
 void cnb_abort_on_error(bool on);
 
-/* For runtime code: record and report an error; returns -1 for
- * convenience.  cnb_error chooses the kind from the function's area of
- * the API and the message ("out of memory", "... is NULL"). */
-int cnb_error(const char *function, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
-int cnb_error_of(CnbErrorKind kind, const char *function, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
 #endif

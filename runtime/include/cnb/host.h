@@ -62,8 +62,9 @@ void cnb_publish(CnbPublishKind kind, const CnbBundle *bundle, const char *displ
 void cnb_check_interrupt(void);
 
 /* Trailing-expression representations: the kernel wraps a cell's last
- * expression (written without ';') in cnb_show(expr).  Runtime types add
- * themselves to CNB_REPR_TYPES in their own headers. */
+ * expression (written without ';') in cnb_show(expr), a _Generic in cnb.h
+ * over these C types and the runtime's own (cnb_repr_tensor, _model,
+ * _dataset, _dataloader, declared there, where all four types are known). */
 CnbBundle *cnb_repr_long(long long value);
 CnbBundle *cnb_repr_ulong(unsigned long long value);
 CnbBundle *cnb_repr_double(double value);

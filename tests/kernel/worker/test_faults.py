@@ -5,7 +5,7 @@ the process may have (an address-space limit stands in for the machine's
 RAM), a full disk while a cell saves a checkpoint, a data set file cut
 short or corrupt, the history database corrupt or locked, $HOME not
 writable, and two kernels started in the same folder at once.  (The
-runtime's own tests go through more broken files: tests/core/test_checkpoint.c
+runtime's own tests go through more broken files: tests/nn/test_checkpoint.c
 and tests/data/test_idx.c.)"""
 
 import gzip

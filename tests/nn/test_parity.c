@@ -5,7 +5,7 @@
  * same formulas); computed values within float tolerance. */
 #include "cnb.h"
 #include "tap.h"
-#include "reference.h"
+#include "core/reference.h"
 
 static Model *lesson_mlp(void)
 {
@@ -216,7 +216,8 @@ static void test_small_steps(const Reference *ref, const char *prefix, MakeOptim
 
 int main(void)
 {
-    Reference *lesson = ref_load("lesson_mlp.txt"), *small = ref_load("small_mlp.txt");
+    Reference *lesson = ref_load("nn/reference/lesson_mlp.txt"),
+              *small = ref_load("nn/reference/small_mlp.txt");
     ok(lesson && small, "reference files loaded");
     if (!lesson || !small)
         return tap_done();

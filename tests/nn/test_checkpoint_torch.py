@@ -34,7 +34,7 @@ def read_safetensors(path):
 
 @pytest.fixture(scope="module")
 def c_run(tmp_path_factory):
-    program = os.path.join(os.environ["CNB_BUILDDIR"], "tests", "core", "train_and_save")
+    program = os.path.join(os.environ["CNB_BUILDDIR"], "tests", "nn", "train_and_save")
     if not os.path.exists(program):
         pytest.fail("%s is not built (make check builds it)" % program)
     tmp = tmp_path_factory.mktemp("checkpoint")
