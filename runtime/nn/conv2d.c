@@ -15,6 +15,7 @@
 /* O3: the loops over feature maps vectorize (as in core/vector_ops.c) */
 #pragma GCC optimize("O3")
 #include "nn/layer.h"
+#include "host/error_internal.h"
 #include "core/compute.h"
 #include "core/parallel.h"
 #include "cnb/error.h"
