@@ -217,7 +217,7 @@ static void test_bad_arguments(void)
 
 int main(void)
 {
-    Reference *ref = ref_load("optim_extras.txt");
+    Reference *ref = ref_load("core/reference/optim_extras.txt");
     ok(ref != NULL, "reference file loaded");
     if (!ref)
         return tap_done();
