@@ -191,9 +191,8 @@ void clang_document_free(ClangDocument *doc)
     *doc = (ClangDocument){0};
 }
 
-void interpreter_clang_warm(Interpreter *interp)
+void clang_context_warm(ClangContext *context, Interpreter *interp)
 {
-    ClangContext *context = interpreter_clang(interp);
     ClangDocument doc;
     if (!context || clang_document_build(interp, "", 0, &doc) != 0)
         return;

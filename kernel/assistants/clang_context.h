@@ -24,6 +24,16 @@ typedef struct ClangDocument {
     unsigned line, column;      /* where the cell's cursor landed */
 } ClangDocument;
 
+typedef struct ClangContext ClangContext;
+ClangContext *clang_context_new(const char *include_dir);
+void clang_context_free(ClangContext *context);
+/* Parses the headers once (with interp's prelude) so that the first
+ * request is quick. */
+void clang_context_warm(ClangContext *context, Interpreter *interp);
+/* The interpreter's context (assistants.c), made on first use; NULL when
+ * no assistants are attached or libclang failed. */
+ClangContext *assistants_clang(Interpreter *interp);
+
 /* Builds the document for code with the cursor at byte offset cursor. */
 int clang_document_build(Interpreter *interp, const char *code, size_t cursor, ClangDocument *doc);
 void clang_document_free(ClangDocument *doc);

@@ -105,7 +105,7 @@ json_t *interpreter_complete(Interpreter *interp, const char *code, int cursor_p
         start--;
     char *prefix = strndup(code + start, cursor - start);
     json_t *matches = complete_magic(code, start, cursor);
-    ClangContext *context = interp && !matches ? interpreter_clang(interp) : NULL;
+    ClangContext *context = interp && !matches ? assistants_clang(interp) : NULL;
     ClangDocument doc;
     /* Complete at the start of the word, so that clang offers everything
      * the prefix could become; we filter by the prefix. */

@@ -211,7 +211,7 @@ json_t *interpreter_inspect(Interpreter *interp, const char *code, int cursor_po
             start--;
     }
     char *text = NULL;
-    ClangContext *context = interp ? interpreter_clang(interp) : NULL;
+    ClangContext *context = interp ? assistants_clang(interp) : NULL;
     ClangDocument doc;
     if (context && clang_document_build(interp, code, start, &doc) == 0) {
         CXTranslationUnit unit = clang_context_acquire(context, &doc);

@@ -252,6 +252,8 @@ static void start_interpreter(Kernel *kernel)
     Interpreter *interp = interpreter_new(kernel->work_dir);
     if (!interp)
         log_error("the interpreter did not start: cells cannot run");
+    else
+        assistants_attach(interp);
     pthread_mutex_lock(&kernel->interp_lock);
     kernel->interp = interp;
     kernel->interp_started = true;

@@ -69,6 +69,10 @@ int interpreter_evaluate(Interpreter *interp, const char *expression, const Exec
 /* Asks the running cell to stop (both interrupt modes end up here). */
 void interpreter_interrupt(Interpreter *interp);
 
+/* Attaches completion, inspection and the answer to `name?` (kernel/assistants)
+ * to a new interpreter, before requests reach it; they are freed with it. */
+void assistants_attach(Interpreter *interp);
+
 /* complete_reply / inspect_reply content (without "status"); new references. */
 json_t *interpreter_complete(Interpreter *interp, const char *code, int cursor_pos);
 json_t *interpreter_inspect(Interpreter *interp, const char *code, int cursor_pos,

@@ -46,12 +46,12 @@ char *flags_text(const StringList *cflags, const StringList *ldflags)
     return text;
 }
 
-void answer_help(Interpreter *interp, const StringList *names, const ExecuteSink *sink,
-                 ExecuteOutcome *outcome)
+void answer_help(Interpreter *interp, json_t *(*help)(Interpreter *, const char *),
+                 const StringList *names, const ExecuteSink *sink, ExecuteOutcome *outcome)
 {
     for (size_t i = 0; i < names->count; i++) {
         const char *name = names->items[i];
-        json_t *found = interpreter_inspect(interp, name, (int)strlen(name), 1);
+        json_t *found = help ? help(interp, name) : NULL;
         if (json_is_true(json_object_get(found, "found"))) {
             if (!outcome->payload)
                 outcome->payload = json_array();

@@ -11,6 +11,8 @@
 #   - wire/ includes nothing of either side;
 #   - a folder's own headers are included by bare name, another folder's by
 #     folder/name.h, so a grep of the #include lines sees every crossing;
+#   - interpreter/ never calls assistants/ (they register with it);
+#   - the front reaches the code side only through interpreter/interpreter.h;
 #   - main.c is the only file that includes both a front and a worker header.
 kernel="${CNB_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/kernel"
 n=0
@@ -51,6 +53,15 @@ check "compiler/ includes no other kernel folder" \
     "$(includes compiler | grep '"\(front\|interpreter\|assistants\|files\|worker\|wire\)/')"
 check "wire/ includes neither side" \
     "$(includes wire | grep '"\(front\|interpreter\|compiler\|assistants\|files\|worker\)/')"
+
+# The assistants attach to the interpreter (interpreter_state.h); the
+# interpreter never calls them by name, so the two do not form a circle.
+check "interpreter/ includes no assistants/ header" \
+    "$(includes interpreter | grep '"assistants/')"
+check "interpreter/ calls no assistant by name" \
+    "$(grep -Hn 'interpreter_\(complete\|inspect\)\|clang_context_\|assistants_clang' "$kernel"/interpreter/*.c | sed "s|^$kernel/||")"
+check "the front reaches the code side only through interpreter.h" \
+    "$(includes front | grep '"\(interpreter\|compiler\|assistants\)/' | grep -v '"interpreter/interpreter.h"')"
 
 # A bare name must be the folder's own header (no -I trick reaches across).
 bare=""

@@ -635,6 +635,7 @@ int main(int argc, char **argv)
         return 1;
     }
     interp = interpreter_new(dir);
+    assistants_attach(interp);
     ok(interp != NULL, "interpreter starts");
     if (!interp)
         return tap_done();

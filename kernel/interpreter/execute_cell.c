@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* One cell, from its text to its outcome: the magics that act before it
+ * (%reset, %who, %cflags, #if resolved by the preprocessor), the split into
+ * declarations and statements, the build (cell_build.c), the run in the
+ * worker (worker_supervision.c), and the commit of what it declared once
+ * the worker has loaded it. */
+#include "interpreter_internal.h"
+#include "compiler/cell_commit.h"
+#include "compiler/cell_unload.h"
+#include "compiler/conditionals.h"
+#include "crash_location.h"
+#include "magic_answers.h"
+#include "outcome.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- committing ---- */
+
+/* Functions and variables that changed type, and who still uses the old. */
+static void note_new_types(Interpreter *interp, const Rebinds *rebinds, const json_t *done,
+                           const ExecuteSink *sink)
+{
+    pthread_mutex_lock(&interp->lock);
+    char *notes = late_binding_notes(rebinds, done, &interp->state);
+    pthread_mutex_unlock(&interp->lock);
+    if (notes)
+        sink_text(sink, "stderr", notes);
+    free(notes);
+}
+
+static void commit(Interpreter *interp, const CellPlan *plan, int cell, const char *origin,
+                   const KeySet *declared, const Rebinds *rebinds, const CellMagics *magics,
+                   const ExecuteSink *sink)
+{
+    char *dropped = NULL;
+    pthread_mutex_lock(&interp->lock);
+    cell_commit(&interp->state, plan, cell, origin, declared, rebinds, &dropped);
+    string_list_extend(&interp->cflags, &magics->cflags);
+    string_list_extend(&interp->ldflags, &magics->ldflags);
+    pthread_mutex_unlock(&interp->lock);
+    if (dropped) {
+        char *note = NULL;
+        if (asprintf(&note, "note: %s used a type this cell redefined and %s no longer visible; "
+                            "run the cells that declare them again\n",
+                     dropped, strchr(dropped, ',') ? "are" : "is") >= 0)
+            sink_text(sink, "stderr", note);
+        free(note);
+    }
+    free(dropped);
+}
+
+/* ---- magics that answer at once (their text: magic_answers.c) ---- */
+
+static void show_who(Interpreter *interp, const ExecuteSink *sink)
+{
+    pthread_mutex_lock(&interp->lock);
+    char *text = who_text(&interp->state);
+    pthread_mutex_unlock(&interp->lock);
+    sink_text(sink, "stdout", text);
+    free(text);
+}
+
+static void show_flags(Interpreter *interp, const ExecuteSink *sink)
+{
+    pthread_mutex_lock(&interp->lock);
+    char *text = flags_text(&interp->cflags, &interp->ldflags);
+    pthread_mutex_unlock(&interp->lock);
+    sink_text(sink, "stdout", text);
+    free(text);
+}
+
+static void finish_done(Pump *pump)
+{
+    json_t *done = pump->done;
+    const char *status = json_string_value(json_object_get(done, "status"));
+    if (status && strcmp(status, "ok") == 0)
+        return;
+    const char *ename = json_string_value(json_object_get(done, "ename"));
+    const char *evalue = json_string_value(json_object_get(done, "evalue"));
+    json_t *traceback = json_array();
+    const char *library = json_string_value(json_object_get(done, "library"));
+    if (library) {
+        char *where = crash_location(library, (long)json_integer_value(json_object_get(done, "offset")));
+        char *line = NULL;
+        if (where && asprintf(&line, "  %s", where) >= 0)
+            json_array_append_new(traceback, json_string(line));
+        free(line);
+        free(where);
+    }
+    /* A runtime error is the cell's, like a Python exception: nothing
+     * was caught that needs reassuring words. */
+    bool runtime_error = json_is_true(json_object_get(done, "runtime_error"));
+    if (ename && !runtime_error && strcmp(ename, "LinkError") != 0 && strcmp(ename, "KeyboardInterrupt") != 0)
+        json_array_append_new(traceback, json_string("The kernel caught this and keeps running; "
+                                                     "variables from earlier cells are still there."));
+    outcome_set_error(pump->outcome, ename ? ename : "Error", evalue, traceback);
+}
+
+/* #if / #ifdef in the cell: the preprocessor decides which lines are
+ * compiled (see conditionals.h).  When it fails (an #error that is taken,
+ * a missing header), the cell stays as it is and the compiler says why. */
+static void resolve_conditionals(Interpreter *interp, const CellMagics *magics)
+{
+    StringList cflags = {0};
+    pthread_mutex_lock(&interp->lock);
+    string_list_extend(&cflags, &interp->cflags);
+    pthread_mutex_unlock(&interp->lock);
+    string_list_extend(&cflags, &magics->cflags);
+    char *probe = conditionals_probe(magics->code);
+    char *prelude = interpreter_prelude(interp);
+    char *text = NULL, *output = NULL;
+    if (probe && prelude && asprintf(&text, "#include <cnb.h>\n%s\n%s", prelude, probe) >= 0 &&
+        write_file(interp->work_dir, "conditionals.c", text) == 0 &&
+        cell_compiler_preprocess(interp->compiler, "conditionals.c", cflags.items, &output) == 0)
+        conditionals_apply(magics->code, output);
+    free(output);
+    free(text);
+    free(prelude);
+    free(probe);
+    string_list_free(&cflags);
+}
+
+/* What acts before the cell's code: %reset, %who, %cflags, #if. */
+static void apply_magics(Interpreter *interp, CellMagics *magics, const ExecuteSink *sink)
+{
+    if (magics->reset) {
+        /* Like a kernel restart, but keeping the connection and the counter. */
+        restart_worker(interp);
+        pthread_mutex_lock(&interp->lock);
+        string_list_free(&interp->cflags);
+        string_list_free(&interp->ldflags);
+        pthread_mutex_unlock(&interp->lock);
+        sink_text(sink, "stderr", "All variables, functions, types, includes and flags of "
+                                    "earlier cells are forgotten.\n");
+    }
+    if (magics->who)
+        show_who(interp, sink);
+    if (magics->show_flags)
+        show_flags(interp, sink);
+    if (conditionals_present(magics->code)) {
+        wait_prepared(interp);
+        resolve_conditionals(interp, magics);
+    }
+}
+
+static bool nothing_to_build(const CellPlan *plan, const CellMagics *magics)
+{
+    return plan->count == 0 && magics->timeit_count == 0 && magics->cflags.count == 0 &&
+           magics->ldflags.count == 0;
+}
+
+/* What the cell replaces of the earlier state, taken under one lock (the
+ * plan learns which of its items repeat an earlier one unchanged). */
+typedef struct CellContext {
+    KeySet declared;            /* what the cell declares */
+    bool *hidden;               /* earlier declarations it replaces, NULL on failure */
+    Rebinds rebinds;            /* functions it redefines (late binding) */
+    StringList cflags, ldflags; /* earlier cells' and its own */
+} CellContext;
+
+static void cell_context_take(Interpreter *interp, CellPlan *plan, const CellMagics *magics,
+                              CellContext *context)
+{
+    *context = (CellContext){0};
+    pthread_mutex_lock(&interp->lock);
+    cell_mark_unchanged(&interp->state, plan);
+    cell_declared_keys(plan, &context->declared);
+    context->hidden = calloc(interp->state.count + 1, sizeof *context->hidden);
+    if (context->hidden)
+        cell_state_hidden(&interp->state, &context->declared, context->hidden);
+    if (late_binding_plan(&interp->state, plan, &context->declared, &context->rebinds) != 0) {
+        free(context->hidden);
+        context->hidden = NULL;
+    }
+    string_list_extend(&context->cflags, &interp->cflags);
+    string_list_extend(&context->cflags, &magics->cflags);
+    string_list_extend(&context->ldflags, &interp->ldflags);
+    string_list_extend(&context->ldflags, &magics->ldflags);
+    pthread_mutex_unlock(&interp->lock);
+}
+
+static void cell_context_free(CellContext *context)
+{
+    free(context->hidden);
+    string_list_free(&context->cflags);
+    string_list_free(&context->ldflags);
+    late_binding_free(&context->rebinds);
+    key_set_free(&context->declared);
+}
+
+/* Runs a compiled cell and, once the worker has loaded it, commits what
+ * it declared. */
+static void run_and_commit(Interpreter *interp, const CellPlan *plan, const CellMagics *magics,
+                           const char *origin, CellContext *context, Compiled *compiled,
+                           bool silent, bool allow_stdin, const ExecuteSink *sink,
+                           ExecuteOutcome *outcome)
+{
+    if (take_interrupt(interp)) {
+        outcome_set_error(outcome, "KeyboardInterrupt", "interrupted before the cell ran", NULL);
+        return;
+    }
+    Pump pump = {.worker = &interp->worker, .interrupt_fd = interp->interrupt_fd, .sink = sink,
+                 .silent = silent, .allow_stdin = allow_stdin, .out = {.name = "stdout"},
+                 .err = {.name = "stderr"}, .outcome = outcome};
+    if (run_compiled(interp, compiled, &context->rebinds, &pump) == 1) {
+        late_binding_confirm(&context->rebinds, pump.done);
+        note_new_types(interp, &context->rebinds, pump.done, sink);
+        if (json_is_true(json_object_get(pump.done, "loaded")))
+            commit(interp, plan, compiled->cell, origin, &context->declared, &context->rebinds,
+                   magics, sink);
+        finish_done(&pump);
+        if (compiled->unload)
+            remove_cell_files(interp, compiled, origin);
+    }
+    json_decref(pump.done);
+    free(pump.out.data);
+    free(pump.err.data);
+}
+
+/* Builds the split cell and runs it: 0, or -1 when the interpreter failed. */
+static int build_and_run(Interpreter *interp, CellPlan *plan, const CellMagics *magics,
+                         const char *origin, bool silent, bool allow_stdin,
+                         const ExecuteSink *sink, ExecuteOutcome *outcome)
+{
+    wait_prepared(interp);
+    write_file(interp->work_dir, origin, magics->code);  /* gcc quotes the lines from it */
+    CellContext context;
+    cell_context_take(interp, plan, magics, &context);
+    Compiled compiled = {.cell = ++interp->next_cell,
+                         .unload = magics->timeit_count == 0 && cell_can_unload(plan, magics->code)};
+    CellBuild build = {.plan = plan, .magics = magics, .origin = origin, .hidden = context.hidden,
+                       .rebinds = &context.rebinds, .cflags = &context.cflags,
+                       .ldflags = &context.ldflags};
+    int rc = context.hidden ? compile_cell(interp, &build, &compiled) : -1;
+    if (rc == 0 && !compiled.ok) {
+        compile_error(outcome, compiled.diagnostics, origin);
+    } else if (rc == 0) {
+        /* Warnings of a cell that compiled are worth seeing. */
+        sink_text(sink, "stderr", compiled.diagnostics);
+        run_and_commit(interp, plan, magics, origin, &context, &compiled, silent, allow_stdin,
+                       sink, outcome);
+    }
+    compiled_free(&compiled);
+    cell_context_free(&context);
+    return rc;
+}
+
+int execute_cell(Interpreter *interp, const char *code, const char *origin, bool silent,
+                 bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome)
+{
+    *outcome = (ExecuteOutcome){.status = EXECUTE_OK};
+    if (!interp || !code)
+        return -1;
+    take_interrupt(interp);
+    if (!ensure_worker(interp, sink))
+        return -1;
+    CellMagics magics;
+    if (magics_parse(code, &magics) != 0)
+        return -1;
+    int rc = 0;
+    if (magics.error) {
+        outcome_set_error(outcome, "UsageError", magics.error, NULL);
+    } else {
+        apply_magics(interp, &magics, sink);
+        CellPlan plan;
+        rc = interpreter_split(interp, magics.code, &plan);
+        if (rc == 0) {
+            if (!nothing_to_build(&plan, &magics))
+                rc = build_and_run(interp, &plan, &magics, origin, silent, allow_stdin, sink, outcome);
+            cell_plan_free(&plan);
+        }
+    }
+    magics_free(&magics);
+    return rc == 0 ? 0 : -1;
+}
