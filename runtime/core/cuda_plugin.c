@@ -94,7 +94,7 @@ static void load_plugin(void)
         snprintf(reason, sizeof reason, "no usable GPU: %s", table->last_error());
         return;
     }
-    table->set_tf32(matmul_tf32_allowed());
+    table->set_tf32(cuda_plugin_tf32());
     atomic_store(&loaded, table);
 }
 
@@ -113,4 +113,18 @@ const char *cuda_unavailable_reason(void)
 {
     pthread_once(&load_once, load_plugin);
     return atomic_load(&loaded) ? "" : reason;
+}
+
+static atomic_int tf32_allowed;
+
+bool cuda_plugin_tf32(void)
+{
+    return atomic_load(&tf32_allowed) != 0;
+}
+
+int cuda_plugin_set_tf32(bool allowed)
+{
+    atomic_store(&tf32_allowed, allowed);
+    const CnbCudaPlugin *cuda = cuda_plugin_if_loaded();
+    return cuda ? cuda->set_tf32(allowed) : 0;
 }

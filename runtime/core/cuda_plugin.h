@@ -18,8 +18,10 @@ const char *cuda_unavailable_reason(void);
 /* The table if an earlier call loaded a usable plugin, else NULL; loads
  * nothing (settings that only matter once CUDA is in use). */
 const CnbCudaPlugin *cuda_plugin_if_loaded(void);
-/* Whether set_float32_matmul_precision allowed TF32 (matmul_precision.c);
- * the plugin gets the setting when it loads. */
-bool matmul_tf32_allowed(void);
+/* The TF32 setting of set_float32_matmul_precision (matmul_precision.c):
+ * kept here, given to the plugin if it is loaded (0, or -1 with the
+ * plugin's error), and to the plugin when it loads later. */
+int cuda_plugin_set_tf32(bool allowed);
+bool cuda_plugin_tf32(void);
 
 #endif

@@ -136,3 +136,14 @@ Tensor *tensor_to(Tensor *t, Device device)
     }
     return device == CUDA ? to_cuda(t) : to_cpu(t);
 }
+
+void tensor_forget_device(Tensor *t)
+{
+    if (t->device != CUDA)
+        return;
+    if (!t->capacity || t->device_borrowed) {   /* not its own block to keep */
+        tensor_to(t, CPU);
+        return;
+    }
+    t->device = CPU;
+}

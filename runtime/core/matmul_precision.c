@@ -8,15 +8,7 @@
 #include "host/error_internal.h"
 #include "cnb/tensor.h"
 
-#include <stdatomic.h>
 #include <string.h>
-
-static atomic_int tf32_allowed;
-
-bool matmul_tf32_allowed(void)
-{
-    return atomic_load(&tf32_allowed) != 0;
-}
 
 int set_float32_matmul_precision(const char *precision)
 {
@@ -24,14 +16,12 @@ int set_float32_matmul_precision(const char *precision)
                        strcmp(precision, "medium") != 0))
         return cnb_error("set_float32_matmul_precision", "\"%s\" is not a precision: "
                          "\"highest\", \"high\" or \"medium\"", precision ? precision : "(null)");
-    atomic_store(&tf32_allowed, strcmp(precision, "highest") != 0);
-    const CnbCudaPlugin *cuda = cuda_plugin_if_loaded();
-    if (cuda && cuda->set_tf32(matmul_tf32_allowed()) < 0)
-        return cnb_error("set_float32_matmul_precision", "%s", cuda->last_error());
+    if (cuda_plugin_set_tf32(strcmp(precision, "highest") != 0) < 0)
+        return cnb_error("set_float32_matmul_precision", "%s", cuda_plugin_if_loaded()->last_error());
     return 0;
 }
 
 const char *get_float32_matmul_precision(void)
 {
-    return matmul_tf32_allowed() ? "high" : "highest";
+    return cuda_plugin_tf32() ? "high" : "highest";
 }

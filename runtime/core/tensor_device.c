@@ -59,14 +59,3 @@ void tensor_buffer_to(Tensor *t, Device device)
     t->device_borrowed = false;
     t->device = device;
 }
-
-void tensor_forget_device(Tensor *t)
-{
-    if (t->device != CUDA)
-        return;
-    if (!t->capacity || t->device_borrowed) {   /* not its own block to keep */
-        tensor_to(t, CPU);
-        return;
-    }
-    t->device = CPU;
-}

@@ -74,7 +74,8 @@ void tensor_buffer_to(Tensor *t, Device device);
 /* A CUDA tensor whose contents the host is about to overwrite (a loader's
  * batch the user had moved to the GPU): back on the CPU without copying
  * its data back, and its device block kept, so that the next
- * tensor_to(CUDA) only copies up, with no allocation. */
+ * tensor_to(CUDA) only copies up, with no allocation (device.c, beside
+ * tensor_to). */
 void tensor_forget_device(Tensor *t);
 
 #endif

@@ -16,7 +16,7 @@ int dataset_device_upload(Dataset *d, const char *function)
     if (!cuda)
         return cnb_error(function, "CUDA is not available: %s", cuda_unavailable_reason());
     const uint8_t *labels, *items = d->ops->raw_bytes(d, &labels);
-    size_t n = dataset_len(d), bytes = n * d->item_numel;
+    size_t n = d->ops->len(d), bytes = n * d->item_numel;
     void *device_items = NULL, *device_labels = NULL;
     if (cuda->alloc(&device_items, bytes) < 0 || cuda->alloc(&device_labels, n) < 0 ||
         cuda->to_device(device_items, items, bytes) < 0 ||

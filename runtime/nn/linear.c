@@ -56,15 +56,6 @@ Layer *linear(int in_features, int out_features)
 /* Parallel work is worth handing out above this many multiply-adds. */
 #define PARALLEL_MIN_WORK 131072.0
 
-void linear_epilogue(const Layer *layer, float *y, int ld, int rows, int c0, int c1)
-{
-    bool relu = layer->fused == ACT_RELU;
-    vec_bias_rows(y + c0, ld, layer->bias->data + c0, rows, c1 - c0, relu);
-    if (layer->fused != ACT_NONE && !relu)
-        for (int r = 0; r < rows; r++)
-            activation_forward(layer->fused, y + (size_t)r * (size_t)ld + c0,
-                               y + (size_t)r * (size_t)ld + c0, (size_t)(c1 - c0));
-}
 
 typedef struct LinearPass {
     Layer *layer;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* What Adam and SGD share: state per parameter, zero_grad, step, free. */
+/* What Adam and SGD share: state per parameter, zero_grad, free (the step
+ * that calls either is optimizer_step.c). */
 #include "nn/optimizer_impl.h"
-#include "core/compute.h"
 #include "host/error_internal.h"
 
 #include <stdlib.h>
@@ -64,22 +64,4 @@ void optimizer_zero_grad(Optimizer *opt)
         return;
     }
     model_zero_grad(opt->model);
-}
-
-void optimizer_step(Optimizer *opt)
-{
-    if (!opt) {
-        cnb_error("optimizer_step", "optimizer is NULL");
-        return;
-    }
-    model_materialize_grads(opt->model);   /* zero_grad without backward: zeros */
-    if (optimizer_state_to_model(opt) < 0)
-        return;
-    unsigned csr = compute_enter();
-    opt->step++;
-    if (opt->kind == OPTIMIZER_ADAM)
-        adam_step(opt);
-    else
-        sgd_step(opt);
-    compute_leave(csr);
 }

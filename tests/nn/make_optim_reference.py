@@ -5,7 +5,7 @@ torch.optim.Adam and torch.optim.SGD (plain, momentum, Nesterov, dampening)
 over several steps, and StepLR's lr sequence, also while training.  Run with
 Debian's python3-torch (1.13):
 
-    /usr/bin/python3 tests/core/make_optim_reference.py"""
+    /usr/bin/python3 tests/nn/make_optim_reference.py"""
 import os
 import sys
 
@@ -67,7 +67,7 @@ def train(w, prefix, init, x, target, make, scheduler=None, steps=STEPS):
 def main():
     torch.set_num_threads(1)
     os.makedirs(HERE, exist_ok=True)
-    w = Writer(HERE, "optim_extras.txt", "tests/core/make_optim_reference.py")
+    w = Writer(HERE, "optim_extras.txt", "tests/nn/make_optim_reference.py")
     torch.manual_seed(19)
     x = torch.randn(5, 4)
     target = torch.tensor([0, 2, 1, 2, 0])

@@ -6,7 +6,7 @@
  * StepLR exactly, as the doubles get_last_lr() returns. */
 #include "cnb.h"
 #include "tap.h"
-#include "reference.h"
+#include "core/reference.h"
 
 #define STEPS 4
 
@@ -217,7 +217,7 @@ static void test_bad_arguments(void)
 
 int main(void)
 {
-    Reference *ref = ref_load("core/reference/optim_extras.txt");
+    Reference *ref = ref_load("nn/reference/optim_extras.txt");
     ok(ref != NULL, "reference file loaded");
     if (!ref)
         return tap_done();
