@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 struct ClangContext {
     pthread_mutex_t lock;
@@ -193,10 +195,74 @@ void clang_document_free(ClangDocument *doc)
 
 void clang_context_warm(ClangContext *context, Interpreter *interp)
 {
+    if (!context)
+        return;
     ClangDocument doc;
     if (!context || clang_document_build(interp, "", 0, &doc) != 0)
         return;
     clang_context_acquire(context, &doc);
     clang_context_release(context);
     clang_document_free(&doc);
+}
+
+/* ---- the interpreter's context (what assistants.c attaches) ---- */
+
+struct ClangSlot {
+    Interpreter *interp;
+    pthread_mutex_t lock;           /* clang */
+    ClangContext *clang;
+    pthread_t warm_thread;
+    bool warming;
+};
+
+ClangSlot *clang_slot_new(Interpreter *interp)
+{
+    ClangSlot *slot = calloc(1, sizeof *slot);
+    if (!slot)
+        return NULL;
+    slot->interp = interp;
+    pthread_mutex_init(&slot->lock, NULL);
+    return slot;
+}
+
+ClangContext *assistants_clang(Interpreter *interp)
+{
+    ClangSlot *slot = interpreter_assistant_data(interp);
+    if (!slot)
+        return NULL;
+    pthread_mutex_lock(&slot->lock);
+    if (!slot->clang)
+        slot->clang = clang_context_new(interpreter_include_dir(interp));
+    pthread_mutex_unlock(&slot->lock);
+    return slot->clang;
+}
+
+/* libclang's first parse of the headers takes a few hundred ms; do it
+ * ahead of the first completion request, at low priority. */
+static void *warm_up(void *arg)
+{
+    ClangSlot *slot = arg;
+    /* Linux nices threads one by one: keep out of the way of start-up and
+     * of the first cells. */
+    setpriority(PRIO_PROCESS, (id_t)gettid(), 15);
+    clang_context_warm(assistants_clang(slot->interp), slot->interp);
+    return NULL;
+}
+
+void clang_slot_warm_up(ClangSlot *slot)
+{
+    if (!slot->warming)
+        slot->warming = pthread_create(&slot->warm_thread, NULL, warm_up, slot) == 0;
+}
+
+void clang_slot_free(void *data)
+{
+    ClangSlot *slot = data;
+    if (!slot)
+        return;
+    if (slot->warming)
+        pthread_join(slot->warm_thread, NULL);
+    clang_context_free(slot->clang);
+    pthread_mutex_destroy(&slot->lock);
+    free(slot);
 }

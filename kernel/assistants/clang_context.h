@@ -30,9 +30,19 @@ void clang_context_free(ClangContext *context);
 /* Parses the headers once (with interp's prelude) so that the first
  * request is quick. */
 void clang_context_warm(ClangContext *context, Interpreter *interp);
-/* The interpreter's context (assistants.c), made on first use; NULL when
- * no assistants are attached or libclang failed. */
+/* The slot that assistants.c attaches to the interpreter: its context,
+ * made on first use, and the thread that warms it up. */
+typedef struct ClangSlot ClangSlot;
+ClangSlot *clang_slot_new(Interpreter *interp);
+/* Starts the warm-up (once the slot is attached). */
+void clang_slot_warm_up(ClangSlot *slot);
+void clang_slot_free(void *slot);
+/* The attached slot's context, made on first use; NULL when no assistants
+ * are attached or libclang failed. */
 ClangContext *assistants_clang(Interpreter *interp);
+
+/* inspection.c: the answer to `name?` (inspect_reply content). */
+json_t *inspection_help(Interpreter *interp, const char *name);
 
 /* Builds the document for code with the cursor at byte offset cursor. */
 int clang_document_build(Interpreter *interp, const char *code, size_t cursor, ClangDocument *doc);

@@ -242,3 +242,8 @@ json_t *interpreter_inspect(Interpreter *interp, const char *code, int cursor_po
     free(text);
     return reply;
 }
+
+json_t *inspection_help(Interpreter *interp, const char *name)
+{
+    return interpreter_inspect(interp, name, (int)strlen(name), 1);
+}

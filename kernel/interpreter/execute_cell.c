@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* One cell, from its text to its outcome: the magics that act before it
+/* interpreter_execute and interpreter_evaluate: one cell, from its text to
+ * its outcome: the magics that act before it
  * (%reset, %who, %cflags, #if resolved by the preprocessor), the split into
  * declarations and statements, the build (cell_build.c), the run in the
  * worker (worker_supervision.c), and the commit of what it declared once
@@ -8,6 +9,7 @@
 #include "compiler/cell_commit.h"
 #include "compiler/cell_unload.h"
 #include "compiler/conditionals.h"
+#include "compiler/help_request.h"
 #include "crash_location.h"
 #include "magic_answers.h"
 #include "outcome.h"
@@ -247,8 +249,10 @@ static int build_and_run(Interpreter *interp, CellPlan *plan, const CellMagics *
     return rc;
 }
 
-int execute_cell(Interpreter *interp, const char *code, const char *origin, bool silent,
-                 bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome)
+/* origin names the cell in diagnostics and tracebacks ("In[3]"); gcc
+ * quotes the cell's lines from a file of that name in the work directory. */
+static int execute_cell(Interpreter *interp, const char *code, const char *origin, bool silent,
+                        bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome)
 {
     *outcome = (ExecuteOutcome){.status = EXECUTE_OK};
     if (!interp || !code)
@@ -274,4 +278,61 @@ int execute_cell(Interpreter *interp, const char *code, const char *origin, bool
     }
     magics_free(&magics);
     return rc == 0 ? 0 : -1;
+}
+
+/* ---- the entry points of interpreter.h ---- */
+
+/* `name?` lines: the declaration and doc comment as a pager payload, as
+ * IPython's obj? does. */
+int interpreter_execute(Interpreter *interp, const char *code, int execution_count, bool silent,
+                        bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome)
+{
+    *outcome = (ExecuteOutcome){.status = EXECUTE_OK};
+    if (!interp || !code)
+        return -1;
+    char origin[32];
+    snprintf(origin, sizeof origin, "In[%d]", execution_count);
+    StringList help = {0};
+    char *rest = strdup(code);
+    if (!rest || help_requests_take(rest, &help) != 0) {
+        free(rest);
+        string_list_free(&help);
+        return -1;
+    }
+    int rc = execute_cell(interp, rest, origin, silent, allow_stdin, sink, outcome);
+    if (rc == 0 && outcome->status == EXECUTE_OK)
+        answer_help(interp, interp->assistant.help, &help, sink, outcome);
+    free(rest);
+    string_list_free(&help);
+    return rc;
+}
+
+/* Only an expression: a user expression must not declare or run
+ * statements behind the user's back, as IPython's eval() refuses them. */
+static bool is_one_expression(Interpreter *interp, const char *code)
+{
+    const char *start = code + strspn(code, " \t\r\n");
+    if (*start == '%' || *start == '#' || *start == '\0')
+        return false;
+    CellPlan plan;
+    if (interpreter_split(interp, code, &plan) != 0)
+        return false;
+    bool one = plan.count == 1 && plan.items[0].kind == ITEM_EXPRESSION;
+    cell_plan_free(&plan);
+    return one;
+}
+
+int interpreter_evaluate(Interpreter *interp, const char *expression, const ExecuteSink *sink,
+                         ExecuteOutcome *outcome)
+{
+    *outcome = (ExecuteOutcome){.status = EXECUTE_OK};
+    if (!interp || !expression)
+        return -1;
+    if (!is_one_expression(interp, expression)) {
+        outcome_set_error(outcome, "SyntaxError",
+                          "a user expression is one C expression, without ';' "
+                          "(no declarations, statements or magics)", NULL);
+        return 0;
+    }
+    return execute_cell(interp, expression, "<expression>", false, false, sink, outcome);
 }

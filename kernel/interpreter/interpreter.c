@@ -7,15 +7,12 @@
  * about every 50 ms, never cutting a UTF-8 character) and its frames
  * (display, clear_output, input_request, done) into the sink -> commit the
  * cell's declarations to the state once the worker has loaded it.  A cell
- * that does not compile or link changes nothing.  The steps live in
- * execute_cell.c, cell_build.c and worker_supervision.c (see
- * interpreter_internal.h); this file holds the life cycle and the entry
- * points. */
+ * that does not compile or link changes nothing.  This file holds
+ * the life cycle and the state; the entry points and the steps of a cell
+ * live in execute_cell.c, cell_build.c and worker_supervision.c (see
+ * interpreter_internal.h), which call this file and never the other way. */
 #include "interpreter_internal.h"
 #include "files/dir_tree.h"
-#include "compiler/help_request.h"
-#include "magic_answers.h"
-#include "outcome.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -173,61 +170,4 @@ int interpreter_split(Interpreter *interp, const char *code, CellPlan *plan)
 const char *interpreter_include_dir(Interpreter *interp)
 {
     return cell_compiler_include_dir(interp->compiler);
-}
-
-/* ---- entry points ---- */
-
-/* `name?` lines: the declaration and doc comment as a pager payload, as
- * IPython's obj? does. */
-int interpreter_execute(Interpreter *interp, const char *code, int execution_count, bool silent,
-                        bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome)
-{
-    *outcome = (ExecuteOutcome){.status = EXECUTE_OK};
-    if (!interp || !code)
-        return -1;
-    char origin[32];
-    snprintf(origin, sizeof origin, "In[%d]", execution_count);
-    StringList help = {0};
-    char *rest = strdup(code);
-    if (!rest || help_requests_take(rest, &help) != 0) {
-        free(rest);
-        string_list_free(&help);
-        return -1;
-    }
-    int rc = execute_cell(interp, rest, origin, silent, allow_stdin, sink, outcome);
-    if (rc == 0 && outcome->status == EXECUTE_OK)
-        answer_help(interp, interp->assistant.help, &help, sink, outcome);
-    free(rest);
-    string_list_free(&help);
-    return rc;
-}
-
-/* Only an expression: a user expression must not declare or run
- * statements behind the user's back, as IPython's eval() refuses them. */
-static bool is_one_expression(Interpreter *interp, const char *code)
-{
-    const char *start = code + strspn(code, " \t\r\n");
-    if (*start == '%' || *start == '#' || *start == '\0')
-        return false;
-    CellPlan plan;
-    if (interpreter_split(interp, code, &plan) != 0)
-        return false;
-    bool one = plan.count == 1 && plan.items[0].kind == ITEM_EXPRESSION;
-    cell_plan_free(&plan);
-    return one;
-}
-
-int interpreter_evaluate(Interpreter *interp, const char *expression, const ExecuteSink *sink,
-                         ExecuteOutcome *outcome)
-{
-    *outcome = (ExecuteOutcome){.status = EXECUTE_OK};
-    if (!interp || !expression)
-        return -1;
-    if (!is_one_expression(interp, expression)) {
-        outcome_set_error(outcome, "SyntaxError",
-                          "a user expression is one C expression, without ';' "
-                          "(no declarations, statements or magics)", NULL);
-        return 0;
-    }
-    return execute_cell(interp, expression, "<expression>", false, false, sink, outcome);
 }

@@ -2,9 +2,10 @@
 /* What the files of kernel/interpreter share and nobody else sees: the
  * interpreter's fields and the steps of running a cell.
  *
- *   interpreter.c        life cycle, the state view for the assistants, the
- *                        entry points of interpreter.h
- *   execute_cell.c       one cell: magics, split, compile, run, commit
+ *   interpreter.c        life cycle, the state, the state view for the
+ *                        assistants; called by the others, calls none of them
+ *   execute_cell.c       interpreter_execute / _evaluate: magics, split,
+ *                        compile, run, commit
  *   cell_build.c         a cell's source and library, with the retries
  *   worker_supervision.c starting, watching and restarting the worker */
 #ifndef CNB_INTERPRETER_INTERPRETER_INTERNAL_H
@@ -45,10 +46,6 @@ void wait_prepared(Interpreter *interp);
 bool take_interrupt(Interpreter *interp);
 /* Writes text to dir/name; 0 or -1. */
 int write_file(const char *dir, const char *name, const char *text);
-
-/* execute_cell.c: origin names the cell in diagnostics ("In[3]"). */
-int execute_cell(Interpreter *interp, const char *code, const char *origin, bool silent,
-                 bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome);
 
 /* cell_build.c */
 typedef struct Compiled {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* Who hosts the runtime: the kernel's worker installs a CnbHost; a plain
- * program has none, so results are printed and nothing is interrupted. */
+/* What the host does with results: publishing a bundle (a plain program,
+ * without a host, prints its text), interrupts, and the reprs of C's own
+ * values.  Which host is installed is host_table.c's. */
 #include "cnb/host.h"
 
 #include <inttypes.h>
@@ -8,23 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const CnbHost *current_host;
-
-void cnb_set_host(const CnbHost *host)
-{
-    current_host = host;
-}
-
-const CnbHost *cnb_host(void)
-{
-    return current_host;
-}
-
-bool cnb_in_notebook(void)
-{
-    return current_host && current_host->in_notebook;
-}
 
 /* Without a host, the text/plain form is all a terminal can show. */
 static void print_plain(const CnbBundle *bundle)
@@ -42,16 +26,16 @@ void cnb_publish(CnbPublishKind kind, const CnbBundle *bundle, const char *displ
 {
     if (!bundle)
         return;
-    if (current_host && current_host->publish)
-        current_host->publish(kind, bundle, display_id);
+    if (cnb_host() && cnb_host()->publish)
+        cnb_host()->publish(kind, bundle, display_id);
     else
         print_plain(bundle);
 }
 
 void cnb_check_interrupt(void)
 {
-    if (current_host && current_host->check_interrupt)
-        current_host->check_interrupt();
+    if (cnb_host() && cnb_host()->check_interrupt)
+        cnb_host()->check_interrupt();
 }
 
 void cnb_show_bundle(CnbBundle *bundle)

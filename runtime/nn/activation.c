@@ -1,25 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* Elementwise activations: relu, sigmoid, tanh.  Their backward is written
+/* Elementwise activations: relu, sigmoid, tanh (their layers are made in
+ * layer.c, with the other layers without parameters).  Their backward is written
  * in terms of the output y, so that the input need not be kept:
  * relu' = (y > 0), sigmoid' = y (1 - y), tanh' = 1 - y^2.  The math per
  * element is cuda/activation_math.cuh's, which the GPU's kernels run too. */
 #include "nn/layer.h"
 #include "core/vector_ops.h"
-
-Layer *relu(void)
-{
-    return layer_alloc("relu", LAYER_RELU);
-}
-
-Layer *sigmoid(void)
-{
-    return layer_alloc("sigmoid", LAYER_SIGMOID);
-}
-
-Layer *tanh_layer(void)
-{
-    return layer_alloc("tanh_layer", LAYER_TANH);
-}
 
 void activation_forward(Activation act, const float *in, float *out, size_t n)
 {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* What every layer shares: allocation, names, printing (the output shapes
- * of every kind are layer_shape.c). */
+ * of every kind are layer_shape.c); the layers without parameters:
+ * flatten, relu, sigmoid, tanh. */
 #include "nn/layer.h"
 #include "host/error_internal.h"
 
@@ -134,4 +135,19 @@ void layer_shape_text(const Tensor *t, char *text, size_t size)
 Layer *flatten(void)
 {
     return layer_alloc("flatten", LAYER_FLATTEN);
+}
+
+Layer *relu(void)
+{
+    return layer_alloc("relu", LAYER_RELU);
+}
+
+Layer *sigmoid(void)
+{
+    return layer_alloc("sigmoid", LAYER_SIGMOID);
+}
+
+Layer *tanh_layer(void)
+{
+    return layer_alloc("tanh_layer", LAYER_TANH);
 }
