@@ -4,6 +4,7 @@
 #include "compiler/cell_splitter.h"
 #include "compiler/conditionals.h"
 #include "compiler/help_request.h"
+#include "compiler/macro_table.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -78,8 +79,52 @@ static void test_help_lines(void)
     string_list_free(&names);
 }
 
+/* The macros in force: object-like and function-like, redefined, removed. */
+static void test_macro_table(void)
+{
+    MacroTable table;
+    macro_table_init(&table);
+    const char *api = "#define API extern /* export */";
+    is_int(macro_table_apply(&table, api, strlen(api)), 1, "#define is applied");
+    const Macro *m = macro_table_find(&table, "API", 3);
+    ok(m && !m->function_like, "API is object-like");
+    is_str(m ? m->body : NULL, "extern", "comment kept out of the body");
+    const char *pub = "#  define PUB(type) \\\n    type";
+    is_int(macro_table_apply(&table, pub, strlen(pub)), 1, "a continued #define is applied");
+    m = macro_table_find(&table, "PUB", 3);
+    ok(m && m->function_like && m->param_count == 1 && strcmp(m->params[0], "type") == 0,
+       "PUB(type) is function-like with one parameter");
+    is_str(m ? m->body : NULL, "type", "continuation joined");
+    const char *logf = "#define LOG(fmt, ...) printf(fmt, __VA_ARGS__)";
+    macro_table_apply(&table, logf, strlen(logf));
+    m = macro_table_find(&table, "LOG", 3);
+    ok(m && m->variadic && m->param_count == 2 && strcmp(m->params[1], "__VA_ARGS__") == 0,
+       "... is __VA_ARGS__");
+    const char *paren = "#define NOT_A_CALL (1 + 2)";
+    macro_table_apply(&table, paren, strlen(paren));
+    m = macro_table_find(&table, "NOT_A_CALL", 10);
+    ok(m && !m->function_like, "a blank before '(' makes it object-like");
+    const char *again = "#define API";
+    macro_table_apply(&table, again, strlen(again));
+    m = macro_table_find(&table, "API", 3);
+    is_str(m ? m->body : NULL, "", "a redefinition replaces");
+    MacroTable copy;
+    is_int(macro_table_copy(&copy, &table), 0, "the table copies");
+    const char *undef = "#undef API";
+    is_int(macro_table_apply(&table, undef, strlen(undef)), 1, "#undef is applied");
+    ok(macro_table_find(&table, "API", 3) == NULL, "#undef removes");
+    ok(macro_table_find(&copy, "API", 3) != NULL, "the copy keeps its own");
+    const char *pragma = "#pragma once";
+    is_int(macro_table_apply(&table, pragma, strlen(pragma)), 0, "other directives leave it alone");
+    const char *bad = "#define F(a,";
+    is_int(macro_table_apply(&table, bad, strlen(bad)), 0, "a malformed #define is left to gcc");
+    macro_table_free(&copy);
+    macro_table_free(&table);
+}
+
 int main(void)
 {
+    test_macro_table();
     test_conditionals();
     test_help_lines();
     split("int x = 1;\nprintf(\"%d\\n\", x);\n");
