@@ -10,11 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef CNB_INCLUDE_DIR
-#define CNB_INCLUDE_DIR "/usr/local/include"
-#endif
-#ifndef CNB_LIB_DIR
-#define CNB_LIB_DIR "/usr/local/lib"
+/* The install paths come from configure (kernel/Makefile.am). */
+#if !defined CNB_INCLUDE_DIR || !defined CNB_LIB_DIR
+#error "CNB_INCLUDE_DIR and CNB_LIB_DIR come from configure's includedir and libdir"
 #endif
 #ifndef CNB_CELL_CC
 #define CNB_CELL_CC "gcc"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* posix_spawn, not fork: the front process is multi-threaded and large. */
 #include "run_program.h"
+#include "english_environment.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,8 +10,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 static char *read_all(int fd)
 {
@@ -58,7 +57,11 @@ int run_program(char *const argv[], const char *dir, char **output)
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
     pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv, environ);
+    /* Every program run here is gcc, ld or addr2line, whose English
+     * messages the kernel parses. */
+    char **env = english_environment();
+    int rc = env ? posix_spawnp(&pid, argv[0], &actions, &attr, argv, env) : ENOMEM;
+    english_environment_free(env);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     close(pipe_fds[1]);

@@ -6,7 +6,8 @@
 
 /* Runs argv[0] (searched in PATH) in directory dir (NULL: current) with
  * stdout and stderr captured into *output (malloc'd, NUL-terminated; may be
- * NULL).  Returns the exit status, or -1 if it could not run. */
+ * NULL), with English messages (english_environment.h).  Returns the exit
+ * status, or -1 if it could not run. */
 int run_program(char *const argv[], const char *dir, char **output);
 
 #endif

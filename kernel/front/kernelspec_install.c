@@ -37,8 +37,9 @@ static int write_file(const char *dir, const char *name, const void *data, size_
     return rc;
 }
 
-#ifndef CNB_DATA_DIR
-#define CNB_DATA_DIR "/usr/local/share/cnb"
+/* Both from configure: $(datadir)/cnb and $(datadir)/jupyter (kernel/Makefile.am). */
+#if !defined CNB_DATA_DIR || !defined CNB_JUPYTER_DIR
+#error "CNB_DATA_DIR and CNB_JUPYTER_DIR come from configure's datadir"
 #endif
 
 /* Help -> "cnb runtime API" opens this page; without it the kernel still
@@ -125,14 +126,14 @@ static void prefer_libtool_wrapper(char *self, size_t size)
 static void usage(FILE *out)
 {
     fprintf(out, "usage: cnb-kernel install [--user | --sys-prefix | --prefix PREFIX]\n"
-                 "  (default: the system-wide /usr/local/share/jupyter/kernels/cnb)\n");
+                 "  (default: this installation's " CNB_JUPYTER_DIR "/kernels/cnb)\n");
 }
 
 static char *target_dir(int argc, char **argv)
 {
     char *base = NULL, *dir = NULL;
     if (argc == 1) {
-        base = strdup("/usr/local/share/jupyter");
+        base = strdup(CNB_JUPYTER_DIR);
     } else if (argc == 2 && strcmp(argv[1], "--user") == 0) {
         base = jupyter_data_dir();
     } else if (argc == 2 && strcmp(argv[1], "--sys-prefix") == 0) {

@@ -5,9 +5,10 @@
 
 #include <stdbool.h>
 
-/* Where `make install` puts the data (the build defines it). */
+/* Where `make install` puts the data: configure's $(pkgdatadir)/data,
+ * defined by runtime/data/sources.am. */
 #ifndef CNB_DATADIR
-#define CNB_DATADIR "/usr/local/share/cnb/data"
+#error "CNB_DATADIR comes from configure's pkgdatadir (runtime/data/sources.am)"
 #endif
 
 typedef struct DatasetFile {

@@ -128,3 +128,39 @@ def test_install_sys_prefix_uses_the_active_environment(tmp_path):
     run = subprocess.run([KERNEL, "install", "--sys-prefix"], capture_output=True, text=True, env=env)
     assert run.returncode == 0, run.stderr
     check_spec_folder(tmp_path / "venv" / "share" / "jupyter" / "kernels" / "cnb", os.path.realpath(KERNEL))
+
+
+def build_variable(name):
+    """A variable of the build's top Makefile (what configure substituted)."""
+    if not BUILDDIR:
+        pytest.skip("CNB_BUILDDIR not set")
+    run = subprocess.run(["make", "-s", "-C", BUILDDIR, "--no-print-directory", "-f", "Makefile",
+                          "-f", "-", "print-var", f"VAR={name}"],
+                         input="print-var:\n\t@echo '$($(VAR))'\n", capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.strip()
+
+
+def test_version_is_configures():
+    needs_kernel()
+    version = subprocess.run([KERNEL, "--version"], capture_output=True, text=True).stdout
+    assert version.split()[1] == build_variable("PACKAGE_VERSION")
+
+
+def test_default_install_goes_to_configures_datadir():
+    """No hard-coded /usr/local: the default folder is $(datadir)/jupyter."""
+    needs_kernel()
+    datadir = build_variable("datadir").replace("${prefix}", build_variable("prefix"))
+    usage = subprocess.run([KERNEL, "install", "--help"], capture_output=True, text=True)
+    assert usage.returncode == 0
+    assert f"{datadir}/jupyter/kernels/cnb" in usage.stdout
+
+
+def test_man_page_has_this_version_and_paths():
+    page = os.path.join(BUILDDIR, "kernel", "cnb-kernel.1") if BUILDDIR else ""
+    if not page or not os.path.exists(page):
+        pytest.skip("the man page is not built")
+    text = open(page).read()
+    assert build_variable("PACKAGE_VERSION") in text and "@" not in text.replace("\\(at", "")
+    for option in ("\\-\\-user", "\\-\\-sys\\-prefix", "\\-\\-prefix", "\\-\\-version"):
+        assert option in text
