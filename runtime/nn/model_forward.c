@@ -161,26 +161,49 @@ static int predict_layer(Model *model, int i, const Tensor *in, int *in_block, T
     }
 }
 
-Tensor *model_predict(Model *model, const Tensor *input)
+/* Layers 0..last without gradients.  A layer that applies the following
+ * activation itself (fusion) is asked not to when the walk stops at it, so
+ * that the result is that layer's own output, as in PyTorch. */
+static Tensor *predict_through(const char *function, Model *model, const Tensor *input, int last)
 {
-    if (check_input("model_predict", model, input) < 0)
+    if (check_input(function, model, input) < 0)
         return NULL;
+    Layer *stop = model->layers[last];
+    Activation fused = stop->fused;
+    if (last + 1 < model->count)
+        stop->fused = ACT_NONE;
     unsigned csr = compute_enter();
     gemm_threads_for_rows(input->ndim ? input->shape[0] : 1);
     const Tensor *x = input;
     Tensor *out = NULL;
     int block = -1;               /* the input is the caller's */
-    for (int i = 0; i < model->count; i++) {
-        if (predict_layer(model, i, x, &block, &out) < 0) {
-            compute_leave(csr);
-            return NULL;
-        }
+    int status = 0;
+    for (int i = 0; i <= last && status == 0; i++) {
+        status = predict_layer(model, i, x, &block, &out);
         x = out;
     }
     compute_leave(csr);
+    stop->fused = fused;
+    if (status < 0)
+        return NULL;
     out->origin_kind = TENSOR_ORIGIN_NO_GRAD;
     out->origin = model;
     return out;
+}
+
+Tensor *model_predict(Model *model, const Tensor *input)
+{
+    return predict_through("model_predict", model, input, model ? model->count - 1 : 0);
+}
+
+Tensor *model_predict_until(Model *model, const Tensor *input, int layer_index)
+{
+    if (model && (layer_index < 0 || layer_index >= model->count)) {
+        cnb_error_of(CNB_VALUE_ERROR, "model_predict_until", "layer_index %d is not a layer "
+                     "of this model (0 to %d)", layer_index, model->count - 1);
+        return NULL;
+    }
+    return predict_through("model_predict_until", model, input, layer_index);
 }
 
 /* The CNN layers' backward on the CPU (their CUDA paths are not there

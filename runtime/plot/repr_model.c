@@ -3,7 +3,10 @@
  * notebook a table of its layers with output shapes and parameter counts
  * (what torchsummary prints).  The layers are read from model_fprint's
  * PyTorch-style lines "(1): Linear(in_features=784, ...)"; the weights'
- * shapes give each layer's output size. */
+ * shapes give each layer's output size: features after a Linear, channels
+ * after a Conv2d (height and width need an input: model_summary(model, 1,
+ * 28, 28) prints them), and convolutions and pooling show their kernel,
+ * stride and padding in a column of their own. */
 #include "cnb.h"
 #include "html.h"
 #include "repr_bundle.h"
@@ -18,7 +21,14 @@ typedef struct LayerRow {
     char arguments[160];
     long parameters;
     int in_features, out_features;  /* from the weight [out, in]; 0 if none */
+    int out_channels;               /* from a Conv2d's weight [out, in, k, k]; 0 if none */
 } LayerRow;
+
+/* After a layer: [B, features], or [B, channels, H, W] for feature maps. */
+typedef struct RowShape {
+    int size;
+    bool maps;
+} RowShape;
 
 /* "(3): ReLU()" → index 3, type "ReLU", arguments "" */
 static bool parse_layer(const char *line, LayerRow *row)
@@ -68,26 +78,60 @@ static void count_parameters(Model *model, LayerRow *rows, int count)
                 rows[r].parameters += (long)tensor_numel(p);
                 if (tensor_ndim(p) == 2)
                     rows[r].out_features = tensor_dim(p, 0), rows[r].in_features = tensor_dim(p, 1);
+                else if (tensor_ndim(p) == 4)
+                    rows[r].out_channels = tensor_dim(p, 0);
             }
     }
 }
 
-/* Features after each layer: a weight sets them; a flatten takes the next
- * weighted layer's input size; anything else keeps them. */
-static void output_shapes(const LayerRow *rows, int count, int *features)
+/* The shape after each layer: a Linear's weight sets the features, a
+ * Conv2d's the channels of its maps; a flatten takes the next weighted
+ * layer's input size; anything else (ReLU, pooling, batch norm) keeps it. */
+static void output_shapes(const LayerRow *rows, int count, RowShape *shapes)
 {
-    int current = 0;
+    RowShape current = {0, false};
     for (int r = 0; r < count; r++) {
         if (rows[r].out_features > 0)
-            current = rows[r].out_features;
+            current = (RowShape){rows[r].out_features, false};
+        else if (rows[r].out_channels > 0)
+            current = (RowShape){rows[r].out_channels, true};
         else if (strcmp(rows[r].type, "Flatten") == 0)
             for (int next = r + 1; next < count; next++)
                 if (rows[next].in_features > 0) {
-                    current = rows[next].in_features;
+                    current = (RowShape){rows[next].in_features, false};
                     break;
                 }
-        features[r] = current;
+        shapes[r] = current;
     }
+}
+
+/* The first number of "name=3" or "name=(3, 3)" in a layer's arguments, or -1. */
+static int argument(const char *arguments, const char *name)
+{
+    const char *at = strstr(arguments, name);
+    if (!at)
+        return -1;
+    at += strlen(name);
+    while (*at == '(' || *at == ' ')
+        at++;
+    return isdigit((unsigned char)*at) ? atoi(at) : -1;
+}
+
+/* "3×3 · 1 · 1" (kernel, stride, padding) for convolutions and pooling. */
+static void window_column(FILE *out, const LayerRow *row)
+{
+    int kernel = argument(row->arguments, "kernel_size=");
+    if (kernel < 0) {
+        fputs("–", out);
+        return;
+    }
+    int stride = argument(row->arguments, "stride=");
+    int padding = argument(row->arguments, "padding=");
+    fprintf(out, "%d×%d · %d · ", kernel, kernel, stride < 0 ? 1 : stride);
+    if (strstr(row->arguments, "padding=same"))
+        fputs("same", out);
+    else
+        fprintf(out, "%d", padding < 0 ? 0 : padding);
 }
 
 static void grouped(FILE *out, long n)
@@ -103,26 +147,39 @@ static void grouped(FILE *out, long n)
 
 static void layer_table(FILE *out, Model *model, const LayerRow *rows, int count)
 {
-    int features[MAX_LAYERS];
-    output_shapes(rows, count, features);
-    fputs("<table><thead><tr><th>#</th><th style=\"text-align:left\">Schicht</th>"
-          "<th style=\"text-align:left\">Ausgabe</th><th style=\"text-align:right\">Parameter</th>"
+    RowShape shapes[MAX_LAYERS];
+    output_shapes(rows, count, shapes);
+    bool windows = false;
+    for (int r = 0; r < count; r++)
+        windows |= argument(rows[r].arguments, "kernel_size=") >= 0;
+    fputs("<table><thead><tr><th>#</th><th style=\"text-align:left\">Schicht</th>", out);
+    if (windows)
+        fputs("<th style=\"text-align:left\">Kernel · Stride · Padding</th>", out);
+    fputs("<th style=\"text-align:left\">Ausgabe</th><th style=\"text-align:right\">Parameter</th>"
           "</tr></thead><tbody>", out);
     for (int r = 0; r < count; r++) {
         fprintf(out, "<tr><td>%d</td><td style=\"text-align:left\"><b>", rows[r].index);
         html_escape(out, rows[r].type);
         fputs("</b>(", out);
         html_escape(out, rows[r].arguments);
-        fputs(")</td><td style=\"text-align:left;font-family:monospace\">", out);
-        if (features[r] > 0)
-            fprintf(out, "[B, %d]", features[r]);
+        fputs(")</td>", out);
+        if (windows) {
+            fputs("<td style=\"text-align:left\">", out);
+            window_column(out, &rows[r]);
+            fputs("</td>", out);
+        }
+        fputs("<td style=\"text-align:left;font-family:monospace\">", out);
+        if (shapes[r].size > 0 && shapes[r].maps)
+            fprintf(out, "[B, %d, H, W]", shapes[r].size);
+        else if (shapes[r].size > 0)
+            fprintf(out, "[B, %d]", shapes[r].size);
         else
             fputs("–", out);
         fputs("</td><td style=\"text-align:right\">", out);
         grouped(out, rows[r].parameters);
         fputs("</td></tr>", out);
     }
-    fputs("</tbody><tfoot><tr><td></td><td style=\"text-align:left\" colspan=\"2\">Summe · ", out);
+    fprintf(out, "</tbody><tfoot><tr><td></td><td style=\"text-align:left\" colspan=\"%d\">Summe · ", windows ? 3 : 2);
     fprintf(out, "%s · %s</td><td style=\"text-align:right\"><b>", device_name(model_device(model)),
             model_is_training(model) ? "Trainingsmodus" : "Auswertungsmodus");
     grouped(out, (long)model_parameter_count(model));

@@ -51,6 +51,30 @@ static void test_model(void)
     bundle_free(b);
 }
 
+/* A CNN's table: channels after the convolutions, kernel, stride and
+ * padding in a column of their own, and the first Linear after flatten. */
+static void test_cnn_model(void)
+{
+    manual_seed(42);
+    Model *model = sequential(conv2d(1, 8, 3, .padding = 1), relu(), max_pool2d(2),
+                              conv2d(8, 16, 3, .padding = PADDING_SAME), batch_norm2d(16), relu(),
+                              max_pool2d(2), flatten(), linear(16 * 7 * 7, 10));
+    CnbBundle *b = cnb_repr_model(model);
+    const char *html = b ? bundle_find(b, "text/html", NULL) : NULL;
+    ok(html && strstr(html, "<th style=\"text-align:left\">Kernel · Stride · Padding</th>"),
+       "a column for kernel, stride and padding");
+    ok(html && strstr(html, "3×3 · 1 · 1"), "conv2d(1, 8, 3, .padding = 1): 3×3 · 1 · 1");
+    ok(html && strstr(html, "3×3 · 1 · same"), "padding 'same' is named");
+    ok(html && strstr(html, "2×2 · 2 · 0"), "max_pool2d(2): 2×2 · 2 · 0");
+    ok(html && strstr(html, "[B, 8, H, W]") && strstr(html, "[B, 16, H, W]"),
+       "feature maps with their channels");
+    ok(html && strstr(html, "[B, 784]") && strstr(html, "[B, 10]"),
+       "flatten gives the Linear's 16 * 7 * 7 = 784 inputs");
+    ok(html && strstr(html, "colspan=\"3\""), "the sum spans the extra column");
+    bundle_free(b);
+    model_free(model);
+}
+
 static char *printed_dataset(const Dataset *dataset)
 {
     char *text = NULL;
@@ -113,6 +137,7 @@ static void test_dataset(void)
 int main(void)
 {
     test_model();
+    test_cnn_model();
     test_dataset();
     return tap_done();
 }

@@ -106,6 +106,11 @@ Tensor *model_forward(Model *model, const Tensor *input);
  * for backward and leaves a pending training step alone.  The output
  * belongs to the model and stays valid until the next model_predict. */
 Tensor *model_predict(Model *model, const Tensor *input);
+/* The same, stopping after layer layer_index (0 is the first, as in
+ * "layers.0.weight"): that layer's output, e.g. a convolution's feature
+ * maps before the ReLU that follows it.  Valid until the next predict;
+ * a layer_index that is not a layer gives ValueError and NULL. */
+Tensor *model_predict_until(Model *model, const Tensor *input, int layer_index);
 /* Sets the gradients to zero (what optimizer_zero_grad does). */
 void model_zero_grad(Model *model);
 size_t model_parameter_count(const Model *model);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include "cnb/tensor.h"
 #include "cnb/data.h"
+#include "cnb/nn.h"
 
 typedef struct ShowImagesOptions {
     const Tensor *target;             /* labels for the titles, or NULL */
@@ -51,6 +52,25 @@ typedef struct ConfusionMatrixOptions {
 #define show_confusion_matrix(matrix, ...) show_confusion_matrix_with((matrix), \
     (ConfusionMatrixOptions){__VA_ARGS__ __VA_OPT__(,) ._unused = 0})
 int show_confusion_matrix_with(const Tensor *matrix, ConfusionMatrixOptions options);
+
+/* What a CNN has learned.  show_filters(model, 0): the filters of the
+ * Conv2d at layers.0 (each the mean over its input channels), one small
+ * image each.  show_feature_maps(model, image): for one image [C, H, W]
+ * (or the first of a batch), the feature maps after each Conv2d (before
+ * its ReLU), one row per convolution.  .count: maps or filters per row
+ * (default all, at most 32); .columns as in show_images. */
+typedef struct ShowMapsOptions {
+    int count;
+    int columns;
+    const char *title;                /* show_filters: over the filters */
+    int _unused;
+} ShowMapsOptions;
+#define show_filters(model, layer_index, ...) show_filters_with((model), (layer_index), \
+    (ShowMapsOptions){._unused = 0, __VA_ARGS__})
+#define show_feature_maps(model, image, ...) show_feature_maps_with((model), (image), \
+    (ShowMapsOptions){._unused = 0, __VA_ARGS__})
+int show_filters_with(Model *model, int layer_index, ShowMapsOptions options);
+int show_feature_maps_with(Model *model, const Tensor *image, ShowMapsOptions options);
 
 /* Line charts, e.g. loss per epoch for training and validation. */
 typedef struct Series { const char *label; const double *y; int count; } Series;
