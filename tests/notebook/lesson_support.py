@@ -19,6 +19,8 @@ KERNEL_NAME = "cnb"
 
 NOTEBOOK_DE = os.path.join(SRCDIR, "notebooks", "lektion-klassifikation.ipynb")
 NOTEBOOK_EN = os.path.join(SRCDIR, "notebooks", "lesson-classification.ipynb")
+CNN_NOTEBOOK_DE = os.path.join(SRCDIR, "notebooks", "lektion-cnn.ipynb")
+CNN_NOTEBOOK_EN = os.path.join(SRCDIR, "notebooks", "lesson-cnn.ipynb")
 
 # Screenshots, executed notebooks and HTML: kept in the build tree so that CI
 # can collect them; CNB_ARTIFACTS_DIR overrides.
