@@ -25,6 +25,7 @@
 #define SIZE_BITS ((size_t)7)
 #define PREV_INUSE ((size_t)1)
 
+#ifndef HEAP_CHECK_ASAN
 /* The start of [heap] from /proc/self/maps, read with plain read() into a
  * stack buffer (no stdio: the heap may be damaged). It never moves, so it is
  * cached once found. */
@@ -78,6 +79,7 @@ static enum heap_check_result damaged(char *why, size_t why_size, uintptr_t base
                  (unsigned long)(chunk - base), what, value);
     return HEAP_CHECK_DAMAGED;
 }
+#endif
 
 enum heap_check_result heap_check(char *why, size_t why_size)
 {
