@@ -98,3 +98,21 @@ def test_every_export_has_the_symbol_version():
     names = exported()
     other = sorted("%s@%s" % (n, v) for n, v in names.items() if v != VERSION_NODE)
     assert not other, "not under %s: %s" % (VERSION_NODE, ", ".join(other))
+
+
+def test_soname_and_a_programs_version_need(tmp_path):
+    """The soname carries -version-info's major (libcnb.so.0), and a program
+    linked against libcnb records that it needs CNB_0.2: a later libcnb
+    without that node refuses to load it instead of failing at a call."""
+    dynamic = subprocess.run(["readelf", "-d", str(LIBCNB)], capture_output=True, text=True,
+                             check=True).stdout
+    assert "Library soname: [libcnb.so.0]" in dynamic
+    source = tmp_path / "uses_cnb.c"
+    source.write_text('#include <cnb.h>\nint main(void) { manual_seed(1); return 0; }\n')
+    program = tmp_path / "uses_cnb"
+    subprocess.run(["gcc", "-I", os.environ.get("CNB_INCLUDE_DIR", str(BUILD.parent / "runtime" / "include")),
+                    str(source), "-L", str(LIBCNB.parent), "-lcnb", "-o", str(program)], check=True)
+    needs = subprocess.run(["readelf", "-V", str(program)], capture_output=True, text=True,
+                           check=True).stdout
+    needed = needs[needs.find(".gnu.version_r"):]
+    assert "File: libcnb.so.0" in needed and "Name: " + VERSION_NODE in needed, needed
