@@ -45,6 +45,8 @@ Tensor *tensor_empty(void)
     Tensor *t = calloc(1, sizeof *t);
     if (!t)
         cnb_error("tensor_new", "out of memory");
+    else
+        object_init(t, OBJECT_TENSOR);
     return t;
 }
 
@@ -156,6 +158,8 @@ Tensor *tensor_from_data(const float *data, const int *shape, int ndim)
 
 Tensor *tensor_clone(const Tensor *t)
 {
+    if (tensor_dead(t, "tensor_clone"))
+        return NULL;
     if (!t) {
         cnb_error("tensor_clone", "tensor is NULL");
         return NULL;
@@ -168,17 +172,21 @@ Tensor *tensor_clone(const Tensor *t)
 
 void tensor_free(Tensor *t)
 {
+    if (tensor_dead(t, "tensor_free"))
+        return;
     if (!t)
         return;
     if (t->capacity) {
         tensor_device_release(t);
         free(t->data);
     }
-    free(t);
+    object_retire(t, sizeof *t, OBJECT_TENSOR);
 }
 
 int tensor_ndim(const Tensor *t)
 {
+    if (tensor_dead(t, "tensor_ndim"))
+        return -1;
     if (!t)
         return cnb_error("tensor_ndim", "tensor is NULL");
     return t->ndim;
@@ -186,6 +194,8 @@ int tensor_ndim(const Tensor *t)
 
 int tensor_dim(const Tensor *t, int axis)
 {
+    if (tensor_dead(t, "tensor_dim"))
+        return -1;
     if (!t)
         return cnb_error("tensor_dim", "tensor is NULL");
     int a = axis < 0 ? axis + t->ndim : axis;
@@ -197,6 +207,8 @@ int tensor_dim(const Tensor *t, int axis)
 
 size_t tensor_numel(const Tensor *t)
 {
+    if (tensor_dead(t, "tensor_numel"))
+        return 0;
     return t ? t->numel : 0;
 }
 
@@ -212,6 +224,8 @@ bool tensor_same_shape(const Tensor *a, const Tensor *b)
 
 float *tensor_data(Tensor *t)
 {
+    if (tensor_dead(t, "tensor_data"))
+        return NULL;
     if (!t) {
         cnb_error("tensor_data", "tensor is NULL");
         return NULL;
@@ -223,6 +237,8 @@ float *tensor_data(Tensor *t)
 
 const float *tensor_cdata(const Tensor *t)
 {
+    if (tensor_dead(t, "tensor_cdata"))
+        return NULL;
     if (!t) {
         cnb_error("tensor_cdata", "tensor is NULL");
         return NULL;
@@ -234,6 +250,8 @@ const float *tensor_cdata(const Tensor *t)
 
 Tensor *tensor_narrow(Tensor *t, int start, int length)
 {
+    if (tensor_dead(t, "tensor_narrow"))
+        return NULL;
     if (!t) {
         cnb_error("tensor_narrow", "tensor is NULL");
         return NULL;
@@ -260,6 +278,8 @@ Tensor *tensor_narrow(Tensor *t, int start, int length)
 
 int tensor_reshape(Tensor *t, const int *shape, int ndim)
 {
+    if (tensor_dead(t, "tensor_reshape"))
+        return -1;
     size_t numel;
     if (!t)
         return cnb_error("tensor_reshape", "tensor is NULL");
@@ -273,6 +293,8 @@ int tensor_reshape(Tensor *t, const int *shape, int ndim)
 
 void tensor_fill(Tensor *t, float value)
 {
+    if (tensor_dead(t, "tensor_fill"))
+        return;
     if (!t) {
         cnb_error("tensor_fill", "tensor is NULL");
         return;
@@ -285,6 +307,8 @@ void tensor_fill(Tensor *t, float value)
 
 float tensor_item(const Tensor *t)
 {
+    if (tensor_dead(t, "tensor_item"))
+        return NAN;
     if (!t) {
         cnb_error("tensor_item", "tensor is NULL");
         return NAN;
@@ -301,6 +325,8 @@ float tensor_item(const Tensor *t)
 
 float tensor_get(const Tensor *t, int i0, ...)
 {
+    if (tensor_dead(t, "tensor_get"))
+        return NAN;
     if (!t) {
         cnb_error("tensor_get", "tensor is NULL");
         return NAN;

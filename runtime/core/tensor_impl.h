@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "cnb/tensor.h"
+#include "host/object.h"
 
 /* What produced a tensor, so that loss_backward can find its way back. */
 typedef enum TensorOrigin {
@@ -26,6 +27,7 @@ typedef enum TensorOrigin {
 typedef void (*TensorNanExplainer)(const void *origin);
 
 struct Tensor {
+    ObjectHeader header;          /* first: the check word (host/object.h) */
     float *data;                  /* host copy (the only copy on the CPU) */
     size_t numel;
     size_t capacity;              /* floats allocated; 0 for a view */
@@ -45,6 +47,12 @@ struct Tensor {
 
 /* Alignment of every owned block: a cache line, also what AVX-512 wants. */
 #define CNB_TENSOR_ALIGN 64
+
+/* True, with a ValueError, for a tensor that was freed (NULL passes). */
+static inline bool tensor_dead(const Tensor *t, const char *function)
+{
+    return object_dead(t, OBJECT_TENSOR, function);
+}
 
 /* Product of the dimensions; 0 with an error when a shape is invalid. */
 int tensor_check_shape(const char *function, const int *shape, int ndim, size_t *numel);

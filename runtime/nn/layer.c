@@ -14,6 +14,7 @@ Layer *layer_alloc(const char *function, LayerKind kind)
         cnb_error(function, "out of memory");
         return NULL;
     }
+    object_init(layer, OBJECT_LAYER);
     layer->kind = kind;
     return layer;
 }
@@ -35,7 +36,7 @@ void layer_free(Layer *layer)
     free(layer->saved_invstd);
     sparse_input_free(layer->sparse_train);
     sparse_input_free(layer->sparse_predict);
-    free(layer);
+    object_retire(layer, sizeof *layer, OBJECT_LAYER);
 }
 
 const char *layer_type_name(const Layer *layer)
