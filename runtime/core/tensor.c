@@ -170,10 +170,34 @@ Tensor *tensor_clone(const Tensor *t)
     return copy;
 }
 
+static const char *owner_text(TensorOwner owner)
+{
+    switch (owner) {
+    case TENSOR_OWNER_MODEL:
+        return "a Model (an output, a parameter or a gradient) and goes with model_free";
+    case TENSOR_OWNER_LOSS:
+        return "a Loss (the value of loss_forward) and goes with loss_free";
+    case TENSOR_OWNER_LOADER:
+        return "a DataLoader (a batch) and goes with dataloader_free";
+    default:
+        return "the runtime";
+    }
+}
+
 void tensor_free(Tensor *t)
 {
-    if (tensor_dead(t, "tensor_free"))
+    if (!t || tensor_dead(t, "tensor_free"))
         return;
+    if (t->owner != TENSOR_OWNER_USER) {
+        cnb_error_of(CNB_VALUE_ERROR, "tensor_free", "this Tensor belongs to %s; free only the "
+                     "tensors you made", owner_text(t->owner));
+        return;
+    }
+    tensor_destroy(t);
+}
+
+void tensor_destroy(Tensor *t)
+{
     if (!t)
         return;
     if (t->capacity) {

@@ -22,6 +22,16 @@ typedef enum TensorOrigin {
     TENSOR_ORIGIN_NO_GRAD         /* made by a model without keeping a graph */
 } TensorOrigin;
 
+/* Who frees a tensor: the user (tensor_free), or the object that handed
+ * it out (a model's output, parameter or gradient, a loss's value, a
+ * loader's batch), which frees it with itself; tensor_free refuses those. */
+typedef enum TensorOwner {
+    TENSOR_OWNER_USER = 0,
+    TENSOR_OWNER_MODEL,
+    TENSOR_OWNER_LOSS,
+    TENSOR_OWNER_LOADER
+} TensorOwner;
+
 /* Explains a NaN read from a tensor (see explain_nan below): raises the
  * error the CPU path would have given, or does nothing. */
 typedef void (*TensorNanExplainer)(const void *origin);
@@ -43,6 +53,7 @@ struct Tensor {
      * layer above that made the tensor (nn's loss) says why, since core
      * knows nothing of it.  NULL: nothing to explain. */
     TensorNanExplainer explain_nan;
+    TensorOwner owner;
 };
 
 /* Alignment of every owned block: a cache line, also what AVX-512 wants. */
@@ -64,6 +75,15 @@ int tensor_resize(Tensor *t, const int *shape, int ndim);
 void tensor_view_of(Tensor *view, const Tensor *base, const int *shape, int ndim);
 /* A tensor struct with no block yet (a view, or to be resized later). */
 Tensor *tensor_empty(void);
+/* Marks t (may be NULL) as the owner's, which frees it with tensor_destroy. */
+static inline Tensor *tensor_owned_by(Tensor *t, TensorOwner owner)
+{
+    if (t)
+        t->owner = owner;
+    return t;
+}
+/* Frees t whoever owns it: for the owner's own *_free. */
+void tensor_destroy(Tensor *t);
 bool tensor_same_shape(const Tensor *a, const Tensor *b);
 
 /* A CUDA tensor's device block (tensor_device.c).  alloc gives an owner a

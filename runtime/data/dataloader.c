@@ -108,8 +108,8 @@ static Slot *slot_for(DataLoader *l, size_t batch)
 
 static void slot_release(Slot *s)
 {
-    tensor_free(s->data);
-    tensor_free(s->target);
+    tensor_destroy(s->data);
+    tensor_destroy(s->target);
     free(s->params);
     s->data = s->target = NULL;
     s->params = NULL;
@@ -132,8 +132,8 @@ static int slot_prepare(DataLoader *l, Slot *s, int size)
     int shape[CNB_MAX_DIMS] = {size};
     for (int i = 0; i < d->ndim; i++)
         shape[i + 1] = d->shape[i];
-    s->data = tensor_new(shape, d->ndim + 1);
-    s->target = tensor_new((int[]){size}, 1);
+    s->data = tensor_owned_by(tensor_new(shape, d->ndim + 1), TENSOR_OWNER_LOADER);
+    s->target = tensor_owned_by(tensor_new((int[]){size}, 1), TENSOR_OWNER_LOADER);
     s->params = malloc(sizeof *s->params * (size_t)(l->param_count ? l->param_count * size : 1));
     s->size = size;
     s->param_count = l->param_count;

@@ -40,6 +40,9 @@ Loss *cross_entropy_loss(void)
         loss_free(loss);
         return cnb_error("cross_entropy_loss", "out of memory"), NULL;
     }
+    tensor_owned_by(loss->value, TENSOR_OWNER_LOSS);
+    tensor_owned_by(loss->grad, TENSOR_OWNER_LOSS);
+    tensor_owned_by(loss->targets, TENSOR_OWNER_LOSS);
     loss->value->origin_kind = TENSOR_ORIGIN_LOSS;
     loss->value->origin = loss;
     loss->value->explain_nan = loss_explain_nan;
@@ -52,9 +55,9 @@ void loss_free(Loss *loss)
         return;
     if (!loss)
         return;
-    tensor_free(loss->value);
-    tensor_free(loss->grad);
-    tensor_free(loss->targets);
+    tensor_destroy(loss->value);
+    tensor_destroy(loss->grad);
+    tensor_destroy(loss->targets);
     free(loss->labels);
     object_retire(loss, sizeof *loss, OBJECT_LOSS);
 }

@@ -23,13 +23,13 @@ void layer_free(Layer *layer)
 {
     if (!layer)
         return;
-    tensor_free(layer->weight);
-    tensor_free(layer->bias);
-    tensor_free(layer->grad_weight);
-    tensor_free(layer->grad_bias);
-    tensor_free(layer->mask);
-    tensor_free(layer->running_mean);
-    tensor_free(layer->running_var);
+    tensor_destroy(layer->weight);     /* the model's (tensor_free refuses them) */
+    tensor_destroy(layer->bias);
+    tensor_destroy(layer->grad_weight);
+    tensor_destroy(layer->grad_bias);
+    tensor_destroy(layer->mask);
+    tensor_destroy(layer->running_mean);
+    tensor_destroy(layer->running_var);
     free(layer->work);
     free(layer->argmax);
     free(layer->saved_mean);

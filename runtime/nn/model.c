@@ -138,6 +138,12 @@ static int collect_parameters(Model *model)
     return 0;
 }
 
+/* What the model hands out (outputs, views of its blocks) is the model's. */
+static Tensor *model_tensor(void)
+{
+    return tensor_owned_by(tensor_empty(), TENSOR_OWNER_MODEL);
+}
+
 static int alloc_buffers(Model *model)
 {
     size_t n = (size_t)model->count;
@@ -147,12 +153,16 @@ static int alloc_buffers(Model *model)
     if (!model->outputs || !model->grads || !model->scratch_views)
         return cnb_error("sequential", "out of memory");
     for (size_t i = 0; i < n; i++)
-        if (!(model->outputs[i] = tensor_empty()) || !(model->grads[i] = tensor_empty()) ||
-            !(model->scratch_views[i] = tensor_empty()))
+        if (!(model->outputs[i] = model_tensor()) || !(model->grads[i] = model_tensor()) ||
+            !(model->scratch_views[i] = model_tensor()))
             return -1;
-    if (!(model->grad_top = tensor_empty()) || !(model->scratch[0] = tensor_empty()) ||
-        !(model->scratch[1] = tensor_empty()))
+    if (!(model->grad_top = model_tensor()) || !(model->scratch[0] = model_tensor()) ||
+        !(model->scratch[1] = model_tensor()))
         return -1;
+    for (int e = 0; e < model->state_count; e++) {
+        tensor_owned_by(model->state[e].tensor, TENSOR_OWNER_MODEL);
+        tensor_owned_by(model->state[e].grad, TENSOR_OWNER_MODEL);
+    }
     return 0;
 }
 
@@ -201,7 +211,7 @@ Model *sequential_list(Layer *const *layers)
 static void free_tensor_array(Tensor **tensors, int n)
 {
     for (int i = 0; tensors && i < n; i++)
-        tensor_free(tensors[i]);
+        tensor_destroy(tensors[i]);
     free(tensors);
 }
 
@@ -218,9 +228,9 @@ void model_free(Model *model)
     free_tensor_array(model->outputs, model->count);
     free_tensor_array(model->grads, model->count);
     free_tensor_array(model->scratch_views, model->count);
-    tensor_free(model->grad_top);
-    tensor_free(model->scratch[0]);
-    tensor_free(model->scratch[1]);
+    tensor_destroy(model->grad_top);
+    tensor_destroy(model->scratch[0]);
+    tensor_destroy(model->scratch[1]);
     free(model->params);
     free(model->param_grads);
     free(model->param_names);

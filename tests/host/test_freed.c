@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* Runtime objects used or freed after their *_free: each call gives NULL,
  * -1 or its neutral value with "this Model was already freed" (a
- * ValueError) and touches nothing.  Under AddressSanitizer a freed
+ * ValueError) and touches nothing; so does freeing what belongs to
+ * another object (a compose's transform, a model's output).  Under AddressSanitizer a freed
  * object's body is poisoned (host/object.c), so a call that read or wrote
  * more than its check word would stop this test. */
 #include "cnb.h"
@@ -138,6 +139,83 @@ static void test_training_after_free(void)
     tensor_free(in);
 }
 
+/* A dataset of n items [1, 2, 2], item i all i, label i % 3. */
+static size_t items_len(void *user_data)
+{
+    return *(size_t *)user_data;
+}
+
+static int items_get(void *user_data, size_t index, Tensor *image, int *label)
+{
+    (void)user_data;
+    tensor_fill(image, (float)index);
+    *label = (int)(index % 3);
+    return 0;
+}
+
+static size_t item_count = 10;
+
+static Dataset *items(Transform *transform)
+{
+    return custom_dataset(.len = items_len, .get_item = items_get, .user_data = &item_count,
+                          .shape = {1, 2, 2}, .transform = transform, .num_classes = 3);
+}
+
+/* The tensors a model, a loss or a loader hands out are theirs: freeing
+ * one would pull it from under its owner, so tensor_free refuses. */
+static void refused(const char *owner_words, const char *what)
+{
+    char want[200];
+    snprintf(want, sizeof want, "tensor_free: this Tensor belongs to %s; free only the "
+             "tensors you made", owner_words);
+    is_str(cnb_last_error(), want, "tensor_free of %s refuses", what);
+    is_str(cnb_error_kind_name(cnb_last_error_kind()), "ValueError", "%s: a ValueError", what);
+    cnb_clear_error();
+}
+
+static void test_owned_tensors(void)
+{
+    const char *model_words = "a Model (an output, a parameter or a gradient) and goes with "
+                              "model_free";
+    manual_seed(4);
+    Model *m = small_model();
+    Loss *loss = cross_entropy_loss();
+    Tensor *x = tensor(2, 4), *y = tensor(2);
+    tensor_fill(x, 0.25f);
+    Tensor *output = model_forward(m, x);
+    tensor_free(output);
+    refused(model_words, "model_forward's output");
+    Tensor *value = loss_forward(loss, output, y);
+    ok(value != NULL, "the output is still the model's, and usable");
+    tensor_free(value);
+    refused("a Loss (the value of loss_forward) and goes with loss_free", "loss_forward's value");
+    loss_backward(value);
+    is_str(cnb_last_error(), "", "the training step goes on");
+    tensor_free(model_parameter(m, 0, NULL));
+    refused(model_words, "a parameter");
+    tensor_free(model_gradient(m, 1));
+    refused(model_words, "a gradient");
+    Tensor *predicted = model_predict(m, x);
+    tensor_free(predicted);
+    refused(model_words, "model_predict's output");
+    is_int((long long)tensor_numel(model_predict(m, x)), 4, "the model predicts again");
+    loss_free(loss);
+    model_free(m);
+    tensor_free(x);
+    tensor_free(y);
+
+    Dataset *ds = items(NULL);
+    DataLoader *loader = dataloader(ds, .batch_size = 5);
+    Batch batch;
+    next_batch(loader, &batch);
+    tensor_free(batch.data);
+    refused("a DataLoader (a batch) and goes with dataloader_free", "a batch's data");
+    ok(next_batch(loader, &batch) && tensor_get(batch.data, 0, 0, 0, 0) == 5.0f,
+       "the loader's next batch is whole");
+    dataloader_free(loader);
+    dataset_free(ds);
+}
+
 static void test_layer(void)
 {
     Layer *hidden = linear(4, 3);
@@ -170,28 +248,6 @@ static void test_optimizer_and_scheduler(void)
     scheduler_free(s);
     said_freed("scheduler_free", "Scheduler", "a double scheduler_free");
     model_free(m);
-}
-
-/* A dataset of n items [1, 2, 2], item i all i, label i % 3. */
-static size_t items_len(void *user_data)
-{
-    return *(size_t *)user_data;
-}
-
-static int items_get(void *user_data, size_t index, Tensor *image, int *label)
-{
-    (void)user_data;
-    tensor_fill(image, (float)index);
-    *label = (int)(index % 3);
-    return 0;
-}
-
-static size_t item_count = 10;
-
-static Dataset *items(Transform *transform)
-{
-    return custom_dataset(.len = items_len, .get_item = items_get, .user_data = &item_count,
-                          .shape = {1, 2, 2}, .transform = transform, .num_classes = 3);
 }
 
 static void test_dataset_and_loader(void)
@@ -342,6 +398,7 @@ int main(void)
     test_tensor();
     test_model();
     test_training_after_free();
+    test_owned_tensors();
     test_layer();
     test_optimizer_and_scheduler();
     test_dataset_and_loader();
