@@ -206,7 +206,7 @@ static void run_and_commit(Interpreter *interp, const CellPlan *plan, const Cell
     Pump pump = {.worker = &interp->worker, .interrupt_fd = interp->interrupt_fd, .sink = sink,
                  .silent = silent, .allow_stdin = allow_stdin, .out = {.name = "stdout"},
                  .err = {.name = "stderr"}, .outcome = outcome};
-    if (run_compiled(interp, compiled, &context->rebinds, &pump) == 1) {
+    if (run_compiled(interp, compiled, &context->rebinds, origin, &pump) == 1) {
         late_binding_confirm(&context->rebinds, pump.done);
         note_new_types(interp, &context->rebinds, pump.done, sink);
         if (json_is_true(json_object_get(pump.done, "loaded")))

@@ -84,8 +84,9 @@ void restart_worker(Interpreter *interp);
  * false if none could be started. */
 bool ensure_worker(Interpreter *interp, const ExecuteSink *sink);
 /* Sends the cell to the worker and pumps its output until it is done: 1;
- * 0 when the worker died during it (reported in the outcome, and a fresh
- * one started). */
-int run_compiled(Interpreter *interp, const Compiled *compiled, const Rebinds *rebinds, Pump *pump);
+ * 0 when the worker died during it or the cell damaged the heap (reported
+ * in the outcome, and a fresh one started).  origin names the cell. */
+int run_compiled(Interpreter *interp, const Compiled *compiled, const Rebinds *rebinds,
+                 const char *origin, Pump *pump);
 
 #endif

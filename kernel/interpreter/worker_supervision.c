@@ -81,7 +81,28 @@ bool ensure_worker(Interpreter *interp, const ExecuteSink *sink)
     return interp->worker.pid > 0;
 }
 
-int run_compiled(Interpreter *interp, const Compiled *compiled, const Rebinds *rebinds, Pump *pump)
+/* The worker found the heap damaged at the end of the cell (and ended):
+ * the error is this cell's, and the state it leaves cannot be trusted. */
+static void report_heap_damage(Pump *pump, const char *origin)
+{
+    const char *evalue = json_string_value(json_object_get(pump->done, "evalue"));
+    char *value = NULL;
+    if (asprintf(&value, "%s; found at the end of %s, which did it. The worker was replaced by a "
+                         "fresh one, and the variables, functions and types of earlier cells are "
+                         "lost (run those cells again)", evalue ? evalue : "the heap is damaged",
+                 origin) < 0)
+        value = NULL;
+    outcome_set_error(pump->outcome, "HeapCorruption", value, NULL);
+    free(value);
+}
+
+static bool heap_damaged(const Pump *pump)
+{
+    return json_is_true(json_object_get(pump->done, "heap_damaged"));
+}
+
+int run_compiled(Interpreter *interp, const Compiled *compiled, const Rebinds *rebinds,
+                 const char *origin, Pump *pump)
 {
     char *function = cell_function_name(compiled->cell);
     json_t *run = json_pack("{s:s, s:s, s:s, s:o, s:o, s:b}", "op", "run", "library", compiled->library,
@@ -93,6 +114,14 @@ int run_compiled(Interpreter *interp, const Compiled *compiled, const Rebinds *r
     json_decref(run);
     if (alive)
         alive = pump_cell(pump);
+    if (alive && heap_damaged(pump)) {
+        drain_all(pump);
+        flush_streams(pump, true);
+        report_heap_damage(pump, origin);
+        reap_status(interp);
+        restart_worker(interp);
+        return 0;
+    }
     if (!alive) {
         drain_all(pump);
         flush_streams(pump, true);
