@@ -36,6 +36,9 @@ struct Interpreter {
     atomic_int worker_pid;
     int interrupt_fd;               /* eventfd: interpreter_interrupt wakes the pump */
     int next_cell;
+    bool rollback;                  /* %rollback on (the default) / off */
+    char snapshot_cell[32];         /* "[12]": the cell whose end the snapshot holds */
+    bool snapshot_note_given;       /* why snapshots are skipped: said once */
     InterpreterAssistant assistant; /* registered by kernel/assistants */
 };
 

@@ -170,10 +170,22 @@ static bool after_cell(const json_t *message, json_t *reply)
     return false;
 }
 
-static int send_ready(bool restored)
+static int send_ready(bool restored, pid_t snapshot)
 {
-    return frame_send_new(WORKER_CHANNEL_FD, json_pack("{s:s, s:i, s:b}", "op", "ready", "pid",
-                                                       (int)getpid(), "restored", restored));
+    return frame_send_new(WORKER_CHANNEL_FD, json_pack("{s:s, s:i, s:b, s:i}", "op", "ready", "pid",
+                                                       (int)getpid(), "restored", restored,
+                                                       "snapshot", (int)snapshot));
+}
+
+/* A snapshot that took over forks its own at once: crashing twice from
+ * the same state (the cell run again, unchanged) goes back there again. */
+static int ready_after_taking_over(void)
+{
+    pid_t snapshot;
+    while ((snapshot = worker_snapshot_take()) == 0) {
+        /* this copy has taken over in turn: it needs a snapshot too */
+    }
+    return send_ready(true, snapshot);
 }
 
 int worker_main(int argc, char **argv)
@@ -199,7 +211,7 @@ int worker_main(int argc, char **argv)
         fprintf(stderr, "cnb: worker: cannot set up stdin; input() will not work\n");
     /* Cells' programs (system(), popen) need not hold the snapshot socket. */
     fcntl(WORKER_SNAPSHOT_FD, F_SETFD, FD_CLOEXEC);
-    if (send_ready(false) != 0)
+    if (send_ready(false, -1) != 0)
         return 1;
     json_t *message;
     while ((message = frame_receive(WORKER_CHANNEL_FD)) != NULL) {
@@ -215,7 +227,7 @@ int worker_main(int argc, char **argv)
             if (after_cell(message, reply)) {
                 json_decref(message);
                 json_decref(reply);
-                if (send_ready(true) != 0)
+                if (ready_after_taking_over() != 0)
                     break;
                 continue;
             }

@@ -23,6 +23,7 @@
 #include "wire/frame.h"
 
 #include <dlfcn.h>
+#include <stdio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -84,11 +85,13 @@ static bool receive_channels(int fds[3])
 /* The snapshot's life: wait, then become the worker (or end). */
 static void wait_to_take_over(pid_t interpreter)
 {
+    /* On /dev/null rather than closed: the fds that come in must not land
+     * on 1, 2 or 3 themselves. */
     int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
     dup2(null, 1);
     dup2(null, 2);
+    dup2(null, WORKER_CHANNEL_FD);
     close(null);
-    close(WORKER_CHANNEL_FD);
     int fds[3];
     if (!receive_channels(fds))
         _exit(0);
