@@ -244,3 +244,30 @@ def test_reset_and_restart_leave_no_snapshot():
         assert gone_within(snap)
     finally:
         stop_kernel(km, kc)
+
+
+def test_rollback_off_and_on():
+    km, kc = start_kernel()
+    try:
+        snap = snapshot_pid(km, kc)
+        _, outputs = ok(kc, "%rollback")
+        assert "Rollback is on: a crash goes back to the end of cell" in stdout_of(outputs)
+        _, outputs = ok(kc, "%rollback off")
+        assert "Rollback is off" in stdout_of(outputs)
+        assert gone_within(snap), "off ends the snapshot at once"
+        ok(kc, "int plain = 3;")
+        assert snapshot_of(kernel_processes(km)[1]) is None, "and takes no more"
+        reply, _ = execute(kc, "#include <signal.h>\nraise(SIGKILL);")
+        ename, evalue = error_of(reply)
+        assert ename == "WorkerDied" and "earlier cells are lost" in evalue and "%rollback is off" in evalue
+        _, outputs = ok(kc, "%rollback on")
+        assert "after the next cell that runs" in stdout_of(outputs)
+        ok(kc, "int back_on = 8;")
+        reply, _ = execute(kc, "#include <signal.h>\nraise(SIGKILL);")
+        assert "the state is back to the end of cell" in error_of(reply)[1]
+        _, outputs = ok(kc, 'printf("%d\\n", back_on);')
+        assert stdout_of(outputs) == "8\n"
+        reply, _ = execute(kc, "%rollback sideways")
+        assert error_of(reply)[0] == "UsageError"
+    finally:
+        stop_kernel(km, kc)
