@@ -14,6 +14,7 @@
 #include "magic_answers.h"
 #include "outcome.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +125,35 @@ static void resolve_conditionals(Interpreter *interp, const CellMagics *magics)
     string_list_free(&cflags);
 }
 
-/* What acts before the cell's code: %reset, %who, %cflags, #if. */
+/* %rollback on / off / (show).  Off ends the snapshot at once (it is the
+ * worker's child: killed here, reaped there when the next cell runs). */
+static void apply_rollback(Interpreter *interp, RollbackMagic rollback, const ExecuteSink *sink)
+{
+    if (rollback == ROLLBACK_ON)
+        interp->rollback = true;
+    if (rollback == ROLLBACK_OFF) {
+        interp->rollback = false;
+        if (interp->worker.snapshot > 0)
+            kill(interp->worker.snapshot, SIGKILL);
+        interp->worker.snapshot = -1;
+    }
+    char *text = NULL;
+    int rc;
+    if (!interp->rollback)
+        rc = asprintf(&text, "Rollback is off: if the process running the cells dies, the state of "
+                             "earlier cells is lost (%%rollback on brings it back).\n");
+    else if (interp->worker.snapshot > 0)
+        rc = asprintf(&text, "Rollback is on: a crash goes back to the end of cell %s.\n",
+                      interp->snapshot_cell);
+    else
+        rc = asprintf(&text, "Rollback is on: after the next cell that runs, a crash goes back to "
+                             "its end.\n");
+    if (rc >= 0)
+        sink_text(sink, "stdout", text);
+    free(text);
+}
+
+/* What acts before the cell's code: %reset, %who, %cflags, %rollback, #if. */
 static void apply_magics(Interpreter *interp, CellMagics *magics, const ExecuteSink *sink)
 {
     if (magics->reset) {
@@ -137,6 +166,8 @@ static void apply_magics(Interpreter *interp, CellMagics *magics, const ExecuteS
         sink_text(sink, "stderr", "All variables, functions, types, includes and flags of "
                                     "earlier cells are forgotten.\n");
     }
+    if (magics->rollback != ROLLBACK_UNCHANGED)
+        apply_rollback(interp, magics->rollback, sink);
     if (magics->who)
         show_who(interp, sink);
     if (magics->show_flags)
@@ -206,7 +237,7 @@ static void run_and_commit(Interpreter *interp, const CellPlan *plan, const Cell
     Pump pump = {.worker = &interp->worker, .interrupt_fd = interp->interrupt_fd, .sink = sink,
                  .silent = silent, .allow_stdin = allow_stdin, .out = {.name = "stdout"},
                  .err = {.name = "stderr"}, .outcome = outcome};
-    if (run_compiled(interp, compiled, &context->rebinds, &pump) == 1) {
+    if (run_compiled(interp, compiled, &context->rebinds, origin, &pump) == 1) {
         late_binding_confirm(&context->rebinds, pump.done);
         note_new_types(interp, &context->rebinds, pump.done, sink);
         if (json_is_true(json_object_get(pump.done, "loaded")))

@@ -36,6 +36,9 @@ struct Interpreter {
     atomic_int worker_pid;
     int interrupt_fd;               /* eventfd: interpreter_interrupt wakes the pump */
     int next_cell;
+    bool rollback;                  /* %rollback on (the default) / off */
+    char snapshot_cell[32];         /* "[12]": the cell whose end the snapshot holds */
+    bool snapshot_note_given;       /* why snapshots are skipped: said once */
     InterpreterAssistant assistant; /* registered by kernel/assistants */
 };
 
@@ -84,8 +87,9 @@ void restart_worker(Interpreter *interp);
  * false if none could be started. */
 bool ensure_worker(Interpreter *interp, const ExecuteSink *sink);
 /* Sends the cell to the worker and pumps its output until it is done: 1;
- * 0 when the worker died during it (reported in the outcome, and a fresh
- * one started). */
-int run_compiled(Interpreter *interp, const Compiled *compiled, const Rebinds *rebinds, Pump *pump);
+ * 0 when the worker died during it or the cell damaged the heap (reported
+ * in the outcome, and a fresh one started).  origin names the cell. */
+int run_compiled(Interpreter *interp, const Compiled *compiled, const Rebinds *rebinds,
+                 const char *origin, Pump *pump);
 
 #endif

@@ -3,6 +3,7 @@
  * the exception name and value a Python kernel would give, and for faults
  * the cell library and offset the interpreter turns into a line. */
 #include "worker.h"
+#include "wire/frame.h"
 
 #include <dlfcn.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char *fault_description(void)
 {
@@ -125,4 +127,21 @@ void worker_describe_end(CellEnd end, json_t *done)
     json_object_set_new(done, "ename", json_string(name));
     json_object_set_new(done, "evalue", json_string(value ? value : ""));
     free(value);
+}
+
+/* The heap is damaged: malloc or free could abort or make it worse, so the
+ * "done" frame is written from a stack buffer (why holds only letters,
+ * digits and punctuation that JSON need not escape) and the worker ends
+ * without touching the heap again; the interpreter replaces it. */
+_Noreturn void worker_heap_damaged(const char *why)
+{
+    char text[512];
+    int size = snprintf(text, sizeof text,
+                        "{\"op\":\"done\",\"loaded\":false,\"status\":\"error\","
+                        "\"heap_damaged\":true,\"ename\":\"HeapCorruption\",\"evalue\":"
+                        "\"the cell wrote outside a block it allocated (past the end of a malloc'd "
+                        "buffer, or into freed memory): %s\"}", why);
+    if (size > 0 && (size_t)size < sizeof text)
+        frame_send_text(WORKER_CHANNEL_FD, text, (size_t)size);
+    _exit(70);
 }

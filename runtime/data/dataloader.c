@@ -87,6 +87,7 @@ struct DataLoader {
     Slot *handed;               /* the slot of the batch handed out last */
     bool device_possible, on_device;
     DeviceBatches device;
+    struct DataLoader *live_next;   /* every loader, for the fork handlers */
 };
 
 static bool loader_dead(const DataLoader *l, const char *function)
@@ -213,6 +214,7 @@ static void complete(DataLoader *l, Slot *s)
 }
 
 static void stop_background(DataLoader *l);
+static void live_add(DataLoader *l);
 
 /* Batches follow the last one the user had: made on the GPU from the
  * batch after one the user moved there, on the CPU again after one moved
@@ -449,7 +451,74 @@ DataLoader *dataloader_new(Dataset *dataset, DataLoaderOptions options)
     l->background = (BackgroundJob){ fill_piece, l };
     pthread_mutex_init(&l->lock, NULL);
     pthread_cond_init(&l->wake, NULL);
+    live_add(l);
     return l;
+}
+
+/* ---- fork ----
+ * A forked child has only the forking thread (the kernel's rollback
+ * snapshots are forks of the worker).  Before the fork every loader
+ * finishes the batch in flight (an item half filled by a thread the child
+ * will not have would never be done) and its lock is taken (so no vanished
+ * thread holds it); the child forgets the loader's thread and its
+ * background job, which start again on first use. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static DataLoader *live;
+static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
+
+static void before_fork(void)
+{
+    pthread_mutex_lock(&live_lock);
+    for (DataLoader *l = live; l; l = l->live_next) {
+        Slot *s = atomic_load(&l->filling);
+        if (s)
+            complete(l, s);
+        pthread_mutex_lock(&l->lock);
+    }
+}
+
+static void after_fork_in_parent(void)
+{
+    for (DataLoader *l = live; l; l = l->live_next)
+        pthread_mutex_unlock(&l->lock);
+    pthread_mutex_unlock(&live_lock);
+}
+
+static void after_fork_in_child(void)
+{
+    for (DataLoader *l = live; l; l = l->live_next) {
+        l->thread_started = false;
+        l->posted = false;
+        l->background_on = false;
+        pthread_cond_init(&l->wake, NULL);
+        pthread_mutex_unlock(&l->lock);
+    }
+    pthread_mutex_unlock(&live_lock);
+}
+
+static void install_fork_handlers(void)
+{
+    pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
+}
+
+static void live_add(DataLoader *l)
+{
+    pthread_once(&fork_handlers_once, install_fork_handlers);
+    pthread_mutex_lock(&live_lock);
+    l->live_next = live;
+    live = l;
+    pthread_mutex_unlock(&live_lock);
+}
+
+static void live_remove(DataLoader *l)
+{
+    pthread_mutex_lock(&live_lock);
+    for (DataLoader **p = &live; *p; p = &(*p)->live_next)
+        if (*p == l) {
+            *p = l->live_next;
+            break;
+        }
+    pthread_mutex_unlock(&live_lock);
 }
 
 void dataloader_free(DataLoader *l)
@@ -458,6 +527,7 @@ void dataloader_free(DataLoader *l)
         return;
     if (!l)
         return;
+    live_remove(l);
     settle(l);
     if (l->thread_started) {
         pthread_mutex_lock(&l->lock);
