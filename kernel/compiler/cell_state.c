@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* The persistent declarations of earlier cells; see cell_state.h. */
 #include "cell_state.h"
+#include "macro_table.h"
 #include "runtime_names.h"
 #include "c_lexer.h"
 
@@ -249,4 +250,18 @@ StateEntry *cell_state_find(CellState *state, EntryKind kind, const char *key)
             return entry;
     }
     return NULL;
+}
+
+int cell_state_macros(const CellState *state, MacroTable *table)
+{
+    macro_table_init(table);
+    for (size_t i = 0; i < state->count; i++) {
+        const StateEntry *entry = &state->entries[i];
+        if (entry->kind == ENTRY_DEFINE &&
+            macro_table_apply(table, entry->text, strlen(entry->text)) < 0) {
+            macro_table_free(table);
+            return -1;
+        }
+    }
+    return 0;
 }

@@ -80,4 +80,9 @@ StateEntry *cell_state_find(CellState *state, EntryKind kind, const char *key);
 
 void state_entry_free(StateEntry *entry);
 
+struct MacroTable;
+/* The user's macros in force after the earlier cells: their #define and
+ * #undef entries applied in order.  0, or -1 when out of memory. */
+int cell_state_macros(const CellState *state, struct MacroTable *table);
+
 #endif

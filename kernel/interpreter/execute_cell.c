@@ -231,7 +231,7 @@ static int build_and_run(Interpreter *interp, CellPlan *plan, const CellMagics *
     CellContext context;
     cell_context_take(interp, plan, magics, &context);
     Compiled compiled = {.cell = ++interp->next_cell,
-                         .unload = magics->timeit_count == 0 && cell_can_unload(plan, magics->code)};
+                         .unload = magics->timeit_count == 0 && cell_can_unload(plan, plan->expanded ? plan->expanded : magics->code)};
     CellBuild build = {.plan = plan, .magics = magics, .origin = origin, .hidden = context.hidden,
                        .rebinds = &context.rebinds, .cflags = &context.cflags,
                        .ldflags = &context.ldflags};

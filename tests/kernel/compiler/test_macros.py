@@ -1,0 +1,134 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Real C in cells (issue 22): a cell is split into declarations and
+statements after the macros in force, so export macros, macros that define
+functions, X-macros and a pasted system header work as in a C file, and a
+later cell sees each declaration as it meant when it was written."""
+
+import pathlib
+
+import pytest
+
+from front_support import execute, isolate_history, needs_kernel, start_kernel, stdout_of, stop_kernel, text_result
+
+pytestmark = needs_kernel
+isolate_history('macros')
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    km, kc = start_kernel()
+    yield km, kc
+    stop_kernel(km, kc)
+
+
+def run(kc, code):
+    reply, outputs = execute(kc, code)
+    return reply["content"], outputs
+
+
+def ok(kc, code):
+    """Runs code, which must succeed; its outputs."""
+    content, outputs = run(kc, code)
+    assert content["status"] == "ok", (code, content, stdout_of(outputs, "stderr"))
+    return outputs
+
+
+def value(kc, code):
+    return text_result(ok(kc, code))
+
+
+def test_export_macro_around_the_return_type(kernel):
+    _, kc = kernel
+    outputs = ok(kc, "#define PUB(type) type\nPUB(int) twice_of(int v);\n"
+                     "PUB(int) twice_of(int v) { return 2 * v; }")
+    assert "static declaration" not in stdout_of(outputs, "stderr")
+    assert value(kc, "twice_of(21)") == "42"
+
+
+def test_a_header_and_its_source_in_separate_cells(kernel):
+    """The issue's first case: prototypes through an export macro in one
+    cell, their definitions in the next, used from a third."""
+    _, kc = kernel
+    ok(kc, "#define LIB_PUBLIC(type) extern type\n"
+           "typedef struct lib_item { int value; struct lib_item *next; } lib_item;\n"
+           "LIB_PUBLIC(lib_item *) lib_new(int value);\n"
+           "LIB_PUBLIC(void) lib_delete(lib_item *item);\n")
+    ok(kc, "#include <stdlib.h>\n"
+           "LIB_PUBLIC(lib_item *) lib_new(int value) { lib_item *i = calloc(1, sizeof *i); i->value = value; return i; }\n"
+           "LIB_PUBLIC(void) lib_delete(lib_item *item) { free(item); }")
+    outputs = ok(kc, "lib_item *made = lib_new(5);\nprintf(\"%d\\n\", made->value);\nlib_delete(made);")
+    assert stdout_of(outputs) == "5\n"
+
+
+def test_a_macro_that_defines_a_function(kernel):
+    _, kc = kernel
+    outputs = ok(kc, "#define MAKE_GETTER(n, v) int get_##n(void) { return v; }\nMAKE_GETTER(seven, 7)")
+    assert "defined but not used" not in stdout_of(outputs, "stderr")
+    assert value(kc, "get_seven()") == "7"
+
+
+def test_x_macros_redefined_later(kernel):
+    _, kc = kernel
+    ok(kc, "#define COLOURS X(RED) X(GREEN) X(BLUE)\n#define X(n) n,\nenum colour { COLOURS };\n#undef X")
+    ok(kc, "#define X(n) #n,\nconst char *colour_names[] = { COLOURS };\n#undef X")
+    assert value(kc, "colour_names[BLUE]") == '"BLUE"'
+    assert value(kc, "(int)(sizeof colour_names / sizeof colour_names[0])") == "3"
+    # A later, unrelated cell is not read again under the macros as they stand.
+    assert value(kc, "GREEN + 40") == "41"
+
+
+def test_a_macro_redefined_affects_later_code_only(kernel):
+    _, kc = kernel
+    ok(kc, "#define SIZE 4\nint table_of_size[SIZE];")
+    ok(kc, "#define SIZE 9\nint bigger[SIZE];")
+    assert value(kc, "(int)(sizeof table_of_size / sizeof table_of_size[0])") == "4"
+    assert value(kc, "(int)(sizeof bigger / sizeof bigger[0])") == "9"
+
+
+def test_a_macro_that_expands_to_statements_runs(kernel):
+    _, kc = kernel
+    ok(kc, "#define SWAP(a, b) do { int t_ = a; a = b; b = t_; } while (0)\nint sa = 1, sb = 2;")
+    outputs = ok(kc, "SWAP(sa, sb);\nprintf(\"%d %d\\n\", sa, sb);")
+    assert stdout_of(outputs) == "2 1\n"
+
+
+def test_macros_that_define_globals(kernel):
+    _, kc = kernel
+    ok(kc, "#define COUNTER(name) static int name##_count = 0; int name##_next(void) { return ++name##_count; }\n"
+           "COUNTER(jobs)")
+    assert value(kc, "jobs_next() + jobs_next()") == "3"
+
+
+def test_errors_point_at_the_users_line(kernel):
+    _, kc = kernel
+    ok(kc, "#define TWICE(x) (2 * (x))")
+    content, outputs = run(kc, "int fine = TWICE(1);\nint broken = TWICE(undeclared_thing);")
+    assert content["status"] == "error" and content["ename"] == "CompileError"
+    error = next(m["content"] for m in outputs if m["msg_type"] == "error")
+    assert any(":2:" in line and "undeclared_thing" in line for line in error["traceback"]), error
+    assert value(kc, "TWICE(3)") == "6"
+
+
+def pasted(path):
+    return pathlib.Path(path).read_text()
+
+
+@pytest.mark.skipif(not pathlib.Path("/usr/include/zlib.h").exists(), reason="zlib.h is not installed (zlib1g-dev)")
+def test_zlib_header_pasted_into_a_cell(kernel):
+    """zlib.h's ZEXTERN expands to extern: the prelude must not add another,
+    and every later cell keeps working."""
+    _, kc = kernel
+    ok(kc, pasted("/usr/include/zlib.h"))
+    assert value(kc, "1 + 1") == "2"
+    ok(kc, "int after_zlib = 3;")
+    assert value(kc, "after_zlib * 2") == "6"
+    outputs = ok(kc, "%lib z\n"
+                     "unsigned char packed[256], unpacked[64];\n"
+                     "const char *message = \"hello hello hello hello hello\";\n"
+                     "uLongf packed_size = sizeof packed, unpacked_size = sizeof unpacked;\n"
+                     "int rc = compress(packed, &packed_size, (const Bytef *)message, strlen(message) + 1);\n"
+                     "int rc2 = uncompress(unpacked, &unpacked_size, packed, packed_size);\n"
+                     "printf(\"%d %d %s %s\\n\", rc, rc2, (char *)unpacked, zlibVersion());")
+    words = stdout_of(outputs).split()
+    assert words[:2] == ["0", "0"] and words[2] == "hello", words
+    assert value(kc, "deflateBound(NULL, 100) > 100") == "1"
