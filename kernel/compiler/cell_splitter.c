@@ -184,6 +184,7 @@ void cell_plan_free(CellPlan *plan)
     }
     free(plan->items);
     free(plan->expanded);
+    free(plan->header_macros);
     *plan = (CellPlan){0};
 }
 

@@ -74,6 +74,8 @@ typedef struct CellPlan {
     CellItem *items;
     size_t count;
     char *expanded;         /* the cell after macro expansion, or NULL when no macro was used */
+    char *header_macros;    /* the macros the cell's new #includes brought (included_macros.h),
+                               set by the interpreter, kept with the include; or NULL */
 } CellPlan;
 
 /* The code this cell compiles for item: the user's own where there is one. */

@@ -54,6 +54,7 @@ void state_entry_free(StateEntry *entry)
     free(entry->comment);
     free(entry->type);
     free(entry->former);
+    free(entry->macros);
     *entry = (StateEntry){0};
 }
 
@@ -257,8 +258,9 @@ int cell_state_macros(const CellState *state, MacroTable *table)
     macro_table_init(table);
     for (size_t i = 0; i < state->count; i++) {
         const StateEntry *entry = &state->entries[i];
-        if (entry->kind == ENTRY_DEFINE &&
-            macro_table_apply(table, entry->text, strlen(entry->text)) < 0) {
+        if ((entry->kind == ENTRY_DEFINE &&
+             macro_table_apply(table, entry->text, strlen(entry->text)) < 0) ||
+            (entry->macros && macro_table_apply_lines(table, entry->macros) < 0)) {
             macro_table_free(table);
             return -1;
         }

@@ -162,9 +162,17 @@ bool interpreter_is_type(const char *name, void *context)
 
 int interpreter_split(Interpreter *interp, const char *code, CellPlan *plan)
 {
+    return interpreter_split_cell(interp, code, NULL, plan);
+}
+
+int interpreter_split_cell(Interpreter *interp, const char *code, const char *header_macros,
+                           CellPlan *plan)
+{
     MacroTable macros;
     pthread_mutex_lock(&interp->lock);
     int rc = cell_state_macros(&interp->state, &macros);
+    if (rc == 0 && header_macros)
+        rc = macro_table_apply_lines(&macros, header_macros);
     if (rc == 0)
         rc = cell_split_macros(code, &macros, interpreter_is_type, interp, plan);
     pthread_mutex_unlock(&interp->lock);
