@@ -132,3 +132,90 @@ def test_zlib_header_pasted_into_a_cell(kernel):
     words = stdout_of(outputs).split()
     assert words[:2] == ["0", "0"] and words[2] == "hello", words
     assert value(kc, "deflateBound(NULL, 100) > 100") == "1"
+
+
+@pytest.fixture
+def fresh():
+    km, kc = start_kernel()
+    yield kc
+    stop_kernel(km, kc)
+
+
+def needs_header(path):
+    return pytest.mark.skipif(not pathlib.Path(path).exists(), reason=f"{path} is not installed")
+
+
+@needs_header("/usr/include/zlib.h")
+def test_zconf_and_zlib_pasted_deflate_and_inflate(fresh):
+    kc = fresh
+    ok(kc, pasted("/usr/include/zconf.h"))
+    ok(kc, pasted("/usr/include/zlib.h"))
+    ok(kc, "%lib z\n"
+           "int round_trip(const char *text, char *back, size_t room) {\n"
+           "    unsigned char packed[512];\n"
+           "    z_stream d = {0};\n"
+           "    if (deflateInit(&d, Z_BEST_COMPRESSION) != Z_OK) return -1;\n"
+           "    d.next_in = (Bytef *)text; d.avail_in = (uInt)strlen(text) + 1;\n"
+           "    d.next_out = packed; d.avail_out = sizeof packed;\n"
+           "    if (deflate(&d, Z_FINISH) != Z_STREAM_END) return -2;\n"
+           "    uLong packed_size = d.total_out;\n"
+           "    deflateEnd(&d);\n"
+           "    z_stream i = {0};\n"
+           "    if (inflateInit(&i) != Z_OK) return -3;\n"
+           "    i.next_in = packed; i.avail_in = (uInt)packed_size;\n"
+           "    i.next_out = (Bytef *)back; i.avail_out = (uInt)room;\n"
+           "    int rc = inflate(&i, Z_FINISH);\n"
+           "    inflateEnd(&i);\n"
+           "    return rc == Z_STREAM_END ? (int)packed_size : -4;\n"
+           "}")
+    outputs = ok(kc, "char back[128];\nint packed = round_trip(\"abcabcabcabcabcabcabcabcabcabc\", back, sizeof back);\n"
+                     "printf(\"%s %d\\n\", back, packed > 0 && packed < 30);")
+    assert stdout_of(outputs) == "abcabcabcabcabcabcabcabcabcabc 1\n"
+
+
+@needs_header("/usr/include/sqlite3.h")
+def test_sqlite3_header_pasted_table_and_query(fresh):
+    kc = fresh
+    ok(kc, pasted("/usr/include/sqlite3.h"))
+    assert value(kc, "2 * 21") == "42"
+    ok(kc, "%lib sqlite3\n"
+           "sqlite3 *db;\n"
+           "int opened = sqlite3_open(\":memory:\", &db);\n"
+           "char *failure = NULL;\n"
+           "int made = sqlite3_exec(db, \"create table t(n integer); insert into t values (4), (5), (6);\", NULL, NULL, &failure);")
+    assert value(kc, "opened == SQLITE_OK && made == SQLITE_OK") == "1"
+    outputs = ok(kc, "sqlite3_stmt *query;\n"
+                     "sqlite3_prepare_v2(db, \"select sum(n) from t\", -1, &query, NULL);\n"
+                     "if (sqlite3_step(query) == SQLITE_ROW) printf(\"%d\\n\", sqlite3_column_int(query, 0));\n"
+                     "sqlite3_finalize(query);\nsqlite3_close(db);")
+    assert stdout_of(outputs) == "15\n"
+
+
+@needs_header("/usr/include/jansson.h")
+def test_jansson_header_pasted_build_and_dump(fresh):
+    kc = fresh
+    ok(kc, pasted("/usr/include/jansson.h"))
+    ok(kc, "%lib jansson\n"
+           "json_t *object = json_object();\n"
+           "json_object_set_new(object, \"n\", json_integer(3));\n"
+           "json_object_set_new(object, \"name\", json_string(\"cnb\"));")
+    outputs = ok(kc, "char *dumped = json_dumps(object, JSON_SORT_KEYS | JSON_COMPACT);\n"
+                     "printf(\"%s\\n\", dumped);\nfree(dumped);\njson_decref(object);")
+    assert stdout_of(outputs) == '{"n":3,"name":"cnb"}\n'
+
+
+@needs_header("/usr/include/cairo/cairo.h")
+def test_cairo_header_pasted_draw_into_an_image(fresh):
+    kc = fresh
+    ok(kc, "%cflags -I/usr/include/cairo\n" + pasted("/usr/include/cairo/cairo.h"))
+    ok(kc, "%lib cairo\n"
+           "cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 8, 8);\n"
+           "cairo_t *cr = cairo_create(surface);\n"
+           "cairo_set_source_rgb(cr, 1.0, 0.0, 0.0);\n"
+           "cairo_paint(cr);\n"
+           "cairo_surface_flush(surface);")
+    outputs = ok(kc, "unsigned char *pixels = cairo_image_surface_get_data(surface);\n"
+                     "printf(\"%d %d %08x\\n\", cairo_image_surface_get_width(surface), "
+                     "cairo_status(cr) == CAIRO_STATUS_SUCCESS, *(unsigned int *)pixels);\n"
+                     "cairo_destroy(cr);\ncairo_surface_destroy(surface);")
+    assert stdout_of(outputs) == "8 1 ffff0000\n"
