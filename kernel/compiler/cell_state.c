@@ -236,8 +236,11 @@ bool cell_state_is_type(const CellState *state, const char *name)
         const StateEntry *entry = &state->entries[i];
         if (entry->kind != ENTRY_TYPE || !strstr(entry->text, "typedef"))
             continue;
+        /* A typedef's keys also name its enumerators, which are not types:
+         * the type names are declared after the body. */
+        const char *body_end = strrchr(entry->text, '}');
         for (size_t k = 0; k < entry->key_count; k++)
-            if (strcmp(entry->keys[k], name) == 0)
+            if (strcmp(entry->keys[k], name) == 0 && (!body_end || cell_text_mentions(body_end, name)))
                 return true;
     }
     return false;
