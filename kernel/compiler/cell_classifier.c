@@ -318,6 +318,7 @@ static int add_variable(Splitter *s, size_t first, const Specifiers *sp, const c
         /* An empty initializer (`int q = ;`) is the compiler's to report. */
         size_t at = eq + 1 < b ? eq + 1 : eq;
         item->init_line = s->tok[at].line;
+        item->init_start = s->tok[at].start;
         if (!(item->init_lead = lead_for(s->code, s->tok[at].start)))
             return -1;
     }

@@ -361,15 +361,27 @@ int cell_compiler_build(CellCompiler *compiler, const char *source, const char *
     return rc == 0 ? 0 : -1;
 }
 
-int cell_compiler_preprocess(CellCompiler *compiler, const char *source, char *const *cflags,
-                             char **output)
+static int preprocess(CellCompiler *compiler, const char *source, char *const *cflags,
+                      const char *mode, char **output)
 {
     char *argv[MAX_ARGS];
     size_t n = push_compile_flags(compiler, argv, 0, cflags);
     argv[n++] = "-w";
     argv[n++] = "-E";
-    argv[n++] = "-P";
+    argv[n++] = (char *)mode;
     argv[n++] = (char *)source;
     argv[n] = NULL;
     return run_program(argv, compiler->work_dir, output) == 0 ? 0 : -1;
+}
+
+int cell_compiler_preprocess(CellCompiler *compiler, const char *source, char *const *cflags,
+                             char **output)
+{
+    return preprocess(compiler, source, cflags, "-P", output);
+}
+
+int cell_compiler_list_macros(CellCompiler *compiler, const char *source, char *const *cflags,
+                              char **output)
+{
+    return preprocess(compiler, source, cflags, "-dD", output);
 }

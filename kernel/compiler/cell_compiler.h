@@ -28,6 +28,11 @@ int cell_compiler_build(CellCompiler *compiler, const char *source, const char *
 int cell_compiler_preprocess(CellCompiler *compiler, const char *source, char *const *cflags,
                              char **output);
 
+/* The same with -dD and line markers instead of -P: gcc prints every
+ * #define and #undef where it happens (included_macros.h reads them). */
+int cell_compiler_list_macros(CellCompiler *compiler, const char *source, char *const *cflags,
+                              char **output);
+
 /* Where cells find cnb.h and libraries (CNB_INCLUDE_DIR, CNB_LIB_DIR). */
 const char *cell_compiler_include_dir(const CellCompiler *compiler);
 

@@ -236,6 +236,18 @@ int macro_table_apply(MacroTable *table, const char *directive, size_t length)
     return result;
 }
 
+int macro_table_apply_lines(MacroTable *table, const char *lines)
+{
+    for (const char *line = lines; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        if (macro_table_apply(table, line, n) < 0)
+            return -1;
+        line = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
 int macro_table_copy(MacroTable *to, const MacroTable *from)
 {
     macro_table_init(to);

@@ -35,6 +35,9 @@ void macro_table_free(MacroTable *table);
  * report), -1 when out of memory. */
 int macro_table_apply(MacroTable *table, const char *directive, size_t length);
 
+/* Applies each line of lines ("#define A 1\n#undef B\n").  0 or -1. */
+int macro_table_apply_lines(MacroTable *table, const char *lines);
+
 /* The macro named by text[0..length), or NULL. */
 const Macro *macro_table_find(const MacroTable *table, const char *text, size_t length);
 

@@ -6,10 +6,12 @@
  * worker (worker_supervision.c), and the commit of what it declared once
  * the worker has loaded it. */
 #include "interpreter_internal.h"
+#include "compiler/c_lexer.h"
 #include "compiler/cell_commit.h"
 #include "compiler/cell_unload.h"
 #include "compiler/conditionals.h"
 #include "compiler/help_request.h"
+#include "compiler/included_macros.h"
 #include "crash_location.h"
 #include "magic_answers.h"
 #include "outcome.h"
@@ -153,6 +155,52 @@ static void apply_rollback(Interpreter *interp, RollbackMagic rollback, const Ex
     free(text);
 }
 
+/* Does code #include a header no earlier cell included? */
+static bool has_new_include(Interpreter *interp, const char *code)
+{
+    CTokens tokens = {0};
+    if (!strstr(code, "include") || c_lex(code, strlen(code), &tokens) != 0)
+        return false;
+    bool found = false;
+    pthread_mutex_lock(&interp->lock);
+    for (size_t i = 0; i < tokens.count && !found; i++) {
+        const CToken *t = &tokens.items[i];
+        char *key = NULL;
+        if (t->kind != CTOK_DIRECTIVE || !memmem(code + t->start, t->length, "include", 7) ||
+            asprintf(&key, "#include %.*s", (int)t->length, code + t->start) < 0)
+            continue;
+        found = !cell_state_find(&interp->state, ENTRY_INCLUDE, key);
+        free(key);
+    }
+    pthread_mutex_unlock(&interp->lock);
+    c_tokens_free(&tokens);
+    return found;
+}
+
+/* The macros the cell's new headers bring (included_macros.h), or NULL:
+ * the splitter must know zconf.h's ZEXTERN to read zlib.h's prototypes. */
+static char *header_macros(Interpreter *interp, const CellMagics *magics)
+{
+    if (!has_new_include(interp, magics->code))
+        return NULL;
+    StringList cflags = {0};
+    pthread_mutex_lock(&interp->lock);
+    string_list_extend(&cflags, &interp->cflags);
+    pthread_mutex_unlock(&interp->lock);
+    string_list_extend(&cflags, &magics->cflags);
+    char *prelude = interpreter_prelude(interp);
+    char *probe = included_macros_probe(prelude, magics->code);
+    char *output = NULL, *macros = NULL;
+    if (probe && write_file(interp->work_dir, "included_macros.c", probe) == 0 &&
+        cell_compiler_list_macros(interp->compiler, "included_macros.c", cflags.items, &output) == 0)
+        macros = included_macros_collect(output, "included_macros.c");
+    free(output);
+    free(probe);
+    free(prelude);
+    string_list_free(&cflags);
+    return macros;
+}
+
 /* What acts before the cell's code: %reset, %who, %cflags, %rollback, #if. */
 static void apply_magics(Interpreter *interp, CellMagics *magics, const ExecuteSink *sink)
 {
@@ -262,7 +310,7 @@ static int build_and_run(Interpreter *interp, CellPlan *plan, const CellMagics *
     CellContext context;
     cell_context_take(interp, plan, magics, &context);
     Compiled compiled = {.cell = ++interp->next_cell,
-                         .unload = magics->timeit_count == 0 && cell_can_unload(plan, magics->code)};
+                         .unload = magics->timeit_count == 0 && cell_can_unload(plan, plan->expanded ? plan->expanded : magics->code)};
     CellBuild build = {.plan = plan, .magics = magics, .origin = origin, .hidden = context.hidden,
                        .rebinds = &context.rebinds, .cflags = &context.cflags,
                        .ldflags = &context.ldflags};
@@ -300,12 +348,16 @@ static int execute_cell(Interpreter *interp, const char *code, const char *origi
     } else {
         apply_magics(interp, &magics, sink);
         CellPlan plan;
-        rc = interpreter_split(interp, magics.code, &plan);
+        char *macros = header_macros(interp, &magics);
+        rc = interpreter_split_cell(interp, magics.code, macros, &plan);
         if (rc == 0) {
+            plan.header_macros = macros;
+            macros = NULL;
             if (!nothing_to_build(&plan, &magics))
                 rc = build_and_run(interp, &plan, &magics, origin, silent, allow_stdin, sink, outcome);
             cell_plan_free(&plan);
         }
+        free(macros);
     }
     magics_free(&magics);
     return rc == 0 ? 0 : -1;

@@ -13,6 +13,7 @@
  * interpreter_internal.h), which call this file and never the other way. */
 #include "interpreter_internal.h"
 #include "files/dir_tree.h"
+#include "compiler/macro_table.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -166,9 +167,21 @@ bool interpreter_is_type(const char *name, void *context)
 
 int interpreter_split(Interpreter *interp, const char *code, CellPlan *plan)
 {
+    return interpreter_split_cell(interp, code, NULL, plan);
+}
+
+int interpreter_split_cell(Interpreter *interp, const char *code, const char *header_macros,
+                           CellPlan *plan)
+{
+    MacroTable macros;
     pthread_mutex_lock(&interp->lock);
-    int rc = cell_split(code, interpreter_is_type, interp, plan);
+    int rc = cell_state_macros(&interp->state, &macros);
+    if (rc == 0 && header_macros)
+        rc = macro_table_apply_lines(&macros, header_macros);
+    if (rc == 0)
+        rc = cell_split_macros(code, &macros, interpreter_is_type, interp, plan);
     pthread_mutex_unlock(&interp->lock);
+    macro_table_free(&macros);
     return rc;
 }
 
