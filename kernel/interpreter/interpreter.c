@@ -44,6 +44,7 @@ Interpreter *interpreter_new(const char *work_dir)
     if (!interp)
         return NULL;
     pthread_mutex_init(&interp->lock, NULL);
+    pthread_mutex_init(&interp->run_lock, NULL);
     cell_state_init(&interp->state);
     interp->worker = (WorkerProcess){.pid = -1, .channel = -1, .out = -1, .err = -1};
     interp->interrupt_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -86,6 +87,7 @@ void interpreter_free(Interpreter *interp)
     if (interp->interrupt_fd >= 0)
         close(interp->interrupt_fd);
     pthread_mutex_destroy(&interp->lock);
+    pthread_mutex_destroy(&interp->run_lock);
     free(interp->work_dir);
     free(interp);
 }
