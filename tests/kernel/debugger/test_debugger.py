@@ -102,6 +102,23 @@ def debug():
     session.close()
 
 
+def test_kernel_info_says_the_kernel_has_a_debugger(debug):
+    msg_id = debug.kc.kernel_info()
+    reply = shell_reply(debug.kc, msg_id)
+    assert reply["content"]["debugger"] is True
+
+
+def test_debug_requests_on_shell_are_not_answered(debug):
+    """The debugger is one session, the control thread's (as in ipykernel)."""
+    msg = debug.kc.session.msg("debug_request", {"seq": 1, "type": "request", "command": "debugInfo",
+                                                 "arguments": {}})
+    debug.kc.shell_channel.send(msg)
+    # Shell requests are answered in order: the next reply is kernel_info's.
+    info_id = debug.kc.kernel_info()
+    assert debug.kc.get_shell_msg(timeout=TIMEOUT)["parent_header"]["msg_id"] == info_id
+    assert debug.request("debugInfo")["success"]
+
+
 def test_debug_info_gives_the_hash_parameters_before_the_debugger_starts(debug):
     info = debug.request("debugInfo")
     assert info["success"]
