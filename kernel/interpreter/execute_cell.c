@@ -302,13 +302,15 @@ static void run_and_commit(Interpreter *interp, const CellPlan *plan, const Cell
 
 /* Builds the split cell and runs it: 0, or -1 when the interpreter failed. */
 static int build_and_run(Interpreter *interp, CellPlan *plan, const CellMagics *magics,
-                         const char *origin, bool silent, bool allow_stdin,
+                         const char *debug_code, const char *origin, bool silent, bool allow_stdin,
                          const ExecuteSink *sink, ExecuteOutcome *outcome)
 {
     wait_prepared(interp);
     write_file(interp->work_dir, origin, magics->code);  /* gcc quotes the lines from it */
     CellContext context;
     cell_context_take(interp, plan, magics, &context);
+    if (debug_code)
+        debugging_flags(interp, debug_code, origin, &context.cflags);
     Compiled compiled = {.cell = ++interp->next_cell,
                          .unload = magics->timeit_count == 0 && cell_can_unload(plan, plan->expanded ? plan->expanded : magics->code)};
     CellBuild build = {.plan = plan, .magics = magics, .origin = origin, .hidden = context.hidden,
@@ -329,9 +331,11 @@ static int build_and_run(Interpreter *interp, CellPlan *plan, const CellMagics *
 }
 
 /* origin names the cell in diagnostics and tracebacks ("In[3]"); gcc
- * quotes the cell's lines from a file of that name in the work directory. */
-static int execute_cell(Interpreter *interp, const char *code, const char *origin, bool silent,
-                        bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome)
+ * quotes the cell's lines from a file of that name in the work directory.
+ * debug_code: the cell as the frontend has it, which names it for a
+ * debugger (NULL for an expression). */
+int execute_cell(Interpreter *interp, const char *code, const char *debug_code, const char *origin,
+                 bool silent, bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome)
 {
     *outcome = (ExecuteOutcome){.status = EXECUTE_OK};
     if (!interp || !code)
@@ -354,7 +358,8 @@ static int execute_cell(Interpreter *interp, const char *code, const char *origi
             plan.header_macros = macros;
             macros = NULL;
             if (!nothing_to_build(&plan, &magics))
-                rc = build_and_run(interp, &plan, &magics, origin, silent, allow_stdin, sink, outcome);
+                rc = build_and_run(interp, &plan, &magics, debug_code, origin, silent, allow_stdin,
+                                   sink, outcome);
             cell_plan_free(&plan);
         }
         free(macros);
@@ -382,7 +387,9 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
         string_list_free(&help);
         return -1;
     }
-    int rc = execute_cell(interp, rest, origin, silent, allow_stdin, sink, outcome);
+    pthread_mutex_lock(&interp->run_lock);
+    int rc = execute_cell(interp, rest, code, origin, silent, allow_stdin, sink, outcome);
+    pthread_mutex_unlock(&interp->run_lock);
     if (rc == 0 && outcome->status == EXECUTE_OK)
         answer_help(interp, interp->assistant.help, &help, sink, outcome);
     free(rest);
@@ -417,5 +424,8 @@ int interpreter_evaluate(Interpreter *interp, const char *expression, const Exec
                           "(no declarations, statements or magics)", NULL);
         return 0;
     }
-    return execute_cell(interp, expression, "<expression>", false, false, sink, outcome);
+    pthread_mutex_lock(&interp->run_lock);
+    int rc = execute_cell(interp, expression, NULL, "<expression>", false, false, sink, outcome);
+    pthread_mutex_unlock(&interp->run_lock);
+    return rc;
 }

@@ -46,6 +46,7 @@ Interpreter *interpreter_new(const char *work_dir)
     if (!interp)
         return NULL;
     pthread_mutex_init(&interp->lock, NULL);
+    pthread_mutex_init(&interp->run_lock, NULL);
     cell_state_init(&interp->state);
     interp->worker = WORKER_PROCESS_NONE;
     interp->rollback = true;
@@ -92,6 +93,7 @@ void interpreter_free(Interpreter *interp)
     if (interp->interrupt_fd >= 0)
         close(interp->interrupt_fd);
     pthread_mutex_destroy(&interp->lock);
+    pthread_mutex_destroy(&interp->run_lock);
     free(interp->work_dir);
     free(interp);
 }

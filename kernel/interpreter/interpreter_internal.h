@@ -40,6 +40,11 @@ struct Interpreter {
     char snapshot_cell[32];         /* "[12]": the cell whose end the snapshot holds */
     bool snapshot_note_given;       /* why snapshots are skipped: said once */
     InterpreterAssistant assistant; /* registered by kernel/assistants */
+    /* Held while a cell or an expression runs (interpreter_globals only
+     * evaluates when it can take it at once). */
+    pthread_mutex_t run_lock;
+    CellDebugPath debug_path;       /* under lock: set while a debugger is attached */
+    void *debug_context;
 };
 
 /* interpreter.c */
@@ -49,6 +54,16 @@ void wait_prepared(Interpreter *interp);
 bool take_interrupt(Interpreter *interp);
 /* Writes text to dir/name; 0 or -1. */
 int write_file(const char *dir, const char *name, const char *text);
+
+/* debugging.c */
+/* The flags that compile a cell for the debugger (added to cflags), when
+ * one is attached: -O0 and its debug info under the debugger's path. */
+void debugging_flags(Interpreter *interp, const char *code, const char *origin, StringList *cflags);
+
+/* execute_cell.c */
+/* One cell under the run lock's holder: 0, or -1 when the interpreter failed. */
+int execute_cell(Interpreter *interp, const char *code, const char *debug_code, const char *origin,
+                 bool silent, bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome);
 
 /* cell_build.c */
 typedef struct Compiled {
