@@ -79,10 +79,33 @@ bool object_report_dead(const void *object, ObjectKind kind, const char *functio
     return true;
 }
 
+/* A fork (the kernel's snapshot of its worker) while another thread held
+ * a shelf's lock would leave it locked in the child for good: fork takes
+ * every lock first, and both sides give them back. */
+static void shelves_lock(void)
+{
+    for (int k = 0; k < OBJECT_KINDS; k++)
+        pthread_mutex_lock(&shelves[k].lock);
+}
+
+static void shelves_unlock(void)
+{
+    for (int k = OBJECT_KINDS - 1; k >= 0; k--)
+        pthread_mutex_unlock(&shelves[k].lock);
+}
+
+static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
+
+static void install_fork_handlers(void)
+{
+    pthread_atfork(shelves_lock, shelves_unlock, shelves_unlock);
+}
+
 void object_retire(void *object, size_t size, ObjectKind kind)
 {
     if (!object)
         return;
+    pthread_once(&fork_handlers_once, install_fork_handlers);
     ((ObjectHeader *)object)->check = OBJECT_FREED_WORD(kind);
     Shelf *shelf = &shelves[kind];
     pthread_mutex_lock(&shelf->lock);

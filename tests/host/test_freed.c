@@ -8,6 +8,12 @@
 #include "cnb.h"
 #include "tap.h"
 
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 /* The last error is "function: this Kind was already freed", a ValueError. */
 static void said_freed(const char *function, const char *kind, const char *what)
 {
@@ -393,6 +399,39 @@ static void test_other_kinds_and_the_shelf(void)
     said_freed("tensor_ndim", "Tensor", "still says so");
 }
 
+/* A fork while another thread frees (the kernel snapshots its worker with
+ * fork): the child can still free, no shelf lock is left held. */
+static atomic_bool churning = true;
+
+static void *churn(void *unused)
+{
+    (void)unused;
+    while (atomic_load(&churning))
+        tensor_free(tensor(1));
+    return NULL;
+}
+
+static void test_fork_while_another_thread_frees(void)
+{
+    pthread_t thread;
+    pthread_create(&thread, NULL, churn, NULL);
+    int clean = 0;
+    for (int i = 0; i < 50; i++) {
+        pid_t child = fork();
+        if (child == 0) {
+            alarm(5);                 /* a lock left held: SIGALRM, not a hang */
+            tensor_free(tensor(2));
+            _exit(0);
+        }
+        int status = -1;
+        waitpid(child, &status, 0);
+        clean += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+    atomic_store(&churning, false);
+    pthread_join(thread, NULL);
+    is_int(clean, 50, "50 children forked while a thread frees tensors free their own");
+}
+
 int main(void)
 {
     test_tensor();
@@ -405,5 +444,6 @@ int main(void)
     test_transform();
     test_generator_progress_bundle();
     test_other_kinds_and_the_shelf();
+    test_fork_while_another_thread_frees();
     return tap_done();
 }
