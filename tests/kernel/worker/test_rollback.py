@@ -271,3 +271,15 @@ def test_rollback_off_and_on():
         assert error_of(reply)[0] == "UsageError"
     finally:
         stop_kernel(km, kc)
+
+
+def test_double_free_is_heap_damage_and_rolls_back(kernel):
+    km, kc = kernel
+    before = state_line(kc)
+    good = last_good(kc)
+    reply, _ = execute(kc, "kept = 77;\nchar *twice_freed = malloc(16);\n"
+                           "free(twice_freed);\nfree(*(char *volatile *)&twice_freed);")
+    ename, evalue = error_of(reply)
+    assert ename == "HeapCorruption" and "found the heap damaged and aborted" in evalue
+    assert f"the state is back to the end of cell [{good}]" in evalue
+    assert state_line(kc) == before
