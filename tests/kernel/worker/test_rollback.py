@@ -291,3 +291,23 @@ def test_double_free_is_heap_damage_and_rolls_back(kernel):
         assert ename == "HeapCorruption" and "found the heap damaged and aborted" in evalue
     assert f"the state is back to the end of cell [{good}]" in evalue
     assert state_line(kc) == before
+
+
+def test_the_worker_after_a_rollback_is_interrupted_and_reads_stdin(kernel):
+    km, kc = kernel
+    reply, _ = execute(kc, "#include <signal.h>\nraise(SIGKILL);")
+    assert "the state is back to the end of cell" in error_of(reply)[1]
+    msg_id = kc.execute('printf("looping\\n"); fflush(stdout);\nwhile (1);')
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream":
+            break
+    km.interrupt_kernel()
+    assert error_of(shell_reply(kc, msg_id))[0] == "KeyboardInterrupt"
+    msg_id = kc.execute('char line[64] = "";\nif (fgets(line, sizeof line, stdin)) printf("got: %s", line);',
+                        allow_stdin=True)
+    assert kc.get_stdin_msg(timeout=TIMEOUT)["msg_type"] == "input_request"
+    kc.input("after the rollback")
+    assert shell_reply(kc, msg_id)["content"]["status"] == "ok"
+    assert state_line(kc).startswith("41 6 4 10000 ")
