@@ -311,3 +311,19 @@ def test_the_worker_after_a_rollback_is_interrupted_and_reads_stdin(kernel):
     kc.input("after the rollback")
     assert shell_reply(kc, msg_id)["content"]["status"] == "ok"
     assert state_line(kc).startswith("41 6 4 10000 ")
+
+
+def test_a_killed_kernel_leaves_nothing_after_a_rollback():
+    """The snapshot that took over asked for PR_SET_PDEATHSIG (its parent
+    is the front now), and forked a snapshot of its own."""
+    km, kc = start_kernel()
+    ok(kc, "int before = 1;")
+    reply, _ = execute(kc, "#include <signal.h>\nraise(SIGKILL);")
+    assert "the state is back to the end of cell" in error_of(reply)[1]
+    front, worker = kernel_processes(km)
+    snap = snapshot_of(worker)
+    assert snap and alive(snap), "the new worker has its own snapshot at once"
+    kc.stop_channels()
+    os.kill(front, signal.SIGKILL)
+    assert gone_within(worker) and gone_within(snap)
+    km.cleanup_resources()
