@@ -120,6 +120,9 @@ static json_t *run_cell(const char *library, const char *function, const json_t 
     char why[200];
     if (heap_check(why, sizeof why) == HEAP_CHECK_DAMAGED)
         worker_heap_damaged(why);
+    if (end == CELL_FAULT && worker_fault_in_allocator())
+        worker_heap_damaged("free() or malloc() found the heap damaged and aborted (a block "
+                            "freed twice does this too)");
     json_t *done = json_pack("{s:s, s:b, s:s}", "op", "done", "loaded", 1, "status",
                              end == CELL_OK ? "ok" : "error");
     if (done) {

@@ -54,6 +54,9 @@ void worker_protocol_leave(void);
 /* worker_cell_end.c: adds ename, evalue and, for faults, the location to a
  * "done" message. */
 void worker_describe_end(CellEnd end, json_t *done);
+/* Whether the cell's fault was an abort() by glibc's allocator (it found
+ * the heap damaged: a double free, a write past a block). */
+bool worker_fault_in_allocator(void);
 /* Reports a heap the cell damaged (heap_check.h) in a "done" frame built
  * without malloc, and ends the worker. */
 _Noreturn void worker_heap_damaged(const char *why);

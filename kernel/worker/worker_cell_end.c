@@ -68,6 +68,26 @@ static bool fortify_failed(void)
     return false;
 }
 
+/* An abort() from inside glibc's allocator: malloc_printerr found the heap
+ * damaged ("free(): double free detected", "invalid next size").  The cell
+ * is unwound, but the heap it leaves cannot be trusted. */
+bool worker_fault_in_allocator(void)
+{
+    static const char *const allocator[] = {"free", "__libc_free", "cfree", "malloc", "__libc_malloc",
+                                            "realloc", "__libc_realloc", "calloc", "__libc_calloc",
+                                            "reallocarray", NULL};
+    const WorkerFault *f = worker_last_fault();
+    for (int i = 0; f->signo == SIGABRT && i < f->frame_count; i++) {
+        Dl_info info;
+        if (!dladdr(f->frames[i], &info) || !info.dli_sname)
+            continue;
+        for (int k = 0; allocator[k]; k++)
+            if (strcmp(info.dli_sname, allocator[k]) == 0)
+                return true;
+    }
+    return false;
+}
+
 /* The first frame inside a cell library: where the cell was when it failed. */
 static void add_location(json_t *done)
 {

@@ -42,7 +42,8 @@ const char *worker_snapshot_impossible(void)
     if (!cuda)
         return NULL;
     dlclose(cuda);
-    return "the GPU is in use, and its memory cannot be copied into a snapshot";
+    return "the worker uses the GPU (its driver is loaded), and the GPU's memory cannot be "
+           "copied into a snapshot";
 }
 
 void worker_snapshot_drop(void)

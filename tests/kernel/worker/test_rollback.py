@@ -19,6 +19,10 @@ from front_support import (isolate_history, needs_kernel, TIMEOUT, execute, shel
 from long_session import kernel_processes
 
 pytestmark = needs_kernel
+# The sanitizer build's worker allocates with ASan's allocator, which has no
+# glibc chunks to walk (heap_check.h): there, ASan itself stops the worker.
+UNDER_ASAN = bool(os.environ.get("CNB_SANITIZERS"))
+no_walk_under_asan = pytest.mark.skipif(UNDER_ASAN, reason="ASan's allocator: no glibc heap to walk")
 isolate_history('rollback')
 
 MNIST_ROOT = os.path.dirname(os.path.dirname(os.environ.get("CNB_MNIST_DIR", "")))
@@ -112,6 +116,7 @@ def error_of(reply):
     return content["ename"], content["evalue"]
 
 
+@no_walk_under_asan
 def test_heap_overflow_rolls_back_and_is_blamed(kernel):
     km, kc = kernel
     before = state_line(kc)
@@ -271,3 +276,54 @@ def test_rollback_off_and_on():
         assert error_of(reply)[0] == "UsageError"
     finally:
         stop_kernel(km, kc)
+
+
+def test_double_free_is_heap_damage_and_rolls_back(kernel):
+    km, kc = kernel
+    before = state_line(kc)
+    good = last_good(kc)
+    reply, _ = execute(kc, "kept = 77;\nchar *twice_freed = malloc(16);\n"
+                           "free(twice_freed);\nfree(*(char *volatile *)&twice_freed);")
+    ename, evalue = error_of(reply)
+    if UNDER_ASAN:   # ASan reports the double free and ends the worker
+        assert ename == "WorkerDied"
+    else:
+        assert ename == "HeapCorruption" and "found the heap damaged and aborted" in evalue
+    assert f"the state is back to the end of cell [{good}]" in evalue
+    assert state_line(kc) == before
+
+
+def test_the_worker_after_a_rollback_is_interrupted_and_reads_stdin(kernel):
+    km, kc = kernel
+    reply, _ = execute(kc, "#include <signal.h>\nraise(SIGKILL);")
+    assert "the state is back to the end of cell" in error_of(reply)[1]
+    msg_id = kc.execute('printf("looping\\n"); fflush(stdout);\nwhile (1);')
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream":
+            break
+    km.interrupt_kernel()
+    assert error_of(shell_reply(kc, msg_id))[0] == "KeyboardInterrupt"
+    msg_id = kc.execute('char line[64] = "";\nif (fgets(line, sizeof line, stdin)) printf("got: %s", line);',
+                        allow_stdin=True)
+    assert kc.get_stdin_msg(timeout=TIMEOUT)["msg_type"] == "input_request"
+    kc.input("after the rollback")
+    assert shell_reply(kc, msg_id)["content"]["status"] == "ok"
+    assert state_line(kc).startswith("41 6 4 10000 ")
+
+
+def test_a_killed_kernel_leaves_nothing_after_a_rollback():
+    """The snapshot that took over asked for PR_SET_PDEATHSIG (its parent
+    is the front now), and forked a snapshot of its own."""
+    km, kc = start_kernel()
+    ok(kc, "int before = 1;")
+    reply, _ = execute(kc, "#include <signal.h>\nraise(SIGKILL);")
+    assert "the state is back to the end of cell" in error_of(reply)[1]
+    front, worker = kernel_processes(km)
+    snap = snapshot_of(worker)
+    assert snap and alive(snap), "the new worker has its own snapshot at once"
+    kc.stop_channels()
+    os.kill(front, signal.SIGKILL)
+    assert gone_within(worker) and gone_within(snap)
+    km.cleanup_resources()
