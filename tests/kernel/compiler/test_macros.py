@@ -85,6 +85,18 @@ def test_a_macro_redefined_affects_later_code_only(kernel):
     assert value(kc, "(int)(sizeof bigger / sizeof bigger[0])") == "9"
 
 
+def test_a_macro_defined_after_a_declaration_of_its_name(kernel):
+    """In a C file `int count;` followed by `#define count 9` leaves the
+    declaration alone; the prelude keeps that order."""
+    _, kc = kernel
+    ok(kc, "#define count_of_things 1\n#undef count_of_things")
+    ok(kc, "int count_of_things = 2;")
+    ok(kc, "#define count_of_things 9")
+    assert value(kc, "count_of_things + 1") == "10"
+    ok(kc, "#undef count_of_things")
+    assert value(kc, "count_of_things") == "2"
+
+
 def test_a_macro_that_expands_to_statements_runs(kernel):
     _, kc = kernel
     ok(kc, "#define SWAP(a, b) do { int t_ = a; a = b; b = t_; } while (0)\nint sa = 1, sb = 2;")
