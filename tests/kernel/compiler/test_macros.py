@@ -8,7 +8,8 @@ import pathlib
 
 import pytest
 
-from front_support import execute, isolate_history, needs_kernel, start_kernel, stdout_of, stop_kernel, text_result
+from front_support import (execute, isolate_history, needs_kernel, shell_reply, start_kernel, stdout_of,
+                           stop_kernel, text_result)
 
 pytestmark = needs_kernel
 isolate_history('macros')
@@ -119,6 +120,53 @@ def test_errors_point_at_the_users_line(kernel):
     error = next(m["content"] for m in outputs if m["msg_type"] == "error")
     assert any(":2:" in line and "undeclared_thing" in line for line in error["traceback"]), error
     assert value(kc, "TWICE(3)") == "6"
+
+
+def test_completion_and_inspection_of_names_made_by_macros(kernel):
+    _, kc = kernel
+    ok(kc, "#define EXPORTED(type) type\n/** Halves a value. */\nEXPORTED(int) halve_it(int v);\n"
+           "EXPORTED(int) halve_it(int v) { return v / 2; }\n"
+           "#define MAKE_FLAG(n) int flag_##n(void) { return 1; }\nMAKE_FLAG(ready)")
+    reply = shell_reply(kc, kc.complete("flag_re", 7))["content"]
+    assert "flag_ready" in reply["matches"], reply
+    reply = shell_reply(kc, kc.complete("int h = halv", 12))["content"]
+    assert "halve_it" in reply["matches"], reply
+    reply = shell_reply(kc, kc.inspect("halve_it(4)", 3))["content"]
+    assert reply["found"] and "int halve_it(int v)" in reply["data"]["text/plain"], reply
+    reply = shell_reply(kc, kc.is_complete("EXPORTED(int) f(void) {"))["content"]
+    assert reply["status"] == "incomplete"
+
+
+def test_late_binding_of_a_function_a_macro_defines(kernel):
+    _, kc = kernel
+    ok(kc, "#define BASE_IS(v) int base_value(void) { return v; }\nBASE_IS(1)")
+    ok(kc, "int doubled_base(void) { return 2 * base_value(); }")
+    assert value(kc, "doubled_base()") == "2"
+    ok(kc, "BASE_IS(5)")
+    assert value(kc, "doubled_base()") == "10"
+
+
+def test_conditionals_with_macros(kernel):
+    _, kc = kernel
+    ok(kc, "#define FAST_PATH 1\n#define API_OF(type) type\n"
+           "#if FAST_PATH\nAPI_OF(int) path_taken(void) { return 1; }\n#else\n"
+           "API_OF(int) path_taken(void) { return 2; }\n#endif")
+    assert value(kc, "path_taken()") == "1"
+
+
+def test_a_runtime_name_defined_through_a_macro_is_the_users(kernel):
+    _, kc = kernel
+    ok(kc, "#define DEFINE_SCORE(name, v) int name(void) { return v; }\nDEFINE_SCORE(evaluate, 33)")
+    assert value(kc, "evaluate()") == "33"
+
+
+def test_a_failing_cell_with_macros_declares_nothing(kernel):
+    _, kc = kernel
+    content, _ = run(kc, "#define BROKEN_API(type) type\nBROKEN_API(int) never_there(void) { return missing_name; }")
+    assert content["status"] == "error"
+    content, _ = run(kc, "never_there()")
+    assert content["status"] == "error"
+    assert value(kc, "3 * 3") == "9"
 
 
 def pasted(path):
