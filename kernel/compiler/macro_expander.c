@@ -475,7 +475,8 @@ static bool splice(TokenList *work, size_t at, size_t end, TokenList *with)
         token_free(&work->items[i]);
     memmove(work->items + at + with->count, work->items + end,
             (work->count - end) * sizeof *work->items);
-    memcpy(work->items + at, with->items, with->count * sizeof *with->items);
+    if (with->count > 0)    /* an empty expansion has no items at all */
+        memcpy(work->items + at, with->items, with->count * sizeof *with->items);
     work->count = work->count - (end - at) + with->count;
     free(with->items);
     *with = (TokenList){0};
