@@ -137,7 +137,9 @@ static bool has_new_include(Interpreter *interp, const char *code)
     for (size_t i = 0; i < tokens.count && !found; i++) {
         const CToken *t = &tokens.items[i];
         char *key = NULL;
+        /* cnb.h and its headers are the precompiled header's: nothing new. */
         if (t->kind != CTOK_DIRECTIVE || !memmem(code + t->start, t->length, "include", 7) ||
+            memmem(code + t->start, t->length, "<cnb.h>", 7) || memmem(code + t->start, t->length, "<cnb/", 5) ||
             asprintf(&key, "#include %.*s", (int)t->length, code + t->start) < 0)
             continue;
         found = !cell_state_find(&interp->state, ENTRY_INCLUDE, key);
