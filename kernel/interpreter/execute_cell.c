@@ -161,8 +161,9 @@ static char *header_macros(Interpreter *interp, const CellMagics *magics)
     string_list_extend(&cflags, &interp->cflags);
     pthread_mutex_unlock(&interp->lock);
     string_list_extend(&cflags, &magics->cflags);
+    wait_prepared(interp);  /* the precompiled header */
     char *prelude = interpreter_prelude(interp);
-    char *probe = included_macros_probe(prelude, magics->code);
+    char *probe = included_macros_probe(cell_compiler_header(interp->compiler), prelude, magics->code);
     char *output = NULL, *macros = NULL;
     if (probe && write_file(interp->work_dir, "included_macros.c", probe) == 0 &&
         cell_compiler_list_macros(interp->compiler, "included_macros.c", cflags.items, &output) == 0)
