@@ -321,7 +321,7 @@ static int execute_cell(Interpreter *interp, const char *code, const char *origi
         apply_magics(interp, &magics, sink);
         CellPlan plan;
         char *macros = header_macros(interp, &magics);
-        rc = interpreter_split_cell(interp, magics.code, macros, &plan);
+        rc = interpreter_split_cell(interp, magics.code, macros, &magics.cflags, &plan);
         if (rc == 0) {
             plan.header_macros = macros;
             macros = NULL;

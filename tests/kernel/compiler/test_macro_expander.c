@@ -88,6 +88,12 @@ static void test_expansion(void)
     macro_table_free(&table);
 
     macro_table_init(&table);
+    char *flags[] = {"-O2", "-DWRAP(t)=t", "-DNDEBUG", "-D", "LEVEL=3", "-UNDEBUG"};
+    is_int(macro_table_apply_flags(&table, flags, 6), 0, "-D and -U of the flags");
+    is_str(expand("WRAP(long) LEVEL NDEBUG"), "long 3 NDEBUG", "are macros, applied in order");
+    macro_table_free(&table);
+
+    macro_table_init(&table);
     is_str(expand("#define K 3\nint k = K;\n#undef K\nint j = K;"),
            "#define K 3\nint k = 3;\n#undef K\nint j = K;", "the cell's own #define and #undef, in order");
     /* 2^18 tokens: past the budget, the cell is split as written. */

@@ -98,6 +98,12 @@ def test_a_macro_defined_after_a_declaration_of_its_name(kernel):
     assert value(kc, "count_of_things") == "2"
 
 
+def test_macros_of_cflags(kernel):
+    _, kc = kernel
+    ok(kc, "%cflags '-DWRAPPED_AS(t)=t'\nWRAPPED_AS(int) wrapped_four(void) { return 4; }")
+    assert value(kc, "wrapped_four()") == "4"
+
+
 def test_a_macro_that_expands_to_statements_runs(kernel):
     _, kc = kernel
     ok(kc, "#define SWAP(a, b) do { int t_ = a; a = b; b = t_; } while (0)\nint sa = 1, sb = 2;")
