@@ -98,6 +98,27 @@ def test_a_macro_defined_after_a_declaration_of_its_name(kernel):
     assert value(kc, "count_of_things") == "2"
 
 
+def test_generated_types_globals_and_pairs(kernel):
+    _, kc = kernel
+    ok(kc, "#define DECLARE_VEC(T) typedef struct { T *data; size_t n; } vec_##T;\nDECLARE_VEC(int)\nDECLARE_VEC(double)")
+    assert value(kc, "vec_int v = {0};\nvec_double w = {.n = 2};\nv.n + w.n") == "2"
+    ok(kc, "#define GLOBAL(type, name, value) type name = value;\nGLOBAL(int, the_answer, 42)")
+    assert value(kc, "the_answer") == "42"
+    ok(kc, "#define PAIR(n) int n##_x; int n##_y;\nPAIR(pt)")
+    assert value(kc, "pt_x = 3; pt_y = 4;\npt_x + pt_y") == "7"
+    assert value(kc, "#define larger(a, b) ((a) > (b) ? (a) : (b))\nlarger(3, 4)") == "4"
+
+
+def test_a_string_a_macro_expands_to_keeps_its_cell_loaded(kernel):
+    """A statement cell is unloaded after it ran unless it keeps storage: a
+    string literal from a macro counts as one written out."""
+    _, kc = kernel
+    ok(kc, "#define GREETING \"hello\"\nconst char *kept_greeting;")
+    ok(kc, "kept_greeting = GREETING;")
+    ok(kc, "int spacer_cell = 1;")
+    assert value(kc, "kept_greeting") == '"hello"'
+
+
 def test_macros_of_cflags(kernel):
     _, kc = kernel
     ok(kc, "%cflags '-DWRAPPED_AS(t)=t'\nWRAPPED_AS(int) wrapped_four(void) { return 4; }")
