@@ -43,18 +43,11 @@ static int commit_item(CellState *state, const CellItem *item, int cell, const c
     }
     case ITEM_DEFINE: {
         char *key = join3("#define ", item->name ? item->name : "", "");
+        /* The macro moves to where it is defined now: declarations before
+         * it were written without it (and are carried expanded). */
         StateEntry *old = key ? cell_state_find(state, ENTRY_DEFINE, key) : NULL;
-        if (old) {
-            /* In place: declarations after it may use the macro. */
-            free(old->text);
-            free(old->origin);
-            old->text = strdup(item->text);
-            old->origin = strdup(origin);
-            old->line = item->line;
-            free(key);
-            free(symbol);
-            return 0;
-        }
+        if (old)
+            cell_state_delete(state, old);
         entry.kind = ENTRY_DEFINE;
         entry.text = strdup(item->text);
         entry.keys = malloc(sizeof *entry.keys);

@@ -362,13 +362,15 @@ int cell_compiler_build(CellCompiler *compiler, const char *source, const char *
 }
 
 static int preprocess(CellCompiler *compiler, const char *source, char *const *cflags,
-                      const char *mode, char **output)
+                      const char *mode, const char *mode2, char **output)
 {
     char *argv[MAX_ARGS];
     size_t n = push_compile_flags(compiler, argv, 0, cflags);
     argv[n++] = "-w";
     argv[n++] = "-E";
     argv[n++] = (char *)mode;
+    if (mode2)
+        argv[n++] = (char *)mode2;
     argv[n++] = (char *)source;
     argv[n] = NULL;
     return run_program(argv, compiler->work_dir, output) == 0 ? 0 : -1;
@@ -377,11 +379,12 @@ static int preprocess(CellCompiler *compiler, const char *source, char *const *c
 int cell_compiler_preprocess(CellCompiler *compiler, const char *source, char *const *cflags,
                              char **output)
 {
-    return preprocess(compiler, source, cflags, "-P", output);
+    return preprocess(compiler, source, cflags, "-P", NULL, output);
 }
 
 int cell_compiler_list_macros(CellCompiler *compiler, const char *source, char *const *cflags,
                               char **output)
 {
-    return preprocess(compiler, source, cflags, "-dD", output);
+    /* The precompiled header is read, not printed: a tenth of the text. */
+    return preprocess(compiler, source, cflags, "-dD", "-fpch-preprocess", output);
 }

@@ -29,7 +29,9 @@ int cell_compiler_preprocess(CellCompiler *compiler, const char *source, char *c
                              char **output);
 
 /* The same with -dD and line markers instead of -P: gcc prints every
- * #define and #undef where it happens (included_macros.h reads them). */
+ * #define and #undef where it happens (included_macros.h reads them);
+ * with -fpch-preprocess, so a source that starts with cell_compiler_header
+ * uses the precompiled header. */
 int cell_compiler_list_macros(CellCompiler *compiler, const char *source, char *const *cflags,
                               char **output);
 

@@ -92,10 +92,13 @@ static char *lead_before(const char *code, size_t offset)
     return lead;
 }
 
+/* A type is compiled as later cells carry it (expanded), so that what is
+ * carried has compiled once; a function carries its prototype, which the
+ * cell compiles expanded before the definition as written. */
 static bool compiled_as_written(CellItemKind kind)
 {
     return kind == ITEM_FUNCTION || kind == ITEM_STATEMENT || kind == ITEM_EXPRESSION ||
-           kind == ITEM_FILE_SCOPE || kind == ITEM_TYPE;
+           kind == ITEM_FILE_SCOPE;
 }
 
 static int restore_item(const char *code, const ExpandedCell *cell, CellItem *item)

@@ -5,7 +5,8 @@
  * code as its own_text (and a variable its own_initializer), so the cell
  * compiles what the user wrote, with the columns gcc reports.  An item that
  * is only part of an invocation (one of two functions a macro defines)
- * keeps the expanded code.  Internal to the splitter. */
+ * keeps the expanded code, and so does a type: later cells carry it
+ * expanded, and what they carry must have compiled in its own cell.  Internal to the splitter. */
 #ifndef CNB_COMPILER_CELL_OWN_TEXT_H
 #define CNB_COMPILER_CELL_OWN_TEXT_H
 

@@ -66,6 +66,14 @@ void cell_state_clear(CellState *state)
     *state = (CellState){0};
 }
 
+void cell_state_delete(CellState *state, StateEntry *entry)
+{
+    size_t index = (size_t)(entry - state->entries);
+    state_entry_free(entry);
+    memmove(entry, entry + 1, (state->count - index - 1) * sizeof *entry);
+    state->count--;
+}
+
 int cell_state_add(CellState *state, StateEntry *entry)
 {
     StateEntry *entries = realloc(state->entries, (state->count + 1) * sizeof *entries);

@@ -81,6 +81,8 @@ bool cell_state_is_type(const CellState *state, const char *name);
 StateEntry *cell_state_find(CellState *state, EntryKind kind, const char *key);
 
 void state_entry_free(StateEntry *entry);
+/* Removes entry (one of state's) from state. */
+void cell_state_delete(CellState *state, StateEntry *entry);
 
 struct MacroTable;
 /* The macros in force after the earlier cells: their #define and #undef

@@ -25,12 +25,12 @@ static bool is_directive(const char *code, const CToken *t, const char *word)
     return (size_t)(end - p) >= n && memcmp(p, word, n) == 0;
 }
 
-char *included_macros_probe(const char *prelude, const char *code)
+char *included_macros_probe(const char *header, const char *prelude, const char *code)
 {
     Text t = {0};
     if (!(t.stream = open_memstream(&t.data, &t.size)))
         return NULL;
-    fprintf(t.stream, "#include <cnb.h>\n%s\n#define " MARKER "\n", prelude ? prelude : "");
+    fprintf(t.stream, "%s\n%s\n#define " MARKER "\n", header, prelude ? prelude : "");
     CTokens tokens = {0};
     bool ok = c_lex(code, strlen(code), &tokens) == 0;
     for (size_t i = 0; ok && i < tokens.count; i++) {

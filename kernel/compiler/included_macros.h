@@ -10,10 +10,11 @@
 #ifndef CNB_COMPILER_INCLUDED_MACROS_H
 #define CNB_COMPILER_INCLUDED_MACROS_H
 
-/* The probe (malloc'd): cnb.h, prelude, the marker, code's directives
- * (#include, #define, #undef) in order, the other lines empty.  NULL when
- * out of memory. */
-char *included_macros_probe(const char *prelude, const char *code);
+/* The probe (malloc'd): header (the precompiled cnb.h's include, which
+ * gcc -E -fpch-preprocess takes without printing it again), prelude, the
+ * marker, code's directives (#include, #define, #undef) in order.  NULL
+ * when out of memory. */
+char *included_macros_probe(const char *header, const char *prelude, const char *code);
 
 /* From gcc -E -dD's output for the probe named probe_name: the header
  * macros' directives, one a line (malloc'd; "" when none).  NULL when out

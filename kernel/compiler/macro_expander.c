@@ -43,10 +43,16 @@ typedef struct CellStream {
     size_t count, next;         /* the next cell token to read */
 } CellStream;
 
+/* Macros can grow exponentially (`#define A B B`, `#define B C C`, ...);
+ * gcc would take its time, but the splitter runs in the kernel's front.
+ * Past this many substituted tokens the cell is split as written. */
+#define TOKEN_BUDGET 200000
+
 typedef struct Expander {
     const MacroTable *table;
     CellStream *stream;         /* NULL while expanding an argument */
-    bool failed;
+    size_t budget;              /* tokens that may still be substituted */
+    bool failed, too_big;
 } Expander;
 
 /* ---- small containers ---- */
@@ -448,6 +454,12 @@ static bool substitute(Expander *e, const Macro *m, TokenList *args, size_t arg_
     Substitution s = {.e = e, .m = m, .args = args, .cache = cache, .done = done,
                       .arg_count = arg_count, .va_empty = va_empty};
     bool ok = cache && done && subst_range(&s, &body, 0, body.count, out);
+    if (ok && out->count > e->budget) {
+        e->too_big = true;
+        ok = false;
+    } else if (ok) {
+        e->budget -= out->count;
+    }
     for (size_t a = 0; cache && a < arg_count; a++)
         list_free(&cache[a]);
     free(cache);
@@ -475,7 +487,8 @@ static bool splice(TokenList *work, size_t at, size_t end, TokenList *with)
         token_free(&work->items[i]);
     memmove(work->items + at + with->count, work->items + end,
             (work->count - end) * sizeof *work->items);
-    memcpy(work->items + at, with->items, with->count * sizeof *with->items);
+    if (with->count > 0)    /* an empty expansion has no items at all */
+        memcpy(work->items + at, with->items, with->count * sizeof *with->items);
     work->count = work->count - (end - at) + with->count;
     free(with->items);
     *with = (TokenList){0};
@@ -612,7 +625,7 @@ int macro_expand_cell(const char *code, const MacroTable *in_force, ExpandedCell
         return -1;
     }
     CellStream stream = {.code = code, .tokens = tokens.items, .count = tokens.count};
-    Expander e = {.table = &table, .stream = &stream};
+    Expander e = {.table = &table, .stream = &stream, .budget = TOKEN_BUDGET};
     Buffer b = {0};
     size_t copied = 0;
     bool ok = true;
@@ -638,7 +651,7 @@ int macro_expand_cell(const char *code, const MacroTable *in_force, ExpandedCell
     macro_table_free(&table);
     if (!ok) {
         expanded_cell_free(out);
-        return -1;
+        return e.too_big ? 0 : -1;
     }
     return 0;
 }

@@ -166,7 +166,9 @@ static bool has_new_include(Interpreter *interp, const char *code)
     for (size_t i = 0; i < tokens.count && !found; i++) {
         const CToken *t = &tokens.items[i];
         char *key = NULL;
+        /* cnb.h and its headers are the precompiled header's: nothing new. */
         if (t->kind != CTOK_DIRECTIVE || !memmem(code + t->start, t->length, "include", 7) ||
+            memmem(code + t->start, t->length, "<cnb.h>", 7) || memmem(code + t->start, t->length, "<cnb/", 5) ||
             asprintf(&key, "#include %.*s", (int)t->length, code + t->start) < 0)
             continue;
         found = !cell_state_find(&interp->state, ENTRY_INCLUDE, key);
@@ -188,8 +190,9 @@ static char *header_macros(Interpreter *interp, const CellMagics *magics)
     string_list_extend(&cflags, &interp->cflags);
     pthread_mutex_unlock(&interp->lock);
     string_list_extend(&cflags, &magics->cflags);
+    wait_prepared(interp);  /* the precompiled header */
     char *prelude = interpreter_prelude(interp);
-    char *probe = included_macros_probe(prelude, magics->code);
+    char *probe = included_macros_probe(cell_compiler_header(interp->compiler), prelude, magics->code);
     char *output = NULL, *macros = NULL;
     if (probe && write_file(interp->work_dir, "included_macros.c", probe) == 0 &&
         cell_compiler_list_macros(interp->compiler, "included_macros.c", cflags.items, &output) == 0)
@@ -353,7 +356,7 @@ int execute_cell(Interpreter *interp, const char *code, const char *debug_code, 
         apply_magics(interp, &magics, sink);
         CellPlan plan;
         char *macros = header_macros(interp, &magics);
-        rc = interpreter_split_cell(interp, magics.code, macros, &plan);
+        rc = interpreter_split_cell(interp, magics.code, macros, &magics.cflags, &plan);
         if (rc == 0) {
             plan.header_macros = macros;
             macros = NULL;

@@ -169,15 +169,20 @@ bool interpreter_is_type(const char *name, void *context)
 
 int interpreter_split(Interpreter *interp, const char *code, CellPlan *plan)
 {
-    return interpreter_split_cell(interp, code, NULL, plan);
+    return interpreter_split_cell(interp, code, NULL, NULL, plan);
 }
 
 int interpreter_split_cell(Interpreter *interp, const char *code, const char *header_macros,
-                           CellPlan *plan)
+                           const StringList *cflags, CellPlan *plan)
 {
     MacroTable macros;
     pthread_mutex_lock(&interp->lock);
     int rc = cell_state_macros(&interp->state, &macros);
+    /* The -D options of %cflags are macros too, before every cell. */
+    if (rc == 0)
+        rc = macro_table_apply_flags(&macros, interp->cflags.items, interp->cflags.count);
+    if (rc == 0 && cflags)
+        rc = macro_table_apply_flags(&macros, cflags->items, cflags->count);
     if (rc == 0 && header_macros)
         rc = macro_table_apply_lines(&macros, header_macros);
     if (rc == 0)

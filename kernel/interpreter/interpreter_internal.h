@@ -108,8 +108,9 @@ int run_compiled(Interpreter *interp, const Compiled *compiled, const Rebinds *r
                  const char *origin, Pump *pump);
 
 /* interpreter_split with the macros the cell's own new headers bring
- * (included_macros.h; NULL: none) on top of the earlier cells'. */
+ * (included_macros.h; NULL: none) and the -D options of its %cflags (NULL:
+ * none) on top of the earlier cells'. */
 int interpreter_split_cell(Interpreter *interp, const char *code, const char *header_macros,
-                           CellPlan *plan);
+                           const StringList *cflags, CellPlan *plan);
 
 #endif

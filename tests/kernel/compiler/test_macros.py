@@ -8,7 +8,8 @@ import pathlib
 
 import pytest
 
-from front_support import execute, isolate_history, needs_kernel, start_kernel, stdout_of, stop_kernel, text_result
+from front_support import (execute, isolate_history, needs_kernel, shell_reply, start_kernel, stdout_of,
+                           stop_kernel, text_result)
 
 pytestmark = needs_kernel
 isolate_history('macros')
@@ -85,6 +86,45 @@ def test_a_macro_redefined_affects_later_code_only(kernel):
     assert value(kc, "(int)(sizeof bigger / sizeof bigger[0])") == "9"
 
 
+def test_a_macro_defined_after_a_declaration_of_its_name(kernel):
+    """In a C file `int count;` followed by `#define count 9` leaves the
+    declaration alone; the prelude keeps that order."""
+    _, kc = kernel
+    ok(kc, "#define count_of_things 1\n#undef count_of_things")
+    ok(kc, "int count_of_things = 2;")
+    ok(kc, "#define count_of_things 9")
+    assert value(kc, "count_of_things + 1") == "10"
+    ok(kc, "#undef count_of_things")
+    assert value(kc, "count_of_things") == "2"
+
+
+def test_generated_types_globals_and_pairs(kernel):
+    _, kc = kernel
+    ok(kc, "#define DECLARE_VEC(T) typedef struct { T *data; size_t n; } vec_##T;\nDECLARE_VEC(int)\nDECLARE_VEC(double)")
+    assert value(kc, "vec_int v = {0};\nvec_double w = {.n = 2};\nv.n + w.n") == "2"
+    ok(kc, "#define GLOBAL(type, name, value) type name = value;\nGLOBAL(int, the_answer, 42)")
+    assert value(kc, "the_answer") == "42"
+    ok(kc, "#define PAIR(n) int n##_x; int n##_y;\nPAIR(pt)")
+    assert value(kc, "pt_x = 3; pt_y = 4;\npt_x + pt_y") == "7"
+    assert value(kc, "#define larger(a, b) ((a) > (b) ? (a) : (b))\nlarger(3, 4)") == "4"
+
+
+def test_a_string_a_macro_expands_to_keeps_its_cell_loaded(kernel):
+    """A statement cell is unloaded after it ran unless it keeps storage: a
+    string literal from a macro counts as one written out."""
+    _, kc = kernel
+    ok(kc, "#define GREETING \"hello\"\nconst char *kept_greeting;")
+    ok(kc, "kept_greeting = GREETING;")
+    ok(kc, "int spacer_cell = 1;")
+    assert value(kc, "kept_greeting") == '"hello"'
+
+
+def test_macros_of_cflags(kernel):
+    _, kc = kernel
+    ok(kc, "%cflags '-DWRAPPED_AS(t)=t'\nWRAPPED_AS(int) wrapped_four(void) { return 4; }")
+    assert value(kc, "wrapped_four()") == "4"
+
+
 def test_a_macro_that_expands_to_statements_runs(kernel):
     _, kc = kernel
     ok(kc, "#define SWAP(a, b) do { int t_ = a; a = b; b = t_; } while (0)\nint sa = 1, sb = 2;")
@@ -107,6 +147,53 @@ def test_errors_point_at_the_users_line(kernel):
     error = next(m["content"] for m in outputs if m["msg_type"] == "error")
     assert any(":2:" in line and "undeclared_thing" in line for line in error["traceback"]), error
     assert value(kc, "TWICE(3)") == "6"
+
+
+def test_completion_and_inspection_of_names_made_by_macros(kernel):
+    _, kc = kernel
+    ok(kc, "#define EXPORTED(type) type\n/** Halves a value. */\nEXPORTED(int) halve_it(int v);\n"
+           "EXPORTED(int) halve_it(int v) { return v / 2; }\n"
+           "#define MAKE_FLAG(n) int flag_##n(void) { return 1; }\nMAKE_FLAG(ready)")
+    reply = shell_reply(kc, kc.complete("flag_re", 7))["content"]
+    assert "flag_ready" in reply["matches"], reply
+    reply = shell_reply(kc, kc.complete("int h = halv", 12))["content"]
+    assert "halve_it" in reply["matches"], reply
+    reply = shell_reply(kc, kc.inspect("halve_it(4)", 3))["content"]
+    assert reply["found"] and "int halve_it(int v)" in reply["data"]["text/plain"], reply
+    reply = shell_reply(kc, kc.is_complete("EXPORTED(int) f(void) {"))["content"]
+    assert reply["status"] == "incomplete"
+
+
+def test_late_binding_of_a_function_a_macro_defines(kernel):
+    _, kc = kernel
+    ok(kc, "#define BASE_IS(v) int base_value(void) { return v; }\nBASE_IS(1)")
+    ok(kc, "int doubled_base(void) { return 2 * base_value(); }")
+    assert value(kc, "doubled_base()") == "2"
+    ok(kc, "BASE_IS(5)")
+    assert value(kc, "doubled_base()") == "10"
+
+
+def test_conditionals_with_macros(kernel):
+    _, kc = kernel
+    ok(kc, "#define FAST_PATH 1\n#define API_OF(type) type\n"
+           "#if FAST_PATH\nAPI_OF(int) path_taken(void) { return 1; }\n#else\n"
+           "API_OF(int) path_taken(void) { return 2; }\n#endif")
+    assert value(kc, "path_taken()") == "1"
+
+
+def test_a_runtime_name_defined_through_a_macro_is_the_users(kernel):
+    _, kc = kernel
+    ok(kc, "#define DEFINE_SCORE(name, v) int name(void) { return v; }\nDEFINE_SCORE(evaluate, 33)")
+    assert value(kc, "evaluate()") == "33"
+
+
+def test_a_failing_cell_with_macros_declares_nothing(kernel):
+    _, kc = kernel
+    content, _ = run(kc, "#define BROKEN_API(type) type\nBROKEN_API(int) never_there(void) { return missing_name; }")
+    assert content["status"] == "error"
+    content, _ = run(kc, "never_there()")
+    assert content["status"] == "error"
+    assert value(kc, "3 * 3") == "9"
 
 
 def pasted(path):
