@@ -42,6 +42,7 @@ struct Interpreter {
     pthread_mutex_t run_lock;
     CellDebugPath debug_path;       /* under lock: set while a debugger is attached */
     void *debug_context;
+    StringList debug_renames;       /* under lock: pairs of a debugger's cell path and In[N] */
 };
 
 /* interpreter.c */

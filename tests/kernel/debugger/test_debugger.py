@@ -235,6 +235,56 @@ def test_a_breakpoint_in_a_defining_cell_stops_when_another_cell_calls_it(debug)
 
 
 @needs_adapter
+def test_a_crash_under_the_debugger_stops_on_its_line_and_then_ends_the_cell_as_without(debug):
+    debug.start()
+    reply, _ = execute(debug.kc, "int kept = 9;")
+    assert reply["content"]["status"] == "ok"
+    code = "int *p = 0;\nint v = 3;\n*p = v;\n"
+    path = debug.request("dumpCell", {"code": code})["body"]["sourcePath"]
+    msg_id = debug.kc.execute(code)
+    stopped = debug.event("stopped")
+    assert stopped["body"]["reason"] == "exception"
+    thread = stopped["body"]["threadId"]
+    frames = debug.request("stackTrace", {"threadId": thread})["body"]["stackFrames"]
+    assert (frames[0]["source"]["path"], frames[0]["line"]) == (path, 3)
+    assert debug.request("continue", {"threadId": thread})["success"]
+    reply = shell_reply(debug.kc, msg_id)["content"]
+    assert reply["ename"] == "SIGSEGV"
+    # The cell keeps its own name in the traceback, not the debugger's path.
+    assert "  in In[%d], line 3" % reply["execution_count"] in reply["traceback"]
+    drain_iopub(debug.kc)
+    reply, outputs = execute(debug.kc, 'printf("%d\\n", kept);')
+    assert stdout_of(outputs) == "9\n"
+
+
+@needs_adapter
+def test_the_interrupt_button_works_under_the_debugger(debug):
+    debug.start()
+    reply, _ = execute(debug.kc, "int spin(void)\n{\n    int n = 0;\n    while (1)\n        n++;\n    return n;\n}\n")
+    assert reply["content"]["status"] == "ok"
+    msg_id = debug.kc.execute("spin();")
+    # Interrupt once the cell runs (its busy is published when it starts).
+    while True:
+        msg = debug.kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["msg_type"] == "execute_input" and msg["parent_header"].get("msg_id") == msg_id:
+            break
+    interrupt = debug.kc.session.msg("interrupt_request", {})
+    debug.kc.control_channel.send(interrupt)
+    reply = shell_reply(debug.kc, msg_id)["content"]
+    assert reply["ename"] == "KeyboardInterrupt"
+    # The interrupt's signals passed to the worker without a stop.
+    events = []
+    while True:
+        msg = debug.kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["msg_type"] == "debug_event":
+            events.append(msg["content"]["event"])
+        if (msg["msg_type"] == "status" and msg["parent_header"].get("msg_id") == msg_id
+                and msg["content"]["execution_state"] == "idle"):
+            break
+    assert "stopped" not in events
+
+
+@needs_adapter
 def test_disconnect_leaves_the_cells_running_as_before(debug):
     debug.start()
     reply, _ = execute(debug.kc, "int kept = 5;")
