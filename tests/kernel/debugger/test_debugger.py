@@ -235,6 +235,54 @@ def test_a_breakpoint_in_a_defining_cell_stops_when_another_cell_calls_it(debug)
 
 
 @needs_adapter
+def test_step_into_and_out_of_a_function_from_a_breakpoint_in_the_running_cell(debug):
+    debug.start()
+    reply, _ = execute(debug.kc, TWICE)
+    assert reply["content"]["status"] == "ok"
+    caller = "int r = twice(21);\nr += 1;\n"
+    path = debug.request("dumpCell", {"code": caller})["body"]["sourcePath"]
+    twice_path = debug.request("dumpCell", {"code": TWICE})["body"]["sourcePath"]
+    assert debug.request("setBreakpoints", {"source": {"path": path},
+                                            "breakpoints": [{"line": 1}]})["success"]
+    # The cell's library is loaded when it runs: the breakpoint binds then.
+    msg_id = debug.kc.execute(caller)
+    thread = debug.event("stopped")["body"]["threadId"]
+
+    def where():
+        frame = debug.request("stackTrace", {"threadId": thread})["body"]["stackFrames"][0]
+        return frame["source"]["path"], frame["line"], frame["id"]
+
+    assert where()[:2] == (path, 1)
+    assert debug.request("stepIn", {"threadId": thread})["success"]
+    debug.event("stopped")
+    place, line, frame = where()
+    # lldb-vscode 14 stops on the function's first instruction (its opening
+    # brace, before the prologue stored the arguments): one more step to
+    # the first statement (kernel/README.md, what does not work yet).
+    assert place == twice_path and line in (2, 3)
+    if line == 2:
+        assert debug.request("next", {"threadId": thread})["success"]
+        debug.event("stopped")
+        place, line, frame = where()
+    assert (place, line) == (twice_path, 3)
+    # The debug console evaluates C in the stopped frame.
+    value = debug.request("evaluate", {"expression": "a * 10", "frameId": frame, "context": "repl"})
+    assert value["success"], value
+    assert value["body"]["result"].split()[-1] == "210"
+    assert debug.request("stepOut", {"threadId": thread})["success"]
+    debug.event("stopped")
+    assert where()[:2] == (path, 1)
+    assert debug.request("next", {"threadId": thread})["success"]
+    debug.event("stopped")
+    assert where()[:2] == (path, 2)
+    assert debug.request("continue", {"threadId": thread})["success"]
+    assert shell_reply(debug.kc, msg_id)["content"]["status"] == "ok"
+    drain_iopub(debug.kc)
+    reply, outputs = execute(debug.kc, "r")
+    assert text_result(outputs) == "43"
+
+
+@needs_adapter
 def test_a_crash_under_the_debugger_stops_on_its_line_and_then_ends_the_cell_as_without(debug):
     debug.start()
     reply, _ = execute(debug.kc, "int kept = 9;")
