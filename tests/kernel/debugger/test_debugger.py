@@ -399,3 +399,42 @@ def test_an_adapter_that_dies_turns_the_debugger_off_and_cells_run_on(debug):
         reply, outputs = execute(debug.kc, 'int after = 3;\nprintf("%d\\n", twice(before) + after);')
         assert reply["content"]["status"] == "ok", reply["content"]
         assert stdout_of(outputs) == "11\n"
+
+
+@needs_adapter
+@pytest.mark.skipif(not os.environ.get("CNB_SANITIZERS"),
+                    reason="not a sanitizer build (configure --enable-sanitizers)")
+def test_a_debugging_session_leaves_no_sanitizer_report(tmp_path):
+    """ASan and UBSan over the front's debugger: two sessions (the second
+    started after a disconnect), a breakpoint hit, the adapter killed."""
+    log_path = tmp_path / "kernel.log"
+    with open(log_path, "w") as log:
+        session = Debug.__new__(Debug)
+        session.km, session.kc = start_kernel(env={"TMPDIR": str(tmp_path),
+                                                   "ASAN_OPTIONS": "detect_leaks=1"}, stderr=log)
+        session.seq, session.events = 0, []
+        try:
+            session.start()
+            execute(session.kc, TWICE)
+            path = session.request("dumpCell", {"code": TWICE})["body"]["sourcePath"]
+            session.request("setBreakpoints", {"source": {"path": path}, "breakpoints": [{"line": 3}]})
+            msg_id = session.kc.execute("twice(2)")
+            thread = session.event("stopped")["body"]["threadId"]
+            session.request("stackTrace", {"threadId": thread})
+            session.request("continue", {"threadId": thread})
+            shell_reply(session.kc, msg_id)
+            session.request("inspectVariables")
+            session.request("disconnect", {"terminateDebuggee": False})
+            session.start()
+            for pid in adapter_pids(session.km.provisioner.process.pid):
+                os.kill(pid, signal.SIGKILL)
+            session.event("terminated")
+            execute(session.kc, "int later = 1;")
+            session.kc.shutdown()
+            status = session.km.provisioner.process.wait(timeout=TIMEOUT)
+        finally:
+            session.kc.stop_channels()
+            session.km.cleanup_resources()
+    text = log_path.read_text(errors="replace")
+    assert "Sanitizer" not in text, text[-4000:]
+    assert status == 0
