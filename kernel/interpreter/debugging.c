@@ -46,6 +46,8 @@ static void note_rename(StringList *renames, const char *path, const char *origi
  * remapped (gcc's -fdebug-prefix-map matches "In[3]" as a prefix of the
  * #line file name), so lldb knows the lines by the debugger's path while
  * gcc's diagnostics still say In[3]. */
+static const char *const debug_flags[] = {"-O0", "-U_FORTIFY_SOURCE", NULL};
+
 void debugging_flags(Interpreter *interp, const char *code, const char *origin, StringList *cflags)
 {
     /* Under the lock: the debugger may be going away on another thread. */
@@ -57,8 +59,14 @@ void debugging_flags(Interpreter *interp, const char *code, const char *origin, 
     pthread_mutex_unlock(&interp->lock);
     if (!debugging)
         return;
-    string_list_add(cflags, "-O0");
-    string_list_add(cflags, "-U_FORTIFY_SOURCE");
+    /* The first cell compiled for the debugger waits for a precompiled
+     * header of its own (on this thread, the one that compiles cells). */
+    if (!interp->debug_pch_tried) {
+        interp->debug_pch_tried = true;
+        cell_compiler_prepare_variant(interp->compiler, "debug", (char *const *)debug_flags);
+    }
+    for (const char *const *flag = debug_flags; *flag; flag++)
+        string_list_add(cflags, *flag);
     char *map = NULL;
     if (path && asprintf(&map, "-fdebug-prefix-map=%s=%s", origin, path) >= 0)
         string_list_add(cflags, map);
