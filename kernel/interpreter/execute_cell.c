@@ -76,7 +76,7 @@ static void show_flags(Interpreter *interp, const ExecuteSink *sink)
     free(text);
 }
 
-static void finish_done(Pump *pump)
+static void finish_done(Interpreter *interp, Pump *pump)
 {
     json_t *done = pump->done;
     const char *status = json_string_value(json_object_get(done, "status"));
@@ -87,7 +87,13 @@ static void finish_done(Pump *pump)
     json_t *traceback = json_array();
     const char *library = json_string_value(json_object_get(done, "library"));
     if (library) {
-        char *where = crash_location(library, (long)json_integer_value(json_object_get(done, "offset")));
+        StringList renames = {0};
+        pthread_mutex_lock(&interp->lock);
+        string_list_extend(&renames, &interp->debug_renames);
+        pthread_mutex_unlock(&interp->lock);
+        char *where = crash_location(library, (long)json_integer_value(json_object_get(done, "offset")),
+                                     &renames);
+        string_list_free(&renames);
         char *line = NULL;
         if (where && asprintf(&line, "  %s", where) >= 0)
             json_array_append_new(traceback, json_string(line));
@@ -294,7 +300,7 @@ static void run_and_commit(Interpreter *interp, const CellPlan *plan, const Cell
         if (json_is_true(json_object_get(pump.done, "loaded")))
             commit(interp, plan, compiled->cell, origin, &context->declared, &context->rebinds,
                    magics, sink);
-        finish_done(&pump);
+        finish_done(interp, &pump);
         if (compiled->unload)
             remove_cell_files(interp, compiled, origin);
     }

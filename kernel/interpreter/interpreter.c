@@ -90,6 +90,7 @@ void interpreter_free(Interpreter *interp)
     cell_state_clear(&interp->state);
     string_list_free(&interp->cflags);
     string_list_free(&interp->ldflags);
+    string_list_free(&interp->debug_renames);
     if (interp->interrupt_fd >= 0)
         close(interp->interrupt_fd);
     pthread_mutex_destroy(&interp->lock);

@@ -45,6 +45,8 @@ struct Interpreter {
     pthread_mutex_t run_lock;
     CellDebugPath debug_path;       /* under lock: set while a debugger is attached */
     void *debug_context;
+    StringList debug_renames;       /* under lock: pairs of a debugger's cell path and In[N] */
+    bool debug_pch_tried;           /* the compiling thread's: the -O0 PCH was built (or failed) */
 };
 
 /* interpreter.c */

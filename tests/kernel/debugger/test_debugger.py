@@ -235,6 +235,104 @@ def test_a_breakpoint_in_a_defining_cell_stops_when_another_cell_calls_it(debug)
 
 
 @needs_adapter
+def test_step_into_and_out_of_a_function_from_a_breakpoint_in_the_running_cell(debug):
+    debug.start()
+    reply, _ = execute(debug.kc, TWICE)
+    assert reply["content"]["status"] == "ok"
+    caller = "int r = twice(21);\nr += 1;\n"
+    path = debug.request("dumpCell", {"code": caller})["body"]["sourcePath"]
+    twice_path = debug.request("dumpCell", {"code": TWICE})["body"]["sourcePath"]
+    assert debug.request("setBreakpoints", {"source": {"path": path},
+                                            "breakpoints": [{"line": 1}]})["success"]
+    # The cell's library is loaded when it runs: the breakpoint binds then.
+    msg_id = debug.kc.execute(caller)
+    thread = debug.event("stopped")["body"]["threadId"]
+
+    def where():
+        frame = debug.request("stackTrace", {"threadId": thread})["body"]["stackFrames"][0]
+        return frame["source"]["path"], frame["line"], frame["id"]
+
+    assert where()[:2] == (path, 1)
+    assert debug.request("stepIn", {"threadId": thread})["success"]
+    debug.event("stopped")
+    place, line, frame = where()
+    # lldb-vscode 14 stops on the function's first instruction (its opening
+    # brace, before the prologue stored the arguments): one more step to
+    # the first statement (kernel/README.md, what does not work yet).
+    assert place == twice_path and line in (2, 3)
+    if line == 2:
+        assert debug.request("next", {"threadId": thread})["success"]
+        debug.event("stopped")
+        place, line, frame = where()
+    assert (place, line) == (twice_path, 3)
+    # The debug console evaluates C in the stopped frame.
+    value = debug.request("evaluate", {"expression": "a * 10", "frameId": frame, "context": "repl"})
+    assert value["success"], value
+    assert value["body"]["result"].split()[-1] == "210"
+    assert debug.request("stepOut", {"threadId": thread})["success"]
+    debug.event("stopped")
+    assert where()[:2] == (path, 1)
+    assert debug.request("next", {"threadId": thread})["success"]
+    debug.event("stopped")
+    assert where()[:2] == (path, 2)
+    assert debug.request("continue", {"threadId": thread})["success"]
+    assert shell_reply(debug.kc, msg_id)["content"]["status"] == "ok"
+    drain_iopub(debug.kc)
+    reply, outputs = execute(debug.kc, "r")
+    assert text_result(outputs) == "43"
+
+
+@needs_adapter
+def test_a_crash_under_the_debugger_stops_on_its_line_and_then_ends_the_cell_as_without(debug):
+    debug.start()
+    reply, _ = execute(debug.kc, "int kept = 9;")
+    assert reply["content"]["status"] == "ok"
+    code = "int *p = 0;\nint v = 3;\n*p = v;\n"
+    path = debug.request("dumpCell", {"code": code})["body"]["sourcePath"]
+    msg_id = debug.kc.execute(code)
+    stopped = debug.event("stopped")
+    assert stopped["body"]["reason"] == "exception"
+    thread = stopped["body"]["threadId"]
+    frames = debug.request("stackTrace", {"threadId": thread})["body"]["stackFrames"]
+    assert (frames[0]["source"]["path"], frames[0]["line"]) == (path, 3)
+    assert debug.request("continue", {"threadId": thread})["success"]
+    reply = shell_reply(debug.kc, msg_id)["content"]
+    assert reply["ename"] == "SIGSEGV"
+    # The cell keeps its own name in the traceback, not the debugger's path.
+    assert "  in In[%d], line 3" % reply["execution_count"] in reply["traceback"]
+    drain_iopub(debug.kc)
+    reply, outputs = execute(debug.kc, 'printf("%d\\n", kept);')
+    assert stdout_of(outputs) == "9\n"
+
+
+@needs_adapter
+def test_the_interrupt_button_works_under_the_debugger(debug):
+    debug.start()
+    reply, _ = execute(debug.kc, "int spin(void)\n{\n    int n = 0;\n    while (1)\n        n++;\n    return n;\n}\n")
+    assert reply["content"]["status"] == "ok"
+    msg_id = debug.kc.execute("spin();")
+    # Interrupt once the cell runs (its busy is published when it starts).
+    while True:
+        msg = debug.kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["msg_type"] == "execute_input" and msg["parent_header"].get("msg_id") == msg_id:
+            break
+    interrupt = debug.kc.session.msg("interrupt_request", {})
+    debug.kc.control_channel.send(interrupt)
+    reply = shell_reply(debug.kc, msg_id)["content"]
+    assert reply["ename"] == "KeyboardInterrupt"
+    # The interrupt's signals passed to the worker without a stop.
+    events = []
+    while True:
+        msg = debug.kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["msg_type"] == "debug_event":
+            events.append(msg["content"]["event"])
+        if (msg["msg_type"] == "status" and msg["parent_header"].get("msg_id") == msg_id
+                and msg["content"]["execution_state"] == "idle"):
+            break
+    assert "stopped" not in events
+
+
+@needs_adapter
 def test_disconnect_leaves_the_cells_running_as_before(debug):
     debug.start()
     reply, _ = execute(debug.kc, "int kept = 5;")
@@ -301,3 +399,42 @@ def test_an_adapter_that_dies_turns_the_debugger_off_and_cells_run_on(debug):
         reply, outputs = execute(debug.kc, 'int after = 3;\nprintf("%d\\n", twice(before) + after);')
         assert reply["content"]["status"] == "ok", reply["content"]
         assert stdout_of(outputs) == "11\n"
+
+
+@needs_adapter
+@pytest.mark.skipif(not os.environ.get("CNB_SANITIZERS"),
+                    reason="not a sanitizer build (configure --enable-sanitizers)")
+def test_a_debugging_session_leaves_no_sanitizer_report(tmp_path):
+    """ASan and UBSan over the front's debugger: two sessions (the second
+    started after a disconnect), a breakpoint hit, the adapter killed."""
+    log_path = tmp_path / "kernel.log"
+    with open(log_path, "w") as log:
+        session = Debug.__new__(Debug)
+        session.km, session.kc = start_kernel(env={"TMPDIR": str(tmp_path),
+                                                   "ASAN_OPTIONS": "detect_leaks=1"}, stderr=log)
+        session.seq, session.events = 0, []
+        try:
+            session.start()
+            execute(session.kc, TWICE)
+            path = session.request("dumpCell", {"code": TWICE})["body"]["sourcePath"]
+            session.request("setBreakpoints", {"source": {"path": path}, "breakpoints": [{"line": 3}]})
+            msg_id = session.kc.execute("twice(2)")
+            thread = session.event("stopped")["body"]["threadId"]
+            session.request("stackTrace", {"threadId": thread})
+            session.request("continue", {"threadId": thread})
+            shell_reply(session.kc, msg_id)
+            session.request("inspectVariables")
+            session.request("disconnect", {"terminateDebuggee": False})
+            session.start()
+            for pid in adapter_pids(session.km.provisioner.process.pid):
+                os.kill(pid, signal.SIGKILL)
+            session.event("terminated")
+            execute(session.kc, "int later = 1;")
+            session.kc.shutdown()
+            status = session.km.provisioner.process.wait(timeout=TIMEOUT)
+        finally:
+            session.kc.stop_channels()
+            session.km.cleanup_resources()
+    text = log_path.read_text(errors="replace")
+    assert "Sanitizer" not in text, text[-4000:]
+    assert status == 0
