@@ -8,6 +8,7 @@
 #include "cnb.h"
 #include "tap.h"
 #include "plot_test.h"
+#include "display_folder.h"
 
 static const char *const CLASSES[10] = {"T-Shirt", "Trouser", "Pullover", "Dress", "Coat",
                                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle Boot"};
@@ -475,31 +476,15 @@ static void test_show_dataset(void)
     dataset_free(test);
 }
 
-/* A picture drawn outside a kernel is written to a file: into a folder of
- * this run's own, not the build tree (make distcheck finds strays there). */
-static char display_folder[] = "/tmp/cnb-pictures-test-XXXXXX";
-
-static void remove_display_folder(void)
-{
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf '%s'", display_folder);
-    if (system(command) != 0)
-        diag("could not remove %s", display_folder);
-}
-
 int main(void)
 {
-    if (!mkdtemp(display_folder)) {
-        perror("mkdtemp");
+    if (display_into_own_folder() != 0)
         return 1;
-    }
-    setenv("CNB_DISPLAY_DIR", display_folder, 1);
     test_confusion_matrix();
     test_small_matrix();
     test_show_images();
     test_plot_lines();
     test_umlauts();
     test_show_dataset();
-    remove_display_folder();
     return tap_done();
 }
