@@ -114,9 +114,9 @@ bool ensure_worker(Interpreter *interp, const ExecuteSink *sink)
         return true;
     char *reason = death_reason(status), *text = NULL;
     if (roll_back(interp)) {
-        if (asprintf(&text, "%s, between cells; the state is back to the end of cell %s (its "
-                            "snapshot took over).\n", reason ? reason : "The process running the "
-                            "cells had died", interp->snapshot_cell) >= 0)
+        if (asprintf(&text, "Between cells, %s; the state is back to the end of cell %s (its "
+                            "snapshot took over).\n", reason ? reason : "the process running the "
+                            "cells died", interp->snapshot_cell) >= 0)
             sink_text(sink, "stderr", text);
     } else {
         sink_text(sink, "stderr", "The process running the cells had died; a fresh one was started, "
