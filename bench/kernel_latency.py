@@ -12,6 +12,10 @@ raw ZeroMQ with jupyter_client's Session (signing), with a 2 ms reconnect
 interval so the client's own retry delay does not pad the start time.
 
 Usage: kernel_latency.py [--runs N] [--kernels cnb,python3]
+       kernel_latency.py --paired cnb-before,cnb [--runs N] [--code C]
+--paired compares two kernels of one language on a loaded machine: both
+run at once and take turns, cell by cell, so that both see the same load;
+it prints each one's median round trip and their ratio per pair.
 The cnb kernelspec is looked up on JUPYTER_PATH (`make bench` points it at
 the build tree's tests/jupyter)."""
 
@@ -134,12 +138,40 @@ def measure(name, runs, context, folder):
     return statistics.median(starts), first, statistics.median(trips)
 
 
+def paired(names, runs, code, context, folder):
+    """Median round trips of two kernels taking turns, and the median ratio."""
+    kernels = [measure_start(name, context, folder)[1] for name in names]
+    try:
+        for kernel in kernels:
+            kernel.round_trip(code or TRIVIAL[kernel.language])
+        trips = [[], []]
+        for _ in range(runs):
+            for i, kernel in enumerate(kernels):
+                began = time.perf_counter()
+                kernel.round_trip(code or TRIVIAL[kernel.language])
+                trips[i].append(time.perf_counter() - began)
+    finally:
+        for kernel in kernels:
+            kernel.close()
+    ratios = [b / a for a, b in zip(*trips)]
+    print(f"paired round trips, median of {runs} ({os.cpu_count()} CPUs), code {code or 'trivial'!r}")
+    for name, t in zip(names, trips):
+        print(f"{name:<12} {statistics.median(t) * 1000:>8.1f} ms")
+    print(f"{names[1]} / {names[0]}: {statistics.median(ratios):.3f} (median of the per-pair ratios)")
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--kernels", default="cnb,python3")
+    parser.add_argument("--paired", help="two kernels of one language, e.g. cnb-before,cnb")
+    parser.add_argument("--code", help="the cell for --paired (default: the trivial cell)")
     args = parser.parse_args()
     context = zmq.Context()
+    if args.paired:
+        with tempfile.TemporaryDirectory(prefix="cnb-bench-") as folder:
+            return paired(args.paired.split(","), args.runs, args.code, context, folder)
     results = {}
     with tempfile.TemporaryDirectory(prefix="cnb-bench-") as folder:
         for name in args.kernels.split(","):

@@ -14,7 +14,7 @@ static char *join3(const char *a, const char *b, const char *c)
 }
 
 static int commit_item(CellState *state, const CellItem *item, int cell, const char *origin,
-                       const Rebinds *rebinds)
+                       const Rebinds *rebinds, const char **header_macros)
 {
     StateEntry entry = {.line = item->line};
     const Rebind *rebind = rebinds && item->name ? late_binding_find(rebinds, item->name) : NULL;
@@ -32,6 +32,10 @@ static int commit_item(CellState *state, const CellItem *item, int cell, const c
         }
         entry.kind = ENTRY_INCLUDE;
         entry.text = strdup(item->text);
+        /* The cell's headers' macros go with its first new #include. */
+        if (*header_macros && **header_macros)
+            entry.macros = strdup(*header_macros);
+        *header_macros = NULL;
         entry.keys = malloc(sizeof *entry.keys);
         if (entry.keys)
             entry.keys[entry.key_count++] = key;
@@ -39,18 +43,11 @@ static int commit_item(CellState *state, const CellItem *item, int cell, const c
     }
     case ITEM_DEFINE: {
         char *key = join3("#define ", item->name ? item->name : "", "");
+        /* The macro moves to where it is defined now: declarations before
+         * it were written without it (and are carried expanded). */
         StateEntry *old = key ? cell_state_find(state, ENTRY_DEFINE, key) : NULL;
-        if (old) {
-            /* In place: declarations after it may use the macro. */
-            free(old->text);
-            free(old->origin);
-            old->text = strdup(item->text);
-            old->origin = strdup(origin);
-            old->line = item->line;
-            free(key);
-            free(symbol);
-            return 0;
-        }
+        if (old)
+            cell_state_delete(state, old);
         entry.kind = ENTRY_DEFINE;
         entry.text = strdup(item->text);
         entry.keys = malloc(sizeof *entry.keys);
@@ -154,7 +151,8 @@ void cell_commit(CellState *state, const CellPlan *plan, int cell, const char *o
         cell_state_remove(state, hidden, declared, dropped);
     }
     free(hidden);
+    const char *header_macros = plan->header_macros;
     for (size_t i = 0; i < plan->count; i++)
         if (!prototype_of_own_function(plan, &plan->items[i]) && !plan->items[i].unchanged)
-            commit_item(state, &plan->items[i], cell, origin, rebinds);
+            commit_item(state, &plan->items[i], cell, origin, rebinds, &header_macros);
 }

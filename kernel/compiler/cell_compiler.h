@@ -13,6 +13,10 @@ void cell_compiler_free(CellCompiler *compiler);
 /* Builds the precompiled header (slow: call it early, off the hot path).
  * Without it cells still compile, only slower. */
 int cell_compiler_prepare(CellCompiler *compiler);
+/* Builds one more precompiled header, for cells compiled with these extra
+ * flags (e.g. the debugger's -O0), after cell_compiler_prepare succeeded.
+ * Slow; cells compiling meanwhile use the header without it. */
+int cell_compiler_prepare_variant(CellCompiler *compiler, const char *name, char *const *flags);
 /* The line a cell source starts with. */
 const char *cell_compiler_header(const CellCompiler *compiler);
 
@@ -27,6 +31,13 @@ int cell_compiler_build(CellCompiler *compiler, const char *source, const char *
  * Returns 0 on success. */
 int cell_compiler_preprocess(CellCompiler *compiler, const char *source, char *const *cflags,
                              char **output);
+
+/* The same with -dD and line markers instead of -P: gcc prints every
+ * #define and #undef where it happens (included_macros.h reads them);
+ * with -fpch-preprocess, so a source that starts with cell_compiler_header
+ * uses the precompiled header. */
+int cell_compiler_list_macros(CellCompiler *compiler, const char *source, char *const *cflags,
+                              char **output);
 
 /* Where cells find cnb.h and libraries (CNB_INCLUDE_DIR, CNB_LIB_DIR). */
 const char *cell_compiler_include_dir(const CellCompiler *compiler);

@@ -125,7 +125,7 @@ static void file_scope_item(Text *t, const CellSourceSpec *spec, const CellItem 
     case ITEM_FILE_SCOPE:
     case ITEM_EXTERN:
         line(t, spec, item->line);
-        add(t, "%s%s\n", item->lead, item->text);
+        add(t, "%s%s\n", item->lead, cell_item_code(item));
         break;
     case ITEM_PROTOTYPE:
         line(t, spec, item->line);
@@ -143,7 +143,7 @@ static void file_scope_item(Text *t, const CellSourceSpec *spec, const CellItem 
             /* The initializer on its own line and column, as the user wrote it. */
             add(t, "%s __asm__(\"%s\") =", item->definition, symbol);
             line(t, spec, item->init_line);
-            add(t, "%s%s;\n", item->init_lead ? item->init_lead : "", item->initializer);
+            add(t, "%s%s;\n", item->init_lead ? item->init_lead : "", cell_item_initializer(item));
         }
         else
             add(t, "%s __asm__(\"%s\");\n", item->definition, symbol);
@@ -152,7 +152,7 @@ static void file_scope_item(Text *t, const CellSourceSpec *spec, const CellItem 
         line(t, spec, item->line);
         add(t, "%s %s __asm__(\"%s\");", item->specifiers, item->declarator, symbol);
         line(t, spec, item->line);
-        add(t, "%s%s\n", item->lead, item->text);
+        add(t, "%s%s\n", item->lead, cell_item_code(item));
         same_type_check(t, spec, item);
         break;
     case ITEM_STATEMENT:
@@ -169,7 +169,7 @@ static void body_item(Text *t, const CellSourceSpec *spec, const CellItem *item)
     switch (item->kind) {
     case ITEM_STATEMENT:
         line(t, spec, item->line);
-        add(t, "%s%s\n", item->lead, item->text);
+        add(t, "%s%s\n", item->lead, cell_item_code(item));
         break;
     case ITEM_EXPRESSION:
         /* The expression keeps its line and column (no macro around it),
@@ -178,9 +178,9 @@ static void body_item(Text *t, const CellSourceSpec *spec, const CellItem *item)
         if (spec->show_expression) {
             add(t, "{ __auto_type cnb_value_ = (");
             line(t, spec, item->line);
-            add(t, "%s%s\n); cnb_show(cnb_value_); }\n", item->lead, item->text);
+            add(t, "%s%s\n); cnb_show(cnb_value_); }\n", item->lead, cell_item_code(item));
         } else {
-            add(t, "%s%s\n;\n", item->lead, item->text);
+            add(t, "%s%s\n;\n", item->lead, cell_item_code(item));
         }
         break;
     case ITEM_VARIABLE:
@@ -194,17 +194,21 @@ static void body_item(Text *t, const CellSourceSpec *spec, const CellItem *item)
             add(t, "{ static __typeof__(%s) " CELL_INIT_NAME " =", item->name);
             line(t, spec, item->init_line);
             add(t, "%s%s; __builtin_memcpy((void *)&%s, (const void *)&" CELL_INIT_NAME
-                ", sizeof %s); }\n", item->init_lead ? item->init_lead : "", item->initializer,
+                ", sizeof %s); }\n", item->init_lead ? item->init_lead : "", cell_item_initializer(item),
                 item->name, item->name);
         }
         /* Evaluated at run time into a local of the declared type, then
-         * copied: works for scalars, pointers, structs, arrays and const. */
+         * copied: works for scalars, pointers, structs, arrays and const.
+         * An unsized array's global was sized by counting its braces; the
+         * assertion catches a count that brace elision made wrong. */
         if (item->initializer && !item->static_init) {
             line(t, spec, item->line);
             add(t, "{ %s =", item->init_head);
             line(t, spec, item->init_line);
-            add(t, "%s%s; __builtin_memcpy((void *)&%s, (const void *)&" CELL_INIT_NAME
-                ", sizeof %s); }\n", item->init_lead ? item->init_lead : "", item->initializer,
+            add(t, "%s%s; _Static_assert(sizeof %s == sizeof " CELL_INIT_NAME ", \"cnb: write "
+                "the size of the array %s[], or braces around each element\"); "
+                "__builtin_memcpy((void *)&%s, (const void *)&" CELL_INIT_NAME ", sizeof %s); }\n",
+                item->init_lead ? item->init_lead : "", cell_item_initializer(item), item->name, item->name,
                 item->name, item->name);
         }
         break;

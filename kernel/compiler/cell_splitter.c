@@ -10,6 +10,8 @@
  * the typedefs of the headers and of earlier cells) and, for names nobody
  * knows, by shape: `A b` and `A *b = ...` can only be declarations. */
 #include "cell_tokens.h"
+#include "cell_own_text.h"
+#include "macro_expander.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -50,7 +52,7 @@ static char *comment_text(const char *code, const CToken *all, size_t from, size
     return strndup(code + a, b - a);
 }
 
-int cell_split(const char *code, TypeNamePredicate is_type, void *context, CellPlan *plan)
+static int split_text(const char *code, TypeNamePredicate is_type, void *context, CellPlan *plan)
 {
     *plan = (CellPlan){0};
     CTokens all = {0};
@@ -131,6 +133,33 @@ int cell_split(const char *code, TypeNamePredicate is_type, void *context, CellP
     return rc;
 }
 
+int cell_split_macros(const char *code, const MacroTable *macros, TypeNamePredicate is_type,
+                      void *context, CellPlan *plan)
+{
+    ExpandedCell cell;
+    *plan = (CellPlan){0};
+    if (macro_expand_cell(code, macros, &cell) != 0)
+        return -1;
+    if (!cell.text)
+        return split_text(code, is_type, context, plan);
+    int rc = split_text(cell.text, is_type, context, plan);
+    if (rc == 0 && cell_own_text_restore(code, &cell, plan) != 0) {
+        cell_plan_free(plan);
+        rc = -1;
+    }
+    if (rc == 0) {
+        plan->expanded = cell.text;
+        cell.text = NULL;
+    }
+    expanded_cell_free(&cell);
+    return rc;
+}
+
+int cell_split(const char *code, TypeNamePredicate is_type, void *context, CellPlan *plan)
+{
+    return cell_split_macros(code, NULL, is_type, context, plan);
+}
+
 void cell_plan_free(CellPlan *plan)
 {
     for (size_t i = 0; i < plan->count; i++) {
@@ -150,8 +179,12 @@ void cell_plan_free(CellPlan *plan)
         free(item->lead);
         free(item->init_head);
         free(item->init_lead);
+        free(item->own_text);
+        free(item->own_initializer);
     }
     free(plan->items);
+    free(plan->expanded);
+    free(plan->header_macros);
     *plan = (CellPlan){0};
 }
 

@@ -45,6 +45,7 @@ typedef struct CellItem {
     char *definition;       /* VARIABLE: specifiers + declarator as defined (const dropped
                                when the initializer is copied in at run time) */
     char *initializer;      /* VARIABLE: initializer text, or NULL */
+    size_t init_start;      /* VARIABLE: where the initializer starts in the split text */
     char *init_declaration; /* VARIABLE: `T CELL_INIT_NAME = initializer` */
     bool static_init;       /* VARIABLE: the initializer stays on the definition (constant,
                                or an unsized array) */
@@ -57,6 +58,13 @@ typedef struct CellItem {
     char *init_head;
     int init_line;
     char *init_lead;
+    /* After macro expansion (macro_expander.h), text and initializer are
+     * the expanded code, as later cells carry it; own_text and
+     * own_initializer are the user's code, which this cell compiles (NULL:
+     * the same as the expanded one, or the item is only part of what an
+     * invocation expands to). */
+    char *own_text;
+    char *own_initializer;
     /* TYPE: the state already has this very definition (a cell run again);
      * set by the interpreter: the item is neither compiled nor committed. */
     bool unchanged;
@@ -65,7 +73,20 @@ typedef struct CellItem {
 typedef struct CellPlan {
     CellItem *items;
     size_t count;
+    char *expanded;         /* the cell after macro expansion, or NULL when no macro was used */
+    char *header_macros;    /* the macros the cell's new #includes brought (included_macros.h),
+                               set by the interpreter, kept with the include; or NULL */
 } CellPlan;
+
+/* The code this cell compiles for item: the user's own where there is one. */
+static inline const char *cell_item_code(const CellItem *item)
+{
+    return item->own_text ? item->own_text : item->text;
+}
+static inline const char *cell_item_initializer(const CellItem *item)
+{
+    return item->own_initializer ? item->own_initializer : item->initializer;
+}
 
 /* VARIABLE, FUNCTION: the declaration without the name, "Model *" for
  * `Model *m`, "int (void)" for `int f(void)` (malloc'd, or NULL). */
@@ -76,7 +97,14 @@ bool cell_same_code(const char *a, const char *b);
 /* Answers whether an identifier names a type (typedef) in the current state. */
 typedef bool (*TypeNamePredicate)(const char *name, void *context);
 
-/* Splits code; returns 0, or -1 when out of memory. */
+struct MacroTable;
+
+/* Splits code as the compiler sees it, after the macros in force (NULL:
+ * none) and the cell's own #define/#undef lines, in order; items keep the
+ * cell's byte ranges and lines.  Returns 0, or -1 when out of memory. */
+int cell_split_macros(const char *code, const struct MacroTable *macros, TypeNamePredicate is_type,
+                      void *context, CellPlan *plan);
+/* The same with no earlier macros. */
 int cell_split(const char *code, TypeNamePredicate is_type, void *context, CellPlan *plan);
 void cell_plan_free(CellPlan *plan);
 const char *cell_item_kind_name(CellItemKind kind);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* The persistent declarations of earlier cells; see cell_state.h. */
 #include "cell_state.h"
+#include "macro_table.h"
 #include "runtime_names.h"
 #include "c_lexer.h"
 
@@ -53,6 +54,7 @@ void state_entry_free(StateEntry *entry)
     free(entry->comment);
     free(entry->type);
     free(entry->former);
+    free(entry->macros);
     *entry = (StateEntry){0};
 }
 
@@ -62,6 +64,14 @@ void cell_state_clear(CellState *state)
         state_entry_free(&state->entries[i]);
     free(state->entries);
     *state = (CellState){0};
+}
+
+void cell_state_delete(CellState *state, StateEntry *entry)
+{
+    size_t index = (size_t)(entry - state->entries);
+    state_entry_free(entry);
+    memmove(entry, entry + 1, (state->count - index - 1) * sizeof *entry);
+    state->count--;
 }
 
 int cell_state_add(CellState *state, StateEntry *entry)
@@ -234,8 +244,11 @@ bool cell_state_is_type(const CellState *state, const char *name)
         const StateEntry *entry = &state->entries[i];
         if (entry->kind != ENTRY_TYPE || !strstr(entry->text, "typedef"))
             continue;
+        /* A typedef's keys also name its enumerators, which are not types:
+         * the type names are declared after the body. */
+        const char *body_end = strrchr(entry->text, '}');
         for (size_t k = 0; k < entry->key_count; k++)
-            if (strcmp(entry->keys[k], name) == 0)
+            if (strcmp(entry->keys[k], name) == 0 && (!body_end || cell_text_mentions(body_end, name)))
                 return true;
     }
     return false;
@@ -249,4 +262,19 @@ StateEntry *cell_state_find(CellState *state, EntryKind kind, const char *key)
             return entry;
     }
     return NULL;
+}
+
+int cell_state_macros(const CellState *state, MacroTable *table)
+{
+    macro_table_init(table);
+    for (size_t i = 0; i < state->count; i++) {
+        const StateEntry *entry = &state->entries[i];
+        if ((entry->kind == ENTRY_DEFINE &&
+             macro_table_apply(table, entry->text, strlen(entry->text)) < 0) ||
+            (entry->macros && macro_table_apply_lines(table, entry->macros) < 0)) {
+            macro_table_free(table);
+            return -1;
+        }
+    }
+    return 0;
 }

@@ -29,6 +29,8 @@ typedef struct StateEntry {
     char *type;         /* VARIABLE, FUNCTION: the declaration without the name ("int (void)") */
     char *former;       /* FUNCTION: symbols of its earlier versions of the same type, which
                            the worker rebound to this one (space separated), or NULL */
+    char *macros;       /* INCLUDE: the #define/#undef lines the headers of its cell brought
+                           (included_macros.h), one a line, or NULL */
 } StateEntry;
 
 typedef struct CellState {
@@ -79,5 +81,12 @@ bool cell_state_is_type(const CellState *state, const char *name);
 StateEntry *cell_state_find(CellState *state, EntryKind kind, const char *key);
 
 void state_entry_free(StateEntry *entry);
+/* Removes entry (one of state's) from state. */
+void cell_state_delete(CellState *state, StateEntry *entry);
+
+struct MacroTable;
+/* The macros in force after the earlier cells: their #define and #undef
+ * entries, and the macros their headers brought, applied in order.  0, or -1 when out of memory. */
+int cell_state_macros(const CellState *state, struct MacroTable *table);
 
 #endif

@@ -4,6 +4,7 @@
 #include "macro_table.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -234,6 +235,47 @@ int macro_table_apply(MacroTable *table, const char *directive, size_t length)
     }
     free(line);
     return result;
+}
+
+int macro_table_apply_lines(MacroTable *table, const char *lines)
+{
+    for (const char *line = lines; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        if (macro_table_apply(table, line, n) < 0)
+            return -1;
+        line = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+static int apply_flag(MacroTable *table, bool define, const char *what)
+{
+    const char *eq = strchr(what, '=');
+    size_t name = eq ? (size_t)(eq - what) : strlen(what);
+    char *line = malloc(strlen(what) + 16);
+    if (!line)
+        return -1;
+    if (!define)
+        sprintf(line, "#undef %s", what);
+    else
+        sprintf(line, "#define %.*s %s", (int)name, what, eq ? eq + 1 : "1");
+    int rc = macro_table_apply(table, line, strlen(line));
+    free(line);
+    return rc < 0 ? -1 : 0;
+}
+
+int macro_table_apply_flags(MacroTable *table, char *const *flags, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        const char *flag = flags[i];
+        if (flag[0] != '-' || (flag[1] != 'D' && flag[1] != 'U'))
+            continue;
+        const char *what = flag[2] ? flag + 2 : i + 1 < count ? flags[++i] : "";
+        if (*what && apply_flag(table, flag[1] == 'D', what) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 int macro_table_copy(MacroTable *to, const MacroTable *from)

@@ -6,10 +6,12 @@
  * worker (worker_supervision.c), and the commit of what it declared once
  * the worker has loaded it. */
 #include "interpreter_internal.h"
+#include "compiler/c_lexer.h"
 #include "compiler/cell_commit.h"
 #include "compiler/cell_unload.h"
 #include "compiler/conditionals.h"
 #include "compiler/help_request.h"
+#include "compiler/included_macros.h"
 #include "crash_location.h"
 #include "magic_answers.h"
 #include "outcome.h"
@@ -74,7 +76,7 @@ static void show_flags(Interpreter *interp, const ExecuteSink *sink)
     free(text);
 }
 
-static void finish_done(Pump *pump)
+static void finish_done(Interpreter *interp, Pump *pump)
 {
     json_t *done = pump->done;
     const char *status = json_string_value(json_object_get(done, "status"));
@@ -85,7 +87,13 @@ static void finish_done(Pump *pump)
     json_t *traceback = json_array();
     const char *library = json_string_value(json_object_get(done, "library"));
     if (library) {
-        char *where = crash_location(library, (long)json_integer_value(json_object_get(done, "offset")));
+        StringList renames = {0};
+        pthread_mutex_lock(&interp->lock);
+        string_list_extend(&renames, &interp->debug_renames);
+        pthread_mutex_unlock(&interp->lock);
+        char *where = crash_location(library, (long)json_integer_value(json_object_get(done, "offset")),
+                                     &renames);
+        string_list_free(&renames);
         char *line = NULL;
         if (where && asprintf(&line, "  %s", where) >= 0)
             json_array_append_new(traceback, json_string(line));
@@ -151,6 +159,55 @@ static void apply_rollback(Interpreter *interp, RollbackMagic rollback, const Ex
     if (rc >= 0)
         sink_text(sink, "stdout", text);
     free(text);
+}
+
+/* Does code #include a header no earlier cell included? */
+static bool has_new_include(Interpreter *interp, const char *code)
+{
+    CTokens tokens = {0};
+    if (!strstr(code, "include") || c_lex(code, strlen(code), &tokens) != 0)
+        return false;
+    bool found = false;
+    pthread_mutex_lock(&interp->lock);
+    for (size_t i = 0; i < tokens.count && !found; i++) {
+        const CToken *t = &tokens.items[i];
+        char *key = NULL;
+        /* cnb.h and its headers are the precompiled header's: nothing new. */
+        if (t->kind != CTOK_DIRECTIVE || !memmem(code + t->start, t->length, "include", 7) ||
+            memmem(code + t->start, t->length, "<cnb.h>", 7) || memmem(code + t->start, t->length, "<cnb/", 5) ||
+            asprintf(&key, "#include %.*s", (int)t->length, code + t->start) < 0)
+            continue;
+        found = !cell_state_find(&interp->state, ENTRY_INCLUDE, key);
+        free(key);
+    }
+    pthread_mutex_unlock(&interp->lock);
+    c_tokens_free(&tokens);
+    return found;
+}
+
+/* The macros the cell's new headers bring (included_macros.h), or NULL:
+ * the splitter must know zconf.h's ZEXTERN to read zlib.h's prototypes. */
+static char *header_macros(Interpreter *interp, const CellMagics *magics)
+{
+    if (!has_new_include(interp, magics->code))
+        return NULL;
+    StringList cflags = {0};
+    pthread_mutex_lock(&interp->lock);
+    string_list_extend(&cflags, &interp->cflags);
+    pthread_mutex_unlock(&interp->lock);
+    string_list_extend(&cflags, &magics->cflags);
+    wait_prepared(interp);  /* the precompiled header */
+    char *prelude = interpreter_prelude(interp);
+    char *probe = included_macros_probe(cell_compiler_header(interp->compiler), prelude, magics->code);
+    char *output = NULL, *macros = NULL;
+    if (probe && write_file(interp->work_dir, "included_macros.c", probe) == 0 &&
+        cell_compiler_list_macros(interp->compiler, "included_macros.c", cflags.items, &output) == 0)
+        macros = included_macros_collect(output, "included_macros.c");
+    free(output);
+    free(probe);
+    free(prelude);
+    string_list_free(&cflags);
+    return macros;
 }
 
 /* What acts before the cell's code: %reset, %who, %cflags, %rollback, #if. */
@@ -243,7 +300,7 @@ static void run_and_commit(Interpreter *interp, const CellPlan *plan, const Cell
         if (json_is_true(json_object_get(pump.done, "loaded")))
             commit(interp, plan, compiled->cell, origin, &context->declared, &context->rebinds,
                    magics, sink);
-        finish_done(&pump);
+        finish_done(interp, &pump);
         if (compiled->unload)
             remove_cell_files(interp, compiled, origin);
     }
@@ -254,15 +311,17 @@ static void run_and_commit(Interpreter *interp, const CellPlan *plan, const Cell
 
 /* Builds the split cell and runs it: 0, or -1 when the interpreter failed. */
 static int build_and_run(Interpreter *interp, CellPlan *plan, const CellMagics *magics,
-                         const char *origin, bool silent, bool allow_stdin,
+                         const char *debug_code, const char *origin, bool silent, bool allow_stdin,
                          const ExecuteSink *sink, ExecuteOutcome *outcome)
 {
     wait_prepared(interp);
     write_file(interp->work_dir, origin, magics->code);  /* gcc quotes the lines from it */
     CellContext context;
     cell_context_take(interp, plan, magics, &context);
+    if (debug_code)
+        debugging_flags(interp, debug_code, origin, &context.cflags);
     Compiled compiled = {.cell = ++interp->next_cell,
-                         .unload = magics->timeit_count == 0 && cell_can_unload(plan, magics->code)};
+                         .unload = magics->timeit_count == 0 && cell_can_unload(plan, plan->expanded ? plan->expanded : magics->code)};
     CellBuild build = {.plan = plan, .magics = magics, .origin = origin, .hidden = context.hidden,
                        .rebinds = &context.rebinds, .cflags = &context.cflags,
                        .ldflags = &context.ldflags};
@@ -281,9 +340,11 @@ static int build_and_run(Interpreter *interp, CellPlan *plan, const CellMagics *
 }
 
 /* origin names the cell in diagnostics and tracebacks ("In[3]"); gcc
- * quotes the cell's lines from a file of that name in the work directory. */
-static int execute_cell(Interpreter *interp, const char *code, const char *origin, bool silent,
-                        bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome)
+ * quotes the cell's lines from a file of that name in the work directory.
+ * debug_code: the cell as the frontend has it, which names it for a
+ * debugger (NULL for an expression). */
+int execute_cell(Interpreter *interp, const char *code, const char *debug_code, const char *origin,
+                 bool silent, bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome)
 {
     *outcome = (ExecuteOutcome){.status = EXECUTE_OK};
     if (!interp || !code)
@@ -300,12 +361,17 @@ static int execute_cell(Interpreter *interp, const char *code, const char *origi
     } else {
         apply_magics(interp, &magics, sink);
         CellPlan plan;
-        rc = interpreter_split(interp, magics.code, &plan);
+        char *macros = header_macros(interp, &magics);
+        rc = interpreter_split_cell(interp, magics.code, macros, &magics.cflags, &plan);
         if (rc == 0) {
+            plan.header_macros = macros;
+            macros = NULL;
             if (!nothing_to_build(&plan, &magics))
-                rc = build_and_run(interp, &plan, &magics, origin, silent, allow_stdin, sink, outcome);
+                rc = build_and_run(interp, &plan, &magics, debug_code, origin, silent, allow_stdin,
+                                   sink, outcome);
             cell_plan_free(&plan);
         }
+        free(macros);
     }
     magics_free(&magics);
     return rc == 0 ? 0 : -1;
@@ -330,7 +396,9 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
         string_list_free(&help);
         return -1;
     }
-    int rc = execute_cell(interp, rest, origin, silent, allow_stdin, sink, outcome);
+    pthread_mutex_lock(&interp->run_lock);
+    int rc = execute_cell(interp, rest, code, origin, silent, allow_stdin, sink, outcome);
+    pthread_mutex_unlock(&interp->run_lock);
     if (rc == 0 && outcome->status == EXECUTE_OK)
         answer_help(interp, interp->assistant.help, &help, sink, outcome);
     free(rest);
@@ -365,5 +433,8 @@ int interpreter_evaluate(Interpreter *interp, const char *expression, const Exec
                           "(no declarations, statements or magics)", NULL);
         return 0;
     }
-    return execute_cell(interp, expression, "<expression>", false, false, sink, outcome);
+    pthread_mutex_lock(&interp->run_lock);
+    int rc = execute_cell(interp, expression, NULL, "<expression>", false, false, sink, outcome);
+    pthread_mutex_unlock(&interp->run_lock);
+    return rc;
 }

@@ -13,6 +13,7 @@
  * interpreter_internal.h), which call this file and never the other way. */
 #include "interpreter_internal.h"
 #include "files/dir_tree.h"
+#include "compiler/macro_table.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -45,6 +46,7 @@ Interpreter *interpreter_new(const char *work_dir)
     if (!interp)
         return NULL;
     pthread_mutex_init(&interp->lock, NULL);
+    pthread_mutex_init(&interp->run_lock, NULL);
     cell_state_init(&interp->state);
     interp->worker = WORKER_PROCESS_NONE;
     interp->rollback = true;
@@ -88,9 +90,11 @@ void interpreter_free(Interpreter *interp)
     cell_state_clear(&interp->state);
     string_list_free(&interp->cflags);
     string_list_free(&interp->ldflags);
+    string_list_free(&interp->debug_renames);
     if (interp->interrupt_fd >= 0)
         close(interp->interrupt_fd);
     pthread_mutex_destroy(&interp->lock);
+    pthread_mutex_destroy(&interp->run_lock);
     free(interp->work_dir);
     free(interp);
 }
@@ -166,9 +170,26 @@ bool interpreter_is_type(const char *name, void *context)
 
 int interpreter_split(Interpreter *interp, const char *code, CellPlan *plan)
 {
+    return interpreter_split_cell(interp, code, NULL, NULL, plan);
+}
+
+int interpreter_split_cell(Interpreter *interp, const char *code, const char *header_macros,
+                           const StringList *cflags, CellPlan *plan)
+{
+    MacroTable macros;
     pthread_mutex_lock(&interp->lock);
-    int rc = cell_split(code, interpreter_is_type, interp, plan);
+    int rc = cell_state_macros(&interp->state, &macros);
+    /* The -D options of %cflags are macros too, before every cell. */
+    if (rc == 0)
+        rc = macro_table_apply_flags(&macros, interp->cflags.items, interp->cflags.count);
+    if (rc == 0 && cflags)
+        rc = macro_table_apply_flags(&macros, cflags->items, cflags->count);
+    if (rc == 0 && header_macros)
+        rc = macro_table_apply_lines(&macros, header_macros);
+    if (rc == 0)
+        rc = cell_split_macros(code, &macros, interpreter_is_type, interp, plan);
     pthread_mutex_unlock(&interp->lock);
+    macro_table_free(&macros);
     return rc;
 }
 

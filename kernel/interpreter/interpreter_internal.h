@@ -40,6 +40,13 @@ struct Interpreter {
     char snapshot_cell[32];         /* "[12]": the cell whose end the snapshot holds */
     bool snapshot_note_given;       /* why snapshots are skipped: said once */
     InterpreterAssistant assistant; /* registered by kernel/assistants */
+    /* Held while a cell or an expression runs (interpreter_globals only
+     * evaluates when it can take it at once). */
+    pthread_mutex_t run_lock;
+    CellDebugPath debug_path;       /* under lock: set while a debugger is attached */
+    void *debug_context;
+    StringList debug_renames;       /* under lock: pairs of a debugger's cell path and In[N] */
+    bool debug_pch_tried;           /* the compiling thread's: the -O0 PCH was built (or failed) */
 };
 
 /* interpreter.c */
@@ -49,6 +56,16 @@ void wait_prepared(Interpreter *interp);
 bool take_interrupt(Interpreter *interp);
 /* Writes text to dir/name; 0 or -1. */
 int write_file(const char *dir, const char *name, const char *text);
+
+/* debugging.c */
+/* The flags that compile a cell for the debugger (added to cflags), when
+ * one is attached: -O0 and its debug info under the debugger's path. */
+void debugging_flags(Interpreter *interp, const char *code, const char *origin, StringList *cflags);
+
+/* execute_cell.c */
+/* One cell under the run lock's holder: 0, or -1 when the interpreter failed. */
+int execute_cell(Interpreter *interp, const char *code, const char *debug_code, const char *origin,
+                 bool silent, bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome);
 
 /* cell_build.c */
 typedef struct Compiled {
@@ -91,5 +108,11 @@ bool ensure_worker(Interpreter *interp, const ExecuteSink *sink);
  * in the outcome, and a fresh one started).  origin names the cell. */
 int run_compiled(Interpreter *interp, const Compiled *compiled, const Rebinds *rebinds,
                  const char *origin, Pump *pump);
+
+/* interpreter_split with the macros the cell's own new headers bring
+ * (included_macros.h; NULL: none) and the -D options of its %cflags (NULL:
+ * none) on top of the earlier cells'. */
+int interpreter_split_cell(Interpreter *interp, const char *code, const char *header_macros,
+                           const StringList *cflags, CellPlan *plan);
 
 #endif

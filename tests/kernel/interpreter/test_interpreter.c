@@ -169,6 +169,14 @@ static void test_state(void)
     is_str(run("const int k = sq(2) + 1;\nint table[] = {1, 2, 3};\nk"), "1003",
            "const with a non-constant initializer");
     is_str(run("sizeof table / sizeof *table"), "3", "an unsized array keeps its size");
+    is_str(run("typedef struct { const char *name; int *v; int n; } Row;\n"
+               "Row rows[] = {{\"a\", arr, 1}, {\"b\", arr + 1, 4}};\n"
+               "sizeof rows / sizeof *rows * 100 + rows[1].n * 10 + rows[1].v[0]"), "249",
+           "an unsized array of structs initialized from other globals");
+    is_str(run("rows[0].v[1] + (int)(sizeof rows / sizeof *rows)"), "11", "it persists, with its size");
+    run("Row flat[] = {\"c\", arr, 1, \"d\", arr, 2};");
+    ok(outcome.status == EXECUTE_ERROR && traceback_has("the size of the array flat[]"),
+       "brace elision that the count gets wrong is a compile error naming the array");
     is_str(run("static float huge[1 << 24] = {0};\nhuge[12345] = 2;\nhuge[12345]"), "2.0",
            "a 64 MiB array with a constant initializer (no copy through the stack)");
     is_str(run("struct P { int a, b; };\nstruct P p = {1, 2};\np.a + p.b"), "3", "struct and variable");
