@@ -143,8 +143,8 @@ static void note_snapshot(Interpreter *interp, const Pump *pump, const char *ori
     const char *skipped = json_string_value(json_object_get(pump->done, "snapshot_skipped"));
     if (skipped && !interp->snapshot_note_given) {
         char *note = NULL;
-        if (asprintf(&note, "note: no rollback snapshots from here on: %s; a crash now loses "
-                            "the state, as without them.\n", skipped) >= 0)
+        if (asprintf(&note, "note: no rollback snapshot while %s; a crash then loses the state, "
+                            "as without snapshots.\n", skipped) >= 0)
             sink_text(pump->sink, "stderr", note);
         free(note);
         interp->snapshot_note_given = true;
