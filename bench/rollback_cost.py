@@ -6,9 +6,11 @@ kernel, with %rollback on and off in turns:
   trivial      round trip of `int x = 1;` (jupyter_client execute to idle),
                median, in an empty kernel and with the lesson loaded
   fork         fork() of the worker holding the lesson's data and model
-               (a cell forks 20 times; the child exits at once), median
+               (a cell forks 20 times; the child exits at once), median, and
+               the same with _Fork() (no fork handlers: page tables alone)
   heap check   the end-of-cell heap walk (heap_check, exported by the
-               worker), mean of 200 calls, with the lesson loaded
+               worker), mean of 200 calls, in the empty kernel and with the
+               lesson loaded
   training     300 training steps of the lesson's model, on vs off, and
                the minor page faults they take (copy-on-write after a fork
                shows there, whatever the machine's load)
@@ -50,18 +52,23 @@ TRAIN = ('#include <sys/resource.h>\n'
          '}\n'
          'getrusage(RUSAGE_SELF, &usage_after);\n'
          'printf("%ld\\n", usage_after.ru_minflt - usage_before.ru_minflt);')
+# fork() as the snapshot does it (with libcnb's and OpenBLAS's fork
+# handlers), then _Fork() (glibc's fork without the handlers: the page
+# tables alone).
 FORK = ('#include <sys/wait.h>\n#include <time.h>\n#include <unistd.h>\n'
-        'double fork_ms[20];\n'
+        'pid_t _Fork(void);\n'
+        'double fork_ms[2][20];\n'
+        'for (int bare = 0; bare < 2; bare++)\n'
         'for (int i = 0; i < 20; i++) {\n'
         '    struct timespec a, b;\n'
         '    clock_gettime(CLOCK_MONOTONIC, &a);\n'
-        '    pid_t child = fork();\n'
+        '    pid_t child = bare ? _Fork() : fork();\n'
         '    if (child == 0) _exit(0);\n'
         '    clock_gettime(CLOCK_MONOTONIC, &b);\n'
         '    waitpid(child, NULL, 0);\n'
-        '    fork_ms[i] = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;\n'
+        '    fork_ms[bare][i] = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;\n'
         '}\n'
-        'for (int i = 0; i < 20; i++) printf("%.4f\\n", fork_ms[i]);')
+        'for (int i = 0; i < 40; i++) printf("%.4f\\n", fork_ms[i / 20][i % 20]);')
 HEAP = ('#include <time.h>\n'
         'int heap_check(char *why, size_t size);\n'
         'struct timespec ha, hb;\n'
@@ -135,6 +142,7 @@ def main():
     kc.wait_for_ready(timeout=60)
     try:
         empty = trivial(kc, args.runs)
+        heap_empty_ms = float(run(kc, HEAP))
         for cell in LESSON:
             run(kc, cell.format(root=args.mnist))
         run(kc, TRAIN)
@@ -148,7 +156,8 @@ def main():
                 start = time.perf_counter()
                 faults[mode].append(int(run(kc, TRAIN)))
                 training[mode].append(time.perf_counter() - start)
-        forks = [float(v) for v in run(kc, FORK).split()]
+        both = [float(v) for v in run(kc, FORK).split()]
+        forks, bare = both[:20], both[20:]
         heap_ms = float(run(kc, HEAP))
         front = km.provisioner.process.pid
         run(kc, "%rollback off")
@@ -164,8 +173,10 @@ def main():
         print(f"trivial cell, empty kernel:      on {empty['on']:.1f} ms, off {empty['off']:.1f} ms (median)")
         print(f"trivial cell, lesson loaded:     on {loaded['on']:.1f} ms, off {loaded['off']:.1f} ms (median)")
         print(f"fork of the worker (lesson):     {statistics.median(forks):.2f} ms median, "
-              f"{min(forks):.2f}-{max(forks):.2f} ms")
-        print(f"heap check at a cell's end:      {heap_ms * 1e3:.0f} us (lesson loaded)")
+              f"{min(forks):.2f}-{max(forks):.2f} ms; without fork handlers (_Fork) "
+              f"{statistics.median(bare):.2f} ms median, {min(bare):.2f}-{max(bare):.2f} ms")
+        print(f"heap check at a cell's end:      {heap_empty_ms * 1e3:.0f} us (empty kernel), "
+              f"{heap_ms * 1e3:.0f} us (lesson loaded)")
         print(f"300 training steps:              on {min(training['on']):.2f} s, "
               f"off {min(training['off']):.2f} s (best of 3); minor page faults "
               f"on {statistics.median(faults['on'])}, off {statistics.median(faults['off'])} (median)")

@@ -114,9 +114,9 @@ bool ensure_worker(Interpreter *interp, const ExecuteSink *sink)
         return true;
     char *reason = death_reason(status), *text = NULL;
     if (roll_back(interp)) {
-        if (asprintf(&text, "%s, between cells; the state is back to the end of cell %s (its "
-                            "snapshot took over).\n", reason ? reason : "The process running the "
-                            "cells had died", interp->snapshot_cell) >= 0)
+        if (asprintf(&text, "Between cells, %s; the state is back to the end of cell %s (its "
+                            "snapshot took over).\n", reason ? reason : "the process running the "
+                            "cells died", interp->snapshot_cell) >= 0)
             sink_text(sink, "stderr", text);
     } else {
         sink_text(sink, "stderr", "The process running the cells had died; a fresh one was started, "
@@ -143,8 +143,8 @@ static void note_snapshot(Interpreter *interp, const Pump *pump, const char *ori
     const char *skipped = json_string_value(json_object_get(pump->done, "snapshot_skipped"));
     if (skipped && !interp->snapshot_note_given) {
         char *note = NULL;
-        if (asprintf(&note, "note: no rollback snapshots from here on: %s; a crash now loses "
-                            "the state, as without them.\n", skipped) >= 0)
+        if (asprintf(&note, "note: no rollback snapshot while %s; a crash then loses the state, "
+                            "as without snapshots.\n", skipped) >= 0)
             sink_text(pump->sink, "stderr", note);
         free(note);
         interp->snapshot_note_given = true;

@@ -23,11 +23,12 @@
 #include "wire/frame.h"
 
 #include <dlfcn.h>
-#include <stdio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -36,14 +37,34 @@
 
 static pid_t snapshot = -1;
 
+/* Whether a debugger (the kernel's lldb) is attached: /proc/self/status
+ * says TracerPid. */
+static bool traced(void)
+{
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char text[4096];
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    text[n] = '\0';
+    const char *line = strstr(text, "\nTracerPid:");
+    return line && atoi(line + strlen("\nTracerPid:")) != 0;
+}
+
 const char *worker_snapshot_impossible(void)
 {
+    if (traced())
+        return "a debugger is attached to the worker (its breakpoints would be copied into "
+               "the snapshot)";
     void *cuda = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
     if (!cuda)
         return NULL;
     dlclose(cuda);
-    return "the worker uses the GPU (its driver is loaded), and the GPU's memory cannot be "
-           "copied into a snapshot";
+    return "the worker uses the GPU (its driver is loaded: the GPU's memory cannot be copied "
+           "into a snapshot)";
 }
 
 void worker_snapshot_drop(void)

@@ -14,8 +14,9 @@
  * waiting snapshot reads it; the takeover's fds come over it. */
 #define WORKER_SNAPSHOT_FD 4
 
-/* Why no snapshot can be taken here (the CUDA driver is loaded: the GPU's
- * memory does not fork), or NULL. */
+/* Why no snapshot can be taken now (a debugger is attached: its int3s
+ * would be copied; the CUDA driver is loaded: the GPU's memory does not
+ * fork), or NULL. */
 const char *worker_snapshot_impossible(void);
 /* Replaces the snapshot by a fresh fork: its pid in the worker; 0 in the
  * snapshot once it has taken over (it is the worker now, with fds 1, 2

@@ -11,6 +11,7 @@ import pytest
 from front_support import (TIMEOUT, control_reply, drain_iopub, execute, isolate_history,
                            needs_kernel, shell_reply, start_kernel, stop_kernel, stdout_of,
                            text_result)
+from long_session import kernel_processes
 
 pytestmark = needs_kernel
 isolate_history("debugger")
@@ -438,3 +439,27 @@ def test_a_debugging_session_leaves_no_sanitizer_report(tmp_path):
     text = log_path.read_text(errors="replace")
     assert "Sanitizer" not in text, text[-4000:]
     assert status == 0
+
+
+def worker_children(km):
+    worker = kernel_processes(km)[1]
+    found = []
+    for task in os.listdir(f"/proc/{worker}/task"):
+        with open(f"/proc/{worker}/task/{task}/children") as f:
+            found += [int(p) for p in f.read().split()]
+    return found
+
+
+def test_no_rollback_snapshot_while_the_debugger_is_attached(debug):
+    """lldb's breakpoints are int3s in the worker's code: a snapshot forked
+    then would carry them (kernel/worker/worker_snapshot.c)."""
+    execute(debug.kc, "int before_debugging = 1;")
+    assert worker_children(debug.km), "a snapshot before the debugger starts"
+    debug.start()
+    reply, outputs = execute(debug.kc, "int while_debugging = 2;")
+    assert reply["content"]["status"] == "ok"
+    assert "no rollback snapshot while a debugger is attached" in stdout_of(outputs, "stderr")
+    assert worker_children(debug.km) == [], "none while it is attached"
+    assert debug.request("disconnect", {"restart": False, "terminateDebuggee": False})["success"]
+    execute(debug.kc, "int after_debugging = 3;")
+    assert worker_children(debug.km), "and snapshots again once it is gone"
