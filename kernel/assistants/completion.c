@@ -78,7 +78,7 @@ static json_t *collect(CXCodeCompleteResults *results, const char *prefix)
 /* `%ti` at the start of a line completes to a magic's name. */
 static json_t *complete_magic(const char *code, size_t start, size_t cursor)
 {
-    static const char *const magics[] = {"cflags", "ldflags", "lib", "timeit", "who", "reset", NULL};
+    static const char *const magics[] = {"cflags", "ldflags", "lib", "timeit", "who", "reset", "rollback", NULL};
     size_t line = start;
     while (line > 0 && code[line - 1] != '\n')
         line--;

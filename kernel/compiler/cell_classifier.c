@@ -62,11 +62,11 @@ static char *slice(const Splitter *s, size_t a, size_t b)
     return strndup(s->work + from, to - from);
 }
 
-/* Like slice, with every token equal to word blanked. */
+/* Like slice, with every token equal to word blanked (none when word is NULL). */
 static char *slice_without(const Splitter *s, size_t a, size_t b, const char *word)
 {
     char *text = slice(s, a, b);
-    if (!text || a >= b)
+    if (!text || a >= b || !word)
         return text;
     size_t base = s->tok[a].start;
     for (size_t i = a; i < b; i++)
@@ -247,16 +247,19 @@ static long brace_count(const Splitter *s, size_t a, size_t b)
     return count;
 }
 
-/* extern declarator: an unsized array gets its size when it can be counted. */
-static char *extern_declarator(const Splitter *s, size_t a, size_t name, size_t b,
-                               size_t init, size_t init_end)
+/* The declarator [a, b) with an unsized array given the size counted from
+ * its brace initializer [init, init_end) when it can be counted, and every
+ * token equal to without blanked (none when NULL). */
+static char *sized_declarator(const Splitter *s, size_t a, size_t name, size_t b,
+                              size_t init, size_t init_end, const char *without)
 {
     for (size_t i = name + 1; i + 1 < b; i++) {
         if (punct(s, i, '[') && punct(s, i + 1, ']')) {
             long n = init < init_end ? brace_count(s, init, init_end) : -1;
             if (n < 0)
                 break;
-            char *head = slice(s, a, i + 1), *tail = slice(s, i + 1, b), *text = NULL;
+            char *head = slice_without(s, a, i + 1, without);
+            char *tail = slice_without(s, i + 1, b, without), *text = NULL;
             if (head && tail && asprintf(&text, "%s%ld%s", head, n, tail) < 0)
                 text = NULL;
             free(head);
@@ -264,7 +267,7 @@ static char *extern_declarator(const Splitter *s, size_t a, size_t name, size_t 
             return text;
         }
     }
-    return slice(s, a, b);
+    return slice_without(s, a, b, without);
 }
 
 static bool has_unsized_array(const Splitter *s, size_t name, size_t b)
@@ -300,12 +303,16 @@ static int add_variable(Splitter *s, size_t first, const Specifiers *sp, const c
     item->name = token_text(s, name);
     item->specifiers = strdup(specs);
     item->declarator = slice(s, a, eq);
-    item->extern_declarator = extern_declarator(s, a, name, eq, eq + 1, b);
+    item->extern_declarator = sized_declarator(s, a, name, eq, eq + 1, b, NULL);
     if (!item->name || !item->specifiers || !item->declarator || !item->extern_declarator)
         return -1;
     if (eq < b) {
         item->initializer = slice(s, eq + 1, b);
-        item->static_init = has_unsized_array(s, name, eq) || constant_initializer(s, eq + 1, b);
+        /* An unsized array whose initializer runs is defined with the size
+         * counted from its braces; uncounted (designators), it keeps the
+         * initializer, and the compiler says what is not constant. */
+        bool uncounted = has_unsized_array(s, name, eq) && brace_count(s, eq + 1, b) < 0;
+        item->static_init = uncounted || constant_initializer(s, eq + 1, b);
         char *head = slice(s, a, name), *tail = slice(s, name + 1, eq);
         if (!item->initializer || !head || !tail ||
             asprintf(&item->init_head, "%s %s" CELL_INIT_NAME "%s", specs, head, tail) < 0 ||
@@ -326,7 +333,8 @@ static int add_variable(Splitter *s, size_t first, const Specifiers *sp, const c
     char *def_specs = item->initializer && !item->static_init
                           ? slice_without(s, first, sp->end, "const") : strdup(specs);
     char *def_decl = item->initializer && !item->static_init
-                         ? slice_without(s, a, eq, "const") : strdup(item->declarator);
+                         ? sized_declarator(s, a, name, eq, eq + 1, b, "const")
+                         : strdup(item->declarator);
     if (sp->tag_keyword != SIZE_MAX && sp->tag_name != SIZE_MAX) {
         free(def_specs);
         def_specs = strdup(specs);

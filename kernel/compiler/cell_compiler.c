@@ -4,10 +4,12 @@
 #include "run_program.h"
 #include "runtime_names.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The install paths come from configure (kernel/Makefile.am). */
@@ -19,6 +21,9 @@
 #endif
 
 #define PCH_NAME "cnb_pch.h"
+/* A folder: gcc takes the precompiled header in it that fits the cell's
+ * flags (the optimized one, and the debugger's -O0 one once it is built). */
+#define PCH_FOLDER PCH_NAME ".gch"
 #define MAX_ARGS 256
 
 /* The pieces the gcc driver would hand to the linker for -shared; found
@@ -179,6 +184,43 @@ static void find_link_parts(CellCompiler *compiler)
     }
 }
 
+/* One precompiled header of cnb_pch.h, built to a temporary name and
+ * moved into the folder whole: a cell compiling meanwhile never sees half
+ * of it. */
+static int build_pch(CellCompiler *compiler, const char *name, char *const *flags)
+{
+    char *temporary = NULL, *from = NULL, *to = NULL;
+    if (asprintf(&temporary, "%s.gch.part", name) < 0)
+        return -1;
+    char *argv[MAX_ARGS];
+    size_t n = 0;
+    argv[n++] = compiler->cc;
+    n = push_all(argv, n, code_flags);
+    for (; flags && *flags && n < MAX_ARGS - 8; flags++)
+        argv[n++] = *flags;
+    argv[n++] = compiler->include_flag;
+    argv[n++] = "-x";
+    argv[n++] = "c-header";
+    argv[n++] = PCH_NAME;
+    argv[n++] = "-o";
+    argv[n++] = temporary;
+    argv[n] = NULL;
+    char *output = NULL;
+    int rc = run_program(argv, compiler->work_dir, &output);
+    if (rc != 0)
+        fprintf(stderr, "cnb: cells: precompiled header (%s) failed (cells compile without it):\n%s\n",
+                name, output ? output : "");
+    free(output);
+    if (rc == 0 && (asprintf(&from, "%s/%s", compiler->work_dir, temporary) < 0 ||
+                    asprintf(&to, "%s/" PCH_FOLDER "/%s.gch", compiler->work_dir, name) < 0 ||
+                    rename(from, to) != 0))
+        rc = -1;
+    free(temporary);
+    free(from);
+    free(to);
+    return rc == 0 ? 0 : -1;
+}
+
 int cell_compiler_prepare(CellCompiler *compiler)
 {
     find_link_parts(compiler);
@@ -195,30 +237,26 @@ int cell_compiler_prepare(CellCompiler *compiler)
     if (fclose(file) != 0)
         return -1;
     compiler->header_written = true;
-    char *argv[MAX_ARGS];
-    size_t n = 0;
-    argv[n++] = compiler->cc;
-    n = push_all(argv, n, code_flags);
-    argv[n++] = compiler->include_flag;
-    argv[n++] = "-x";
-    argv[n++] = "c-header";
-    argv[n++] = PCH_NAME;
-    argv[n++] = "-o";
-    argv[n++] = PCH_NAME ".gch";
-    argv[n] = NULL;
-    char *output = NULL;
-    int rc = run_program(argv, compiler->work_dir, &output);
-    if (rc != 0)
-        fprintf(stderr, "cnb: cells: precompiled header failed (cells compile without it):\n%s\n",
-                output ? output : "");
-    free(output);
+    char *folder = NULL;
+    if (asprintf(&folder, "%s/" PCH_FOLDER, compiler->work_dir) < 0)
+        return -1;
+    int made = mkdir(folder, 0700) == 0 || errno == EEXIST ? 0 : -1;
+    free(folder);
+    int rc = made == 0 ? build_pch(compiler, "optimized", NULL) : -1;
     compiler->pch_ready = rc == 0;
-    return rc == 0 ? 0 : -1;
+    return rc;
+}
+
+int cell_compiler_prepare_variant(CellCompiler *compiler, const char *name, char *const *flags)
+{
+    if (!compiler->pch_ready)
+        return -1;
+    return build_pch(compiler, name, flags);
 }
 
 const char *cell_compiler_header(const CellCompiler *compiler)
 {
-    /* gcc uses cnb_pch.h.gch when it is there and fits, the header otherwise. */
+    /* gcc uses a PCH of cnb_pch.h.gch/ when there is one that fits, the header otherwise. */
     return compiler->header_written ? "#include \"" PCH_NAME "\"" : "#include <cnb.h>";
 }
 

@@ -13,6 +13,10 @@ void cell_compiler_free(CellCompiler *compiler);
 /* Builds the precompiled header (slow: call it early, off the hot path).
  * Without it cells still compile, only slower. */
 int cell_compiler_prepare(CellCompiler *compiler);
+/* Builds one more precompiled header, for cells compiled with these extra
+ * flags (e.g. the debugger's -O0), after cell_compiler_prepare succeeded.
+ * Slow; cells compiling meanwhile use the header without it. */
+int cell_compiler_prepare_variant(CellCompiler *compiler, const char *name, char *const *flags);
 /* The line a cell source starts with. */
 const char *cell_compiler_header(const CellCompiler *compiler);
 

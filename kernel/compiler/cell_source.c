@@ -198,13 +198,17 @@ static void body_item(Text *t, const CellSourceSpec *spec, const CellItem *item)
                 item->name, item->name);
         }
         /* Evaluated at run time into a local of the declared type, then
-         * copied: works for scalars, pointers, structs, arrays and const. */
+         * copied: works for scalars, pointers, structs, arrays and const.
+         * An unsized array's global was sized by counting its braces; the
+         * assertion catches a count that brace elision made wrong. */
         if (item->initializer && !item->static_init) {
             line(t, spec, item->line);
             add(t, "{ %s =", item->init_head);
             line(t, spec, item->init_line);
-            add(t, "%s%s; __builtin_memcpy((void *)&%s, (const void *)&" CELL_INIT_NAME
-                ", sizeof %s); }\n", item->init_lead ? item->init_lead : "", cell_item_initializer(item),
+            add(t, "%s%s; _Static_assert(sizeof %s == sizeof " CELL_INIT_NAME ", \"cnb: write "
+                "the size of the array %s[], or braces around each element\"); "
+                "__builtin_memcpy((void *)&%s, (const void *)&" CELL_INIT_NAME ", sizeof %s); }\n",
+                item->init_lead ? item->init_lead : "", cell_item_initializer(item), item->name, item->name,
                 item->name, item->name);
         }
         break;

@@ -153,8 +153,16 @@ static int apply(CellMagics *magics, const char *name, const char *args, int lin
         magics->reset = true;
         return 0;
     }
+    if (strcmp(name, "rollback") == 0) {
+        magics->rollback = !*args ? ROLLBACK_SHOW : strcmp(args, "on") == 0 ? ROLLBACK_ON
+                           : strcmp(args, "off") == 0 ? ROLLBACK_OFF : ROLLBACK_UNCHANGED;
+        if (magics->rollback == ROLLBACK_UNCHANGED &&
+            asprintf(&magics->error, "%%rollback takes on or off, not %s", args) < 0)
+            magics->error = NULL;
+        return 0;
+    }
     if (asprintf(&magics->error, "unknown magic %%%s (cnb knows %%cflags, %%ldflags, %%lib, "
-                                 "%%timeit, %%who and %%reset)", name) < 0)
+                                 "%%timeit, %%who, %%reset and %%rollback)", name) < 0)
         magics->error = NULL;
     return 0;
 }

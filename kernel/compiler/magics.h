@@ -8,6 +8,8 @@
  *   %%timeit (first line)   times the rest of the cell
  *   %who                    lists the globals of earlier cells with their types
  *   %reset                  forgets every earlier cell (a fresh worker, no flags)
+ *   %rollback on|off        whether a crash goes back to the last cell's end
+ *                           (worker snapshots); without an argument: says which
  *
  * Flags are kept only once a cell using them has compiled, so a mistyped
  * flag cannot break every later cell. */
@@ -28,6 +30,10 @@ int string_list_add(StringList *list, const char *text);
 int string_list_extend(StringList *list, const StringList *more);
 void string_list_free(StringList *list);
 
+typedef enum RollbackMagic {
+    ROLLBACK_UNCHANGED = 0, ROLLBACK_ON, ROLLBACK_OFF, ROLLBACK_SHOW
+} RollbackMagic;
+
 typedef struct CellMagics {
     char *code;             /* the cell with its magic lines blanked (lines keep their numbers) */
     StringList cflags, ldflags;
@@ -35,6 +41,7 @@ typedef struct CellMagics {
     size_t timeit_count;
     bool who;
     bool reset;
+    RollbackMagic rollback;
     bool show_flags;        /* %cflags or %ldflags without arguments */
     char *error;            /* an unknown or malformed magic, or NULL */
 } CellMagics;

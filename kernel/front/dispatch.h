@@ -31,5 +31,6 @@ void handle_comm_close(Channel *channel, const Message *request);
 void handle_shutdown(Channel *channel, const Message *request);
 void handle_interrupt(Channel *channel, const Message *request);
 void handle_connect(Channel *channel, const Message *request);
+void handle_debug_request(Channel *channel, const Message *request);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "execution.h"
 #include "history.h"
+#include "debugger/debugger.h"
 #include "jupyter_paths.h"
 #include "log.h"
 #include "threads.h"
@@ -168,6 +169,9 @@ int kernel_run(Kernel *kernel)
     for (int i = 0; i < n; i++)
         if (workers[i].started)
             pthread_join(workers[i].thread, NULL);
+    /* Detached, a worker stopped at a breakpoint runs on into the interrupt. */
+    debugger_free(kernel->debugger, kernel->interp);
+    kernel->debugger = NULL;
     /* A cell that ignores the interrupt must not keep the kernel from exiting. */
     if (execution_stop(kernel, 5000) < 0)
         return 0;

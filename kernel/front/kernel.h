@@ -23,6 +23,8 @@
 #include "session.h"
 
 typedef struct History History;
+typedef struct Debugger Debugger;
+typedef struct Channel Channel;
 typedef struct ExecutionQueue ExecutionQueue;
 
 #define INPROC_IOPUB "inproc://cnb-iopub"
@@ -46,6 +48,12 @@ typedef struct Kernel {
     pthread_cond_t interp_ready;
     Interpreter *interp;
     bool interp_started;            /* interpreter_new returned (interp may be NULL) */
+
+    /* JupyterLab's debugger (debug_request.c): made by the control thread
+     * on the first debug_request; its events go out through their own
+     * channel, opened on the adapter's reader thread. */
+    Debugger *debugger;
+    Channel *debug_events;
 
     atomic_bool stopping;
     atomic_int interrupts;          /* bumped by every interrupt (abandons input waits) */

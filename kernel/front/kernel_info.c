@@ -48,7 +48,7 @@ json_t *kernel_info_content(const char *kernel_name)
                      "protocol_version", PROTOCOL_VERSION, "implementation", "cnb",
                      "implementation_version", CNB_VERSION, "language_info", language_info(),
                      "banner", "cnb " CNB_VERSION ": C cells, persistent state, the cnb runtime (cnb.h)",
-                     "debugger", 0, "help_links", help_links(kernel_name));
+                     "debugger", 1, "help_links", help_links(kernel_name));
 }
 
 void handle_kernel_info(Channel *channel, const Message *request)

@@ -18,7 +18,7 @@ json_t *kernelspec_json(const char *kernel_path)
      * front, which interrupts the worker; SIGINT works as well. */
     return json_pack("{s:[s, s, s], s:s, s:s, s:s, s:{s:b}}", "argv", kernel_path, "-f",
                      "{connection_file}", "display_name", "C (cnb)", "language", "c",
-                     "interrupt_mode", "message", "metadata", "debugger", 0);
+                     "interrupt_mode", "message", "metadata", "debugger", 1);
 }
 
 static int write_file(const char *dir, const char *name, const void *data, size_t size)

@@ -21,10 +21,25 @@ static const char *user_name(const char *symbol)
     return symbol;
 }
 
+/* The cell's name for a debugger's path of it, or NULL. */
+static const char *renamed(const StringList *renames, const char *file, size_t length)
+{
+    for (size_t i = 0; renames && i + 1 < renames->count; i += 2)
+        if (strlen(renames->items[i]) == length && strncmp(renames->items[i], file, length) == 0)
+            return renames->items[i + 1];
+    return NULL;
+}
+
+static size_t file_length(const char *place)
+{
+    const char *colon = strrchr(place, ':');
+    return colon ? (size_t)(colon - place) : strlen(place);
+}
+
 /* With -i, addr2line prints a function and a place for each level of
  * inlining, innermost first; a fault inside an inlined libc wrapper
  * (_FORTIFY_SOURCE's strcpy) belongs to the cell line that called it. */
-static void pick_level(char *output, char **function, char **where)
+static void pick_level(char *output, const StringList *renames, char **function, char **where)
 {
     *function = *where = NULL;
     char *save = NULL;
@@ -33,7 +48,8 @@ static void pick_level(char *output, char **function, char **where)
         if (!place)
             break;
         const char *slash = strrchr(place, '/');
-        bool in_cell = strncmp(slash ? slash + 1 : place, "In[", 3) == 0;
+        bool in_cell = strncmp(slash ? slash + 1 : place, "In[", 3) == 0 ||
+                       renamed(renames, place, file_length(place)) != NULL;
         if (!*where || in_cell) {
             *function = name;
             *where = place;
@@ -43,7 +59,7 @@ static void pick_level(char *output, char **function, char **where)
     }
 }
 
-char *crash_location(const char *library, long offset)
+char *crash_location(const char *library, long offset, const StringList *renames)
 {
     char address[32];
     snprintf(address, sizeof address, "0x%lx", offset);
@@ -54,7 +70,7 @@ char *crash_location(const char *library, long offset)
         return NULL;
     }
     char *function, *where;
-    pick_level(output, &function, &where);
+    pick_level(output, renames, &function, &where);
     char *text = NULL;
     char *colon = where ? strrchr(where, ':') : NULL;
     if (colon && colon[1] != '?' && strncmp(where, "??", 2) != 0) {
@@ -64,8 +80,9 @@ char *crash_location(const char *library, long offset)
         /* " (discriminator 1)" and similar trail the line number. */
         /* The debug info names the cell file by its path in the work directory. */
         const char *slash = strrchr(where, '/');
-        if (asprintf(&text, "in %s, line %d%s%s", slash ? slash + 1 : where, line, name ? ", in function " : "",
-                     name ? name : "") < 0)
+        const char *cell = renamed(renames, where, strlen(where));
+        if (asprintf(&text, "in %s, line %d%s%s", cell ? cell : slash ? slash + 1 : where, line,
+                     name ? ", in function " : "", name ? name : "") < 0)
             text = NULL;
     }
     free(output);

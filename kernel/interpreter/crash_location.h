@@ -6,7 +6,12 @@
 #ifndef CNB_INTERPRETER_CRASH_LOCATION_H
 #define CNB_INTERPRETER_CRASH_LOCATION_H
 
-/* A sentence like "in In[3], line 5, in function f" (malloc'd), or NULL. */
-char *crash_location(const char *library, long offset);
+#include "compiler/magics.h"
+
+/* A sentence like "in In[3], line 5, in function f" (malloc'd), or NULL.
+ * renames: pairs of a file name the debug info may give and the cell's
+ * name to show instead (cells compiled for the debugger name their lines by
+ * the debugger's path); NULL or empty when there are none. */
+char *crash_location(const char *library, long offset, const StringList *renames);
 
 #endif

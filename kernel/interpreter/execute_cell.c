@@ -16,6 +16,7 @@
 #include "magic_answers.h"
 #include "outcome.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,7 @@ static void show_flags(Interpreter *interp, const ExecuteSink *sink)
     free(text);
 }
 
-static void finish_done(Pump *pump)
+static void finish_done(Interpreter *interp, Pump *pump)
 {
     json_t *done = pump->done;
     const char *status = json_string_value(json_object_get(done, "status"));
@@ -86,7 +87,13 @@ static void finish_done(Pump *pump)
     json_t *traceback = json_array();
     const char *library = json_string_value(json_object_get(done, "library"));
     if (library) {
-        char *where = crash_location(library, (long)json_integer_value(json_object_get(done, "offset")));
+        StringList renames = {0};
+        pthread_mutex_lock(&interp->lock);
+        string_list_extend(&renames, &interp->debug_renames);
+        pthread_mutex_unlock(&interp->lock);
+        char *where = crash_location(library, (long)json_integer_value(json_object_get(done, "offset")),
+                                     &renames);
+        string_list_free(&renames);
         char *line = NULL;
         if (where && asprintf(&line, "  %s", where) >= 0)
             json_array_append_new(traceback, json_string(line));
@@ -124,6 +131,34 @@ static void resolve_conditionals(Interpreter *interp, const CellMagics *magics)
     free(prelude);
     free(probe);
     string_list_free(&cflags);
+}
+
+/* %rollback on / off / (show).  Off ends the snapshot at once (it is the
+ * worker's child: killed here, reaped there when the next cell runs). */
+static void apply_rollback(Interpreter *interp, RollbackMagic rollback, const ExecuteSink *sink)
+{
+    if (rollback == ROLLBACK_ON)
+        interp->rollback = true;
+    if (rollback == ROLLBACK_OFF) {
+        interp->rollback = false;
+        if (interp->worker.snapshot > 0)
+            kill(interp->worker.snapshot, SIGKILL);
+        interp->worker.snapshot = -1;
+    }
+    char *text = NULL;
+    int rc;
+    if (!interp->rollback)
+        rc = asprintf(&text, "Rollback is off: if the process running the cells dies, the state of "
+                             "earlier cells is lost (%%rollback on brings it back).\n");
+    else if (interp->worker.snapshot > 0)
+        rc = asprintf(&text, "Rollback is on: a crash goes back to the end of cell %s.\n",
+                      interp->snapshot_cell);
+    else
+        rc = asprintf(&text, "Rollback is on: after the next cell that runs, a crash goes back to "
+                             "its end.\n");
+    if (rc >= 0)
+        sink_text(sink, "stdout", text);
+    free(text);
 }
 
 /* Does code #include a header no earlier cell included? */
@@ -175,7 +210,7 @@ static char *header_macros(Interpreter *interp, const CellMagics *magics)
     return macros;
 }
 
-/* What acts before the cell's code: %reset, %who, %cflags, #if. */
+/* What acts before the cell's code: %reset, %who, %cflags, %rollback, #if. */
 static void apply_magics(Interpreter *interp, CellMagics *magics, const ExecuteSink *sink)
 {
     if (magics->reset) {
@@ -188,6 +223,8 @@ static void apply_magics(Interpreter *interp, CellMagics *magics, const ExecuteS
         sink_text(sink, "stderr", "All variables, functions, types, includes and flags of "
                                     "earlier cells are forgotten.\n");
     }
+    if (magics->rollback != ROLLBACK_UNCHANGED)
+        apply_rollback(interp, magics->rollback, sink);
     if (magics->who)
         show_who(interp, sink);
     if (magics->show_flags)
@@ -257,13 +294,13 @@ static void run_and_commit(Interpreter *interp, const CellPlan *plan, const Cell
     Pump pump = {.worker = &interp->worker, .interrupt_fd = interp->interrupt_fd, .sink = sink,
                  .silent = silent, .allow_stdin = allow_stdin, .out = {.name = "stdout"},
                  .err = {.name = "stderr"}, .outcome = outcome};
-    if (run_compiled(interp, compiled, &context->rebinds, &pump) == 1) {
+    if (run_compiled(interp, compiled, &context->rebinds, origin, &pump) == 1) {
         late_binding_confirm(&context->rebinds, pump.done);
         note_new_types(interp, &context->rebinds, pump.done, sink);
         if (json_is_true(json_object_get(pump.done, "loaded")))
             commit(interp, plan, compiled->cell, origin, &context->declared, &context->rebinds,
                    magics, sink);
-        finish_done(&pump);
+        finish_done(interp, &pump);
         if (compiled->unload)
             remove_cell_files(interp, compiled, origin);
     }
@@ -274,13 +311,15 @@ static void run_and_commit(Interpreter *interp, const CellPlan *plan, const Cell
 
 /* Builds the split cell and runs it: 0, or -1 when the interpreter failed. */
 static int build_and_run(Interpreter *interp, CellPlan *plan, const CellMagics *magics,
-                         const char *origin, bool silent, bool allow_stdin,
+                         const char *debug_code, const char *origin, bool silent, bool allow_stdin,
                          const ExecuteSink *sink, ExecuteOutcome *outcome)
 {
     wait_prepared(interp);
     write_file(interp->work_dir, origin, magics->code);  /* gcc quotes the lines from it */
     CellContext context;
     cell_context_take(interp, plan, magics, &context);
+    if (debug_code)
+        debugging_flags(interp, debug_code, origin, &context.cflags);
     Compiled compiled = {.cell = ++interp->next_cell,
                          .unload = magics->timeit_count == 0 && cell_can_unload(plan, plan->expanded ? plan->expanded : magics->code)};
     CellBuild build = {.plan = plan, .magics = magics, .origin = origin, .hidden = context.hidden,
@@ -301,9 +340,11 @@ static int build_and_run(Interpreter *interp, CellPlan *plan, const CellMagics *
 }
 
 /* origin names the cell in diagnostics and tracebacks ("In[3]"); gcc
- * quotes the cell's lines from a file of that name in the work directory. */
-static int execute_cell(Interpreter *interp, const char *code, const char *origin, bool silent,
-                        bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome)
+ * quotes the cell's lines from a file of that name in the work directory.
+ * debug_code: the cell as the frontend has it, which names it for a
+ * debugger (NULL for an expression). */
+int execute_cell(Interpreter *interp, const char *code, const char *debug_code, const char *origin,
+                 bool silent, bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome)
 {
     *outcome = (ExecuteOutcome){.status = EXECUTE_OK};
     if (!interp || !code)
@@ -326,7 +367,8 @@ static int execute_cell(Interpreter *interp, const char *code, const char *origi
             plan.header_macros = macros;
             macros = NULL;
             if (!nothing_to_build(&plan, &magics))
-                rc = build_and_run(interp, &plan, &magics, origin, silent, allow_stdin, sink, outcome);
+                rc = build_and_run(interp, &plan, &magics, debug_code, origin, silent, allow_stdin,
+                                   sink, outcome);
             cell_plan_free(&plan);
         }
         free(macros);
@@ -354,7 +396,9 @@ int interpreter_execute(Interpreter *interp, const char *code, int execution_cou
         string_list_free(&help);
         return -1;
     }
-    int rc = execute_cell(interp, rest, origin, silent, allow_stdin, sink, outcome);
+    pthread_mutex_lock(&interp->run_lock);
+    int rc = execute_cell(interp, rest, code, origin, silent, allow_stdin, sink, outcome);
+    pthread_mutex_unlock(&interp->run_lock);
     if (rc == 0 && outcome->status == EXECUTE_OK)
         answer_help(interp, interp->assistant.help, &help, sink, outcome);
     free(rest);
@@ -389,5 +433,8 @@ int interpreter_evaluate(Interpreter *interp, const char *expression, const Exec
                           "(no declarations, statements or magics)", NULL);
         return 0;
     }
-    return execute_cell(interp, expression, "<expression>", false, false, sink, outcome);
+    pthread_mutex_lock(&interp->run_lock);
+    int rc = execute_cell(interp, expression, NULL, "<expression>", false, false, sink, outcome);
+    pthread_mutex_unlock(&interp->run_lock);
+    return rc;
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 /* ---- life cycle ---- */
@@ -45,8 +46,13 @@ Interpreter *interpreter_new(const char *work_dir)
     if (!interp)
         return NULL;
     pthread_mutex_init(&interp->lock, NULL);
+    pthread_mutex_init(&interp->run_lock, NULL);
     cell_state_init(&interp->state);
-    interp->worker = (WorkerProcess){.pid = -1, .channel = -1, .out = -1, .err = -1};
+    interp->worker = WORKER_PROCESS_NONE;
+    interp->rollback = true;
+    /* A worker's snapshot outlives the worker it was forked from: as a
+     * subreaper, this process inherits it and can let it take over. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     interp->interrupt_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (!work_dir || !(interp->work_dir = strdup(work_dir)) || make_dirs(work_dir, 0700) != 0 ||
         !(interp->compiler = cell_compiler_new(work_dir)) || interp->interrupt_fd < 0) {
@@ -84,9 +90,11 @@ void interpreter_free(Interpreter *interp)
     cell_state_clear(&interp->state);
     string_list_free(&interp->cflags);
     string_list_free(&interp->ldflags);
+    string_list_free(&interp->debug_renames);
     if (interp->interrupt_fd >= 0)
         close(interp->interrupt_fd);
     pthread_mutex_destroy(&interp->lock);
+    pthread_mutex_destroy(&interp->run_lock);
     free(interp->work_dir);
     free(interp);
 }

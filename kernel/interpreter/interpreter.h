@@ -80,4 +80,24 @@ json_t *interpreter_inspect(Interpreter *interp, const char *code, int cursor_po
 /* "complete", "incomplete" (with *indent set to a malloc'd string) or "invalid". */
 const char *interpreter_is_complete(const char *code, char **indent);
 
+/* ---- what the debugger (kernel/debugger) needs; any thread ---- */
+
+/* The worker's process id (the debuggee), or -1 when none runs. */
+int interpreter_worker_pid(Interpreter *interp);
+
+/* The path the debugger knows a cell by, from the cell's code (malloc'd),
+ * or NULL to leave the cell as it is. */
+typedef char *(*CellDebugPath)(void *context, const char *code);
+/* While a debugger is attached, cells are compiled for it: -O0 (without
+ * _FORTIFY_SOURCE, which needs optimization) and with debug info naming
+ * the cell's lines by path_for's path instead of In[N] (diagnostics and
+ * tracebacks keep In[N]).  path_for NULL: cells are compiled as before. */
+void interpreter_set_debugging(Interpreter *interp, CellDebugPath path_for, void *context);
+
+/* The globals of earlier cells, [{"name", "type", "value"}] (a new
+ * reference).  The values are the cells' representations (as a trailing
+ * expression shows them), evaluated in the worker only while no cell runs;
+ * otherwise, and for values that cannot be shown, "value" is "". */
+json_t *interpreter_globals(Interpreter *interp);
+
 #endif

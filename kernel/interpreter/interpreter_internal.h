@@ -36,7 +36,17 @@ struct Interpreter {
     atomic_int worker_pid;
     int interrupt_fd;               /* eventfd: interpreter_interrupt wakes the pump */
     int next_cell;
+    bool rollback;                  /* %rollback on (the default) / off */
+    char snapshot_cell[32];         /* "[12]": the cell whose end the snapshot holds */
+    bool snapshot_note_given;       /* why snapshots are skipped: said once */
     InterpreterAssistant assistant; /* registered by kernel/assistants */
+    /* Held while a cell or an expression runs (interpreter_globals only
+     * evaluates when it can take it at once). */
+    pthread_mutex_t run_lock;
+    CellDebugPath debug_path;       /* under lock: set while a debugger is attached */
+    void *debug_context;
+    StringList debug_renames;       /* under lock: pairs of a debugger's cell path and In[N] */
+    bool debug_pch_tried;           /* the compiling thread's: the -O0 PCH was built (or failed) */
 };
 
 /* interpreter.c */
@@ -46,6 +56,16 @@ void wait_prepared(Interpreter *interp);
 bool take_interrupt(Interpreter *interp);
 /* Writes text to dir/name; 0 or -1. */
 int write_file(const char *dir, const char *name, const char *text);
+
+/* debugging.c */
+/* The flags that compile a cell for the debugger (added to cflags), when
+ * one is attached: -O0 and its debug info under the debugger's path. */
+void debugging_flags(Interpreter *interp, const char *code, const char *origin, StringList *cflags);
+
+/* execute_cell.c */
+/* One cell under the run lock's holder: 0, or -1 when the interpreter failed. */
+int execute_cell(Interpreter *interp, const char *code, const char *debug_code, const char *origin,
+                 bool silent, bool allow_stdin, const ExecuteSink *sink, ExecuteOutcome *outcome);
 
 /* cell_build.c */
 typedef struct Compiled {
@@ -84,9 +104,10 @@ void restart_worker(Interpreter *interp);
  * false if none could be started. */
 bool ensure_worker(Interpreter *interp, const ExecuteSink *sink);
 /* Sends the cell to the worker and pumps its output until it is done: 1;
- * 0 when the worker died during it (reported in the outcome, and a fresh
- * one started). */
-int run_compiled(Interpreter *interp, const Compiled *compiled, const Rebinds *rebinds, Pump *pump);
+ * 0 when the worker died during it or the cell damaged the heap (reported
+ * in the outcome, and a fresh one started).  origin names the cell. */
+int run_compiled(Interpreter *interp, const Compiled *compiled, const Rebinds *rebinds,
+                 const char *origin, Pump *pump);
 
 /* interpreter_split with the macros the cell's own new headers bring
  * (included_macros.h; NULL: none) and the -D options of its %cflags (NULL:

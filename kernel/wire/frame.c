@@ -38,14 +38,18 @@ static int receive_all(int fd, void *data, size_t size)
     return 0;
 }
 
+int frame_send_text(int fd, const char *text, size_t size)
+{
+    unsigned char header[4] = {size >> 24, size >> 16, size >> 8, size};
+    return send_all(fd, header, sizeof header) == 0 && send_all(fd, text, size) == 0 ? 0 : -1;
+}
+
 int frame_send(int fd, json_t *message)
 {
     char *text = json_dumps(message, JSON_COMPACT);
     if (!text)
         return -1;
-    size_t size = strlen(text);
-    unsigned char header[4] = {size >> 24, size >> 16, size >> 8, size};
-    int rc = send_all(fd, header, sizeof header) == 0 && send_all(fd, text, size) == 0 ? 0 : -1;
+    int rc = frame_send_text(fd, text, strlen(text));
     free(text);
     return rc;
 }

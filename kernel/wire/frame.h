@@ -7,6 +7,7 @@
 #define CNB_WIRE_FRAME_H
 
 #include <jansson.h>
+#include <stddef.h>
 
 /* The worker's end of the channel. */
 #define WORKER_CHANNEL_FD 3
@@ -15,6 +16,9 @@
 
 /* Sends message (not stolen); 0, or -1 when the peer is gone. */
 int frame_send(int fd, json_t *message);
+/* Sends size bytes of JSON text as one frame; allocates nothing (the
+ * worker reports a damaged heap with it). */
+int frame_send_text(int fd, const char *text, size_t size);
 /* Sends and releases message. */
 int frame_send_new(int fd, json_t *message);
 /* Blocks for the next message; NULL on end of file or a broken frame. */

@@ -10,8 +10,11 @@
 #include "worker.h"
 #include "worker_rebind.h"
 #include "worker_flusher.h"
+#include "heap_check.h"
+#include "worker_snapshot.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +115,14 @@ static json_t *run_cell(const char *library, const char *function, const json_t 
     CellEnd end = worker_run_protected(cell);
     fflush(stdout);
     fflush(stderr);
+    /* Before anything allocates: a heap the cell damaged is blamed on this
+     * cell, not on the next one that happens to malloc. */
+    char why[200];
+    if (heap_check(why, sizeof why) == HEAP_CHECK_DAMAGED)
+        worker_heap_damaged(why);
+    if (end == CELL_FAULT && worker_fault_in_allocator())
+        worker_heap_damaged("free() or malloc() found the heap damaged and aborted (a block "
+                            "freed twice does this too)");
     json_t *done = json_pack("{s:s, s:b, s:s}", "op", "done", "loaded", 1, "status",
                              end == CELL_OK ? "ok" : "error");
     if (done) {
@@ -139,6 +150,47 @@ static void restore_user_umask(void)
         umask((mode_t)mask);
 }
 
+/* After a cell the worker ran (loaded): a fresh snapshot when the
+ * interpreter wants one, else none (see worker_snapshot.h).  The reply
+ * says which ("snapshot": its pid, or -1 with "snapshot_skipped": why).
+ * Returns true in the snapshot that has taken over. */
+static bool after_cell(const json_t *message, json_t *reply)
+{
+    if (!reply || !json_is_true(json_object_get(reply, "loaded")))
+        return false;   /* nothing changed: the snapshot still holds */
+    const char *impossible = worker_snapshot_impossible();
+    if (!json_is_true(json_object_get(message, "snapshot")) || impossible) {
+        worker_snapshot_drop();
+        json_object_set_new(reply, "snapshot", json_integer(-1));
+        if (impossible && json_is_true(json_object_get(message, "snapshot")))
+            json_object_set_new(reply, "snapshot_skipped", json_string(impossible));
+        return false;
+    }
+    pid_t pid = worker_snapshot_take();
+    if (pid == 0)
+        return true;
+    json_object_set_new(reply, "snapshot", json_integer(pid));
+    return false;
+}
+
+static int send_ready(bool restored, pid_t snapshot)
+{
+    return frame_send_new(WORKER_CHANNEL_FD, json_pack("{s:s, s:i, s:b, s:i}", "op", "ready", "pid",
+                                                       (int)getpid(), "restored", restored,
+                                                       "snapshot", (int)snapshot));
+}
+
+/* A snapshot that took over forks its own at once: crashing twice from
+ * the same state (the cell run again, unchanged) goes back there again. */
+static int ready_after_taking_over(void)
+{
+    pid_t snapshot;
+    while ((snapshot = worker_snapshot_take()) == 0) {
+        /* this copy has taken over in turn: it needs a snapshot too */
+    }
+    return send_ready(true, snapshot);
+}
+
 int worker_main(int argc, char **argv)
 {
     (void)argc;
@@ -160,8 +212,9 @@ int worker_main(int argc, char **argv)
     worker_host_install();
     if (worker_stdin_install() != 0)
         fprintf(stderr, "cnb: worker: cannot set up stdin; input() will not work\n");
-    json_t *ready = json_pack("{s:s, s:i}", "op", "ready", "pid", (int)getpid());
-    if (frame_send_new(WORKER_CHANNEL_FD, ready) != 0)
+    /* Cells' programs (system(), popen) need not hold the snapshot socket. */
+    fcntl(WORKER_SNAPSHOT_FD, F_SETFD, FD_CLOEXEC);
+    if (send_ready(false, -1) != 0)
         return 1;
     json_t *message;
     while ((message = frame_receive(WORKER_CHANNEL_FD)) != NULL) {
@@ -174,6 +227,13 @@ int worker_main(int argc, char **argv)
                              json_object_get(message, "rebind"), json_object_get(message, "replaced"),
                              json_is_true(json_object_get(message, "unload")));
             worker_flusher_cell_ends();
+            if (after_cell(message, reply)) {
+                json_decref(message);
+                json_decref(reply);
+                if (ready_after_taking_over() != 0)
+                    break;
+                continue;
+            }
         } else if (op && strcmp(op, "ping") == 0) {
             reply = json_pack("{s:s}", "op", "pong");
         }
@@ -186,6 +246,7 @@ int worker_main(int argc, char **argv)
     }
     fflush(stdout);
     fflush(stderr);
+    worker_snapshot_drop();
     /* Cells may have registered atexit handlers or left threads running;
      * none of that should run or be waited for now. */
     _exit(0);

@@ -29,6 +29,9 @@ typedef struct WorkerFault {
  * overflow) and interrupts (SIGINT asks, SIGUSR1 forces) during a cell. */
 void worker_signals_install(void);
 CellEnd worker_run_protected(void (*function)(void));
+/* A snapshot that takes over is the worker now: its pid and thread are
+ * the ones cells run in. */
+void worker_signals_adopt(void);
 const WorkerFault *worker_last_fault(void);
 
 /* worker_code_ranges.c: where the cells' own code is.  Remembers the code
@@ -51,6 +54,12 @@ void worker_protocol_leave(void);
 /* worker_cell_end.c: adds ename, evalue and, for faults, the location to a
  * "done" message. */
 void worker_describe_end(CellEnd end, json_t *done);
+/* Whether the cell's fault was an abort() by glibc's allocator (it found
+ * the heap damaged: a double free, a write past a block). */
+bool worker_fault_in_allocator(void);
+/* Reports a heap the cell damaged (heap_check.h) in a "done" frame built
+ * without malloc, and ends the worker. */
+_Noreturn void worker_heap_damaged(const char *why);
 
 /* worker_errors.c: a failing runtime call ends the cell (CnbHost's
  * runtime_error); the error's kind, message and cell line for "done". */

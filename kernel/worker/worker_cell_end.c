@@ -3,6 +3,7 @@
  * the exception name and value a Python kernel would give, and for faults
  * the cell library and offset the interpreter turns into a line. */
 #include "worker.h"
+#include "wire/frame.h"
 
 #include <dlfcn.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char *fault_description(void)
 {
@@ -62,6 +64,26 @@ static bool fortify_failed(void)
         if (dladdr(f->frames[i], &info) && info.dli_sname &&
             (strcmp(info.dli_sname, "__chk_fail") == 0 || strcmp(info.dli_sname, "__fortify_fail") == 0))
             return true;
+    }
+    return false;
+}
+
+/* An abort() from inside glibc's allocator: malloc_printerr found the heap
+ * damaged ("free(): double free detected", "invalid next size").  The cell
+ * is unwound, but the heap it leaves cannot be trusted. */
+bool worker_fault_in_allocator(void)
+{
+    static const char *const allocator[] = {"free", "__libc_free", "cfree", "malloc", "__libc_malloc",
+                                            "realloc", "__libc_realloc", "calloc", "__libc_calloc",
+                                            "reallocarray", NULL};
+    const WorkerFault *f = worker_last_fault();
+    for (int i = 0; f->signo == SIGABRT && i < f->frame_count; i++) {
+        Dl_info info;
+        if (!dladdr(f->frames[i], &info) || !info.dli_sname)
+            continue;
+        for (int k = 0; allocator[k]; k++)
+            if (strcmp(info.dli_sname, allocator[k]) == 0)
+                return true;
     }
     return false;
 }
@@ -125,4 +147,21 @@ void worker_describe_end(CellEnd end, json_t *done)
     json_object_set_new(done, "ename", json_string(name));
     json_object_set_new(done, "evalue", json_string(value ? value : ""));
     free(value);
+}
+
+/* The heap is damaged: malloc or free could abort or make it worse, so the
+ * "done" frame is written from a stack buffer (why holds only letters,
+ * digits and punctuation that JSON need not escape) and the worker ends
+ * without touching the heap again; the interpreter replaces it. */
+_Noreturn void worker_heap_damaged(const char *why)
+{
+    char text[512];
+    int size = snprintf(text, sizeof text,
+                        "{\"op\":\"done\",\"loaded\":false,\"status\":\"error\","
+                        "\"heap_damaged\":true,\"ename\":\"HeapCorruption\",\"evalue\":"
+                        "\"the cell wrote outside a block it allocated (past the end of a malloc'd "
+                        "buffer, or into freed memory): %s\"}", why);
+    if (size > 0 && (size_t)size < sizeof text)
+        frame_send_text(WORKER_CHANNEL_FD, text, (size_t)size);
+    _exit(70);
 }

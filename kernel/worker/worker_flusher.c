@@ -69,6 +69,10 @@ static void *flush_while_cells_run(void *arg)
 
 void worker_flusher_start(void)
 {
+    /* Also in a snapshot that takes over: the thread is gone, and the lock
+     * may have been held by it when the worker forked. */
+    lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+    running = false;
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

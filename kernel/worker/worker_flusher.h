@@ -3,7 +3,8 @@
 #ifndef CNB_WORKER_WORKER_FLUSHER_H
 #define CNB_WORKER_WORKER_FLUSHER_H
 
-/* Starts the flushing thread (asleep until a cell runs). */
+/* Starts the flushing thread (asleep until a cell runs); again in a
+ * snapshot that takes over (only the forking thread survives a fork). */
 void worker_flusher_start(void);
 /* Around each cell: flush every 100 ms while it runs, sleep after. */
 void worker_flusher_cell_begins(void);

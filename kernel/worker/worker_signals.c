@@ -166,6 +166,12 @@ void worker_signals_install(void)
                       ? (size_t)limit.rlim_cur : (size_t)8 << 20;
 }
 
+void worker_signals_adopt(void)
+{
+    main_thread = gettid();
+    worker_pid = getpid();
+}
+
 CellEnd worker_run_protected(void (*function)(void))
 {
     volatile int marker = 0;

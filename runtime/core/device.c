@@ -79,6 +79,8 @@ void device_print(Device device)
 
 Device tensor_device(const Tensor *t)
 {
+    if (tensor_dead(t, "tensor_device"))
+        return CPU;
     return t ? t->device : CPU;
 }
 
@@ -109,6 +111,8 @@ static Tensor *to_cpu(Tensor *t)
 
 Tensor *tensor_to(Tensor *t, Device device)
 {
+    if (tensor_dead(t, "tensor_to"))
+        return NULL;
     if (!t) {
         cnb_error("tensor_to", "tensor is NULL");
         return NULL;

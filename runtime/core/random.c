@@ -5,6 +5,7 @@
  * torch applies on top (uniform_ for float, randperm, random_ for int64). */
 #include "cnb/random.h"
 #include "host/error_internal.h"
+#include "host/object.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -21,6 +22,7 @@
 #define TORCH_DEFAULT_SEED 67280421310721ull
 
 struct Generator {
+    ObjectHeader header;          /* first: the check word (host/object.h) */
     pthread_mutex_t lock;
     uint64_t seed;
     uint32_t state[MT_N];
@@ -86,7 +88,8 @@ static float uniform_from_bits(uint32_t bits, float from, float to)
     return fmaf(x, to - from, from);
 }
 
-static Generator default_gen = { .lock = PTHREAD_MUTEX_INITIALIZER };
+static Generator default_gen = { .header = OBJECT_HEADER_ALIVE(OBJECT_GENERATOR),
+                                  .lock = PTHREAD_MUTEX_INITIALIZER };
 static pthread_once_t default_once = PTHREAD_ONCE_INIT;
 
 static void default_init(void)
@@ -98,6 +101,11 @@ Generator *default_generator(void)
 {
     pthread_once(&default_once, default_init);
     return &default_gen;
+}
+
+static bool generator_dead(const Generator *g, const char *function)
+{
+    return object_dead(g, OBJECT_GENERATOR, function);
 }
 
 static Generator *use(Generator *g)
@@ -112,6 +120,7 @@ Generator *generator_new(uint64_t seed)
         cnb_error("generator_new", "out of memory");
         return NULL;
     }
+    object_init(g, OBJECT_GENERATOR);
     pthread_mutex_init(&g->lock, NULL);
     mt_seed(g, seed);
     return g;
@@ -119,14 +128,16 @@ Generator *generator_new(uint64_t seed)
 
 void generator_free(Generator *g)
 {
-    if (!g || g == &default_gen)
+    if (!g || g == &default_gen || generator_dead(g, "generator_free"))
         return;
     pthread_mutex_destroy(&g->lock);
-    free(g);
+    object_retire(g, sizeof *g, OBJECT_GENERATOR);
 }
 
 void generator_manual_seed(Generator *g, uint64_t seed)
 {
+    if (generator_dead(g, "generator_manual_seed"))
+        return;
     g = use(g);
     pthread_mutex_lock(&g->lock);
     mt_seed(g, seed);
@@ -135,11 +146,15 @@ void generator_manual_seed(Generator *g, uint64_t seed)
 
 uint64_t generator_initial_seed(const Generator *g)
 {
+    if (generator_dead(g, "generator_initial_seed"))
+        return 0;
     return g ? g->seed : default_generator()->seed;
 }
 
 uint32_t generator_u32(Generator *g)
 {
+    if (generator_dead(g, "generator_u32"))
+        return 0;
     g = use(g);
     pthread_mutex_lock(&g->lock);
     uint32_t r = mt_draw(g);
@@ -149,6 +164,8 @@ uint32_t generator_u32(Generator *g)
 
 uint64_t generator_u64(Generator *g)
 {
+    if (generator_dead(g, "generator_u64"))
+        return 0;
     g = use(g);
     pthread_mutex_lock(&g->lock);
     uint64_t r = mt_draw64(g);
@@ -158,11 +175,15 @@ uint64_t generator_u64(Generator *g)
 
 float generator_uniform(Generator *g, float from, float to)
 {
+    if (generator_dead(g, "generator_uniform"))
+        return NAN;
     return uniform_from_bits(generator_u32(g), from, to);
 }
 
 void generator_fill_uniform(Generator *g, float *values, size_t n, float from, float to)
 {
+    if (generator_dead(g, "generator_fill_uniform"))
+        return;
     g = use(g);
     pthread_mutex_lock(&g->lock);
     for (size_t i = 0; i < n; i++)
@@ -174,6 +195,8 @@ void generator_fill_uniform(Generator *g, float *values, size_t n, float from, f
  * (random() % (n - i)); above, the inside-out shuffle with random64(). */
 void generator_permutation(Generator *g, int64_t *perm, int64_t n)
 {
+    if (generator_dead(g, "generator_permutation"))
+        return;
     if (!perm || n <= 0)
         return;
     g = use(g);
@@ -201,6 +224,8 @@ void generator_permutation(Generator *g, int64_t *perm, int64_t n)
 /* uniform_int_distribution<int64_t>: random64() % (INT64_MAX + 1). */
 int64_t generator_int64(Generator *g)
 {
+    if (generator_dead(g, "generator_int64"))
+        return 0;
     return (int64_t)(generator_u64(g) & 0x7fffffffffffffffull);
 }
 

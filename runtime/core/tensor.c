@@ -45,6 +45,8 @@ Tensor *tensor_empty(void)
     Tensor *t = calloc(1, sizeof *t);
     if (!t)
         cnb_error("tensor_new", "out of memory");
+    else
+        object_init(t, OBJECT_TENSOR);
     return t;
 }
 
@@ -156,6 +158,8 @@ Tensor *tensor_from_data(const float *data, const int *shape, int ndim)
 
 Tensor *tensor_clone(const Tensor *t)
 {
+    if (tensor_dead(t, "tensor_clone"))
+        return NULL;
     if (!t) {
         cnb_error("tensor_clone", "tensor is NULL");
         return NULL;
@@ -166,7 +170,33 @@ Tensor *tensor_clone(const Tensor *t)
     return copy;
 }
 
+static const char *owner_text(TensorOwner owner)
+{
+    switch (owner) {
+    case TENSOR_OWNER_MODEL:
+        return "a Model (an output, a parameter or a gradient) and goes with model_free";
+    case TENSOR_OWNER_LOSS:
+        return "a Loss (the value of loss_forward) and goes with loss_free";
+    case TENSOR_OWNER_LOADER:
+        return "a DataLoader (a batch) and goes with dataloader_free";
+    default:
+        return "the runtime";
+    }
+}
+
 void tensor_free(Tensor *t)
+{
+    if (!t || tensor_dead(t, "tensor_free"))
+        return;
+    if (t->owner != TENSOR_OWNER_USER) {
+        cnb_error_of(CNB_VALUE_ERROR, "tensor_free", "this Tensor belongs to %s; free only the "
+                     "tensors you made", owner_text(t->owner));
+        return;
+    }
+    tensor_destroy(t);
+}
+
+void tensor_destroy(Tensor *t)
 {
     if (!t)
         return;
@@ -174,11 +204,13 @@ void tensor_free(Tensor *t)
         tensor_device_release(t);
         free(t->data);
     }
-    free(t);
+    object_retire(t, sizeof *t, OBJECT_TENSOR);
 }
 
 int tensor_ndim(const Tensor *t)
 {
+    if (tensor_dead(t, "tensor_ndim"))
+        return -1;
     if (!t)
         return cnb_error("tensor_ndim", "tensor is NULL");
     return t->ndim;
@@ -186,6 +218,8 @@ int tensor_ndim(const Tensor *t)
 
 int tensor_dim(const Tensor *t, int axis)
 {
+    if (tensor_dead(t, "tensor_dim"))
+        return -1;
     if (!t)
         return cnb_error("tensor_dim", "tensor is NULL");
     int a = axis < 0 ? axis + t->ndim : axis;
@@ -197,6 +231,8 @@ int tensor_dim(const Tensor *t, int axis)
 
 size_t tensor_numel(const Tensor *t)
 {
+    if (tensor_dead(t, "tensor_numel"))
+        return 0;
     return t ? t->numel : 0;
 }
 
@@ -212,6 +248,8 @@ bool tensor_same_shape(const Tensor *a, const Tensor *b)
 
 float *tensor_data(Tensor *t)
 {
+    if (tensor_dead(t, "tensor_data"))
+        return NULL;
     if (!t) {
         cnb_error("tensor_data", "tensor is NULL");
         return NULL;
@@ -223,6 +261,8 @@ float *tensor_data(Tensor *t)
 
 const float *tensor_cdata(const Tensor *t)
 {
+    if (tensor_dead(t, "tensor_cdata"))
+        return NULL;
     if (!t) {
         cnb_error("tensor_cdata", "tensor is NULL");
         return NULL;
@@ -234,6 +274,8 @@ const float *tensor_cdata(const Tensor *t)
 
 Tensor *tensor_narrow(Tensor *t, int start, int length)
 {
+    if (tensor_dead(t, "tensor_narrow"))
+        return NULL;
     if (!t) {
         cnb_error("tensor_narrow", "tensor is NULL");
         return NULL;
@@ -260,6 +302,8 @@ Tensor *tensor_narrow(Tensor *t, int start, int length)
 
 int tensor_reshape(Tensor *t, const int *shape, int ndim)
 {
+    if (tensor_dead(t, "tensor_reshape"))
+        return -1;
     size_t numel;
     if (!t)
         return cnb_error("tensor_reshape", "tensor is NULL");
@@ -273,6 +317,8 @@ int tensor_reshape(Tensor *t, const int *shape, int ndim)
 
 void tensor_fill(Tensor *t, float value)
 {
+    if (tensor_dead(t, "tensor_fill"))
+        return;
     if (!t) {
         cnb_error("tensor_fill", "tensor is NULL");
         return;
@@ -285,6 +331,8 @@ void tensor_fill(Tensor *t, float value)
 
 float tensor_item(const Tensor *t)
 {
+    if (tensor_dead(t, "tensor_item"))
+        return NAN;
     if (!t) {
         cnb_error("tensor_item", "tensor is NULL");
         return NAN;
@@ -301,6 +349,8 @@ float tensor_item(const Tensor *t)
 
 float tensor_get(const Tensor *t, int i0, ...)
 {
+    if (tensor_dead(t, "tensor_get"))
+        return NAN;
     if (!t) {
         cnb_error("tensor_get", "tensor is NULL");
         return NAN;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "cnb/tensor.h"
+#include "host/object.h"
 
 /* What produced a tensor, so that loss_backward can find its way back. */
 typedef enum TensorOrigin {
@@ -21,11 +22,22 @@ typedef enum TensorOrigin {
     TENSOR_ORIGIN_NO_GRAD         /* made by a model without keeping a graph */
 } TensorOrigin;
 
+/* Who frees a tensor: the user (tensor_free), or the object that handed
+ * it out (a model's output, parameter or gradient, a loss's value, a
+ * loader's batch), which frees it with itself; tensor_free refuses those. */
+typedef enum TensorOwner {
+    TENSOR_OWNER_USER = 0,
+    TENSOR_OWNER_MODEL,
+    TENSOR_OWNER_LOSS,
+    TENSOR_OWNER_LOADER
+} TensorOwner;
+
 /* Explains a NaN read from a tensor (see explain_nan below): raises the
  * error the CPU path would have given, or does nothing. */
 typedef void (*TensorNanExplainer)(const void *origin);
 
 struct Tensor {
+    ObjectHeader header;          /* first: the check word (host/object.h) */
     float *data;                  /* host copy (the only copy on the CPU) */
     size_t numel;
     size_t capacity;              /* floats allocated; 0 for a view */
@@ -41,10 +53,17 @@ struct Tensor {
      * layer above that made the tensor (nn's loss) says why, since core
      * knows nothing of it.  NULL: nothing to explain. */
     TensorNanExplainer explain_nan;
+    TensorOwner owner;
 };
 
 /* Alignment of every owned block: a cache line, also what AVX-512 wants. */
 #define CNB_TENSOR_ALIGN 64
+
+/* True, with a ValueError, for a tensor that was freed (NULL passes). */
+static inline bool tensor_dead(const Tensor *t, const char *function)
+{
+    return object_dead(t, OBJECT_TENSOR, function);
+}
 
 /* Product of the dimensions; 0 with an error when a shape is invalid. */
 int tensor_check_shape(const char *function, const int *shape, int ndim, size_t *numel);
@@ -56,6 +75,15 @@ int tensor_resize(Tensor *t, const int *shape, int ndim);
 void tensor_view_of(Tensor *view, const Tensor *base, const int *shape, int ndim);
 /* A tensor struct with no block yet (a view, or to be resized later). */
 Tensor *tensor_empty(void);
+/* Marks t (may be NULL) as the owner's, which frees it with tensor_destroy. */
+static inline Tensor *tensor_owned_by(Tensor *t, TensorOwner owner)
+{
+    if (t)
+        t->owner = owner;
+    return t;
+}
+/* Frees t whoever owns it: for the owner's own *_free. */
+void tensor_destroy(Tensor *t);
 bool tensor_same_shape(const Tensor *a, const Tensor *b);
 
 /* A CUDA tensor's device block (tensor_device.c).  alloc gives an owner a

@@ -188,6 +188,8 @@ static void print_size(FILE *out, const Tensor *t)
 
 void tensor_fprint(FILE *out, const Tensor *t)
 {
+    if (tensor_dead(t, "tensor_print"))
+        return;
     if (!out)
         out = stdout;
     if (!t) {

@@ -56,6 +56,8 @@ static int check_shapes(const Tensor *out, const Tensor *src, int n)
 
 int tensor_index_select(Tensor *out, const Tensor *src, const int64_t *index, int n)
 {
+    if (tensor_dead(out, "tensor_index_select") || tensor_dead(src, "tensor_index_select"))
+        return -1;
     if (!out || !src || (!index && n > 0))
         return cnb_error("tensor_index_select", "%s is NULL",
                          !out ? "out" : !src ? "src" : "index");

@@ -8,6 +8,8 @@
 
 double tensor_sum(const Tensor *t)
 {
+    if (tensor_dead(t, "tensor_sum"))
+        return NAN;
     if (!t)
         return cnb_error("tensor_sum", "tensor is NULL"), NAN;
     const float *x = tensor_cdata(t);
@@ -19,6 +21,8 @@ double tensor_sum(const Tensor *t)
 
 double tensor_mean(const Tensor *t)
 {
+    if (tensor_dead(t, "tensor_mean"))
+        return NAN;
     if (!t)
         return cnb_error("tensor_mean", "tensor is NULL"), NAN;
     if (t->numel == 0)
@@ -28,6 +32,8 @@ double tensor_mean(const Tensor *t)
 
 double tensor_std(const Tensor *t)
 {
+    if (tensor_dead(t, "tensor_std"))
+        return NAN;
     if (!t)
         return cnb_error("tensor_std", "tensor is NULL"), NAN;
     if (t->numel < 2)
@@ -44,6 +50,8 @@ double tensor_std(const Tensor *t)
 
 static float extreme(const Tensor *t, const char *function, int sign)
 {
+    if (tensor_dead(t, function))
+        return NAN;
     if (!t)
         return cnb_error(function, "tensor is NULL"), NAN;
     if (t->numel == 0)

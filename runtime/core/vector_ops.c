@@ -3,13 +3,8 @@
  * order of operations of the plain C it replaces: no reassociation, so
  * results do not depend on the vector width (only FMA contraction on
  * AVX2/AVX-512 changes the last bit, as in PyTorch's own AVX2 kernels). */
-#if defined(__GNUC__) && !defined(__clang__)
-/* configure's CFLAGS (-O2) come after the -O3 of core/sources.am on the
- * command line; -O2 leaves these loops scalar, so ask again here.  Loop
- * interchange and unroll-and-jam would turn the sparse kernels' row updates (contiguous,
- * vectorized) into strided scalar reductions: off. */
-#pragma GCC optimize("O3", "no-loop-interchange", "no-loop-unroll-and-jam")
-#endif
+/* Built with -O3 -fno-math-errno, and without loop interchange and
+ * unroll-and-jam (core/sources.am). */
 
 #include "core/vector_ops.h"
 #include "cuda/activation_math.cuh"

@@ -52,7 +52,7 @@ static void custom_describe(const Dataset *d, FILE *out)
 
 static void custom_destroy(Dataset *d)
 {
-    free(d);
+    object_retire(d, sizeof(CustomDataset), OBJECT_DATASET);
 }
 
 static const DatasetOps custom_ops = {
@@ -77,6 +77,8 @@ static int item_ndim(const int *shape)
 
 Dataset *custom_dataset_new(CustomDatasetOptions options)
 {
+    if (object_dead(options.transform, OBJECT_TRANSFORM, "custom_dataset"))
+        return NULL;
     int ndim = item_ndim(options.shape);
     const char *problem = !options.len ? "no .len callback given"
                         : !options.get_item ? "no .get_item callback given"

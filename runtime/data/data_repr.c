@@ -14,11 +14,17 @@
 
 void dataset_fprint(FILE *out, const Dataset *d)
 {
+    if (!dataset_dead(d, "dataset_print"))
+        dataset_write(out, d);
+}
+
+void dataset_write(FILE *out, const Dataset *d)
+{
     if (!d) {
         fprintf(out, "NULL (no dataset)\n");
         return;
     }
-    fprintf(out, "Dataset %s\n    Number of datapoints: %zu\n", d->ops->kind, dataset_len(d));
+    fprintf(out, "Dataset %s\n    Number of datapoints: %zu\n", d->ops->kind, d->ops->len(d));
     if (d->ops->describe)
         d->ops->describe(d, out);
     const Transform *t = dataset_transform(d);
@@ -31,6 +37,8 @@ void dataset_fprint(FILE *out, const Dataset *d)
 
 void dataset_print(const Dataset *d)
 {
+    if (dataset_dead(d, "dataset_print"))
+        return;
     dataset_fprint(stdout, d);
     fflush(stdout);
 }
@@ -56,6 +64,8 @@ static char *trimmed(char *text, size_t size)
 
 __attribute__((weak)) CnbBundle *cnb_repr_dataset(const Dataset *d)
 {
+    if (dataset_dead(d, "cnb_repr_dataset"))
+        return NULL;
     char *text = NULL;
     size_t size = 0;
     FILE *out = open_memstream(&text, &size);
@@ -70,6 +80,8 @@ __attribute__((weak)) CnbBundle *cnb_repr_dataloader(const DataLoader *l)
 {
     char *text = NULL;
     size_t size = 0;
+    if (object_dead(l, OBJECT_DATALOADER, "cnb_repr_dataloader"))
+        return NULL;
     FILE *out = open_memstream(&text, &size);
     if (!out)
         return NULL;
@@ -79,7 +91,7 @@ __attribute__((weak)) CnbBundle *cnb_repr_dataloader(const DataLoader *l)
         fprintf(out, "DataLoader(");
         dataloader_fprint_options(out, l);
         fprintf(out, "): %zu batches of\n", dataloader_len(l));
-        dataset_fprint(out, dataloader_dataset(l));
+        dataset_write(out, dataloader_dataset(l));
     }
     fclose(out);
     return text_bundle(trimmed(text, size));

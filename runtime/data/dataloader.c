@@ -58,6 +58,7 @@ typedef struct Slot {
 #define NOT_OPEN (INT_MAX / 2)
 
 struct DataLoader {
+    ObjectHeader header;        /* first: the check word (host/object.h) */
     Dataset *dataset;
     int batch_size;
     bool shuffle, drop_last;
@@ -86,7 +87,13 @@ struct DataLoader {
     Slot *handed;               /* the slot of the batch handed out last */
     bool device_possible, on_device;
     DeviceBatches device;
+    struct DataLoader *live_next;   /* every loader, for the fork handlers */
 };
+
+static bool loader_dead(const DataLoader *l, const char *function)
+{
+    return object_dead(l, OBJECT_DATALOADER, function);
+}
 
 static size_t batches_for(size_t n, int batch_size, bool drop_last)
 {
@@ -102,8 +109,8 @@ static Slot *slot_for(DataLoader *l, size_t batch)
 
 static void slot_release(Slot *s)
 {
-    tensor_free(s->data);
-    tensor_free(s->target);
+    tensor_destroy(s->data);
+    tensor_destroy(s->target);
     free(s->params);
     s->data = s->target = NULL;
     s->params = NULL;
@@ -126,8 +133,8 @@ static int slot_prepare(DataLoader *l, Slot *s, int size)
     int shape[CNB_MAX_DIMS] = {size};
     for (int i = 0; i < d->ndim; i++)
         shape[i + 1] = d->shape[i];
-    s->data = tensor_new(shape, d->ndim + 1);
-    s->target = tensor_new((int[]){size}, 1);
+    s->data = tensor_owned_by(tensor_new(shape, d->ndim + 1), TENSOR_OWNER_LOADER);
+    s->target = tensor_owned_by(tensor_new((int[]){size}, 1), TENSOR_OWNER_LOADER);
     s->params = malloc(sizeof *s->params * (size_t)(l->param_count ? l->param_count * size : 1));
     s->size = size;
     s->param_count = l->param_count;
@@ -207,6 +214,7 @@ static void complete(DataLoader *l, Slot *s)
 }
 
 static void stop_background(DataLoader *l);
+static void live_add(DataLoader *l);
 
 /* Batches follow the last one the user had: made on the GPU from the
  * batch after one the user moved there, on the CPU again after one moved
@@ -305,7 +313,7 @@ static void settle(DataLoader *l)
 static int start_epoch(DataLoader *l)
 {
     settle(l);
-    l->n = dataset_len(l->dataset);
+    l->n = l->dataset->ops->len(l->dataset);
     l->num_batches = batches_for(l->n, l->batch_size, l->drop_last);
     l->last_size = l->n % (size_t)l->batch_size ? l->n % (size_t)l->batch_size
                                                 : (size_t)l->batch_size;
@@ -339,6 +347,8 @@ static int start_epoch(DataLoader *l)
 
 bool next_batch(DataLoader *l, Batch *batch)
 {
+    if (loader_dead(l, "next_batch"))
+        return false;
     if (!l || !batch) {
         cnb_error("next_batch", "%s is NULL", l ? "batch" : "dataloader");
         return false;
@@ -378,6 +388,8 @@ bool next_batch(DataLoader *l, Batch *batch)
 
 void dataloader_reset(DataLoader *l)
 {
+    if (loader_dead(l, "dataloader_reset"))
+        return;
     if (!l)
         return;
     settle(l);
@@ -387,11 +399,13 @@ void dataloader_reset(DataLoader *l)
 
 size_t dataloader_len(const DataLoader *l)
 {
+    if (loader_dead(l, "dataloader_len"))
+        return 0;
     if (!l) {
         cnb_error("dataloader_len", "dataloader is NULL");
         return 0;
     }
-    return batches_for(dataset_len(l->dataset), l->batch_size, l->drop_last);
+    return batches_for(l->dataset->ops->len(l->dataset), l->batch_size, l->drop_last);
 }
 
 void dataloader_fprint_options(FILE *out, const DataLoader *l)
@@ -402,11 +416,15 @@ void dataloader_fprint_options(FILE *out, const DataLoader *l)
 
 Dataset *dataloader_dataset(const DataLoader *l)
 {
+    if (loader_dead(l, "dataloader_dataset"))
+        return NULL;
     return l ? l->dataset : NULL;
 }
 
 DataLoader *dataloader_new(Dataset *dataset, DataLoaderOptions options)
 {
+    if (dataset_dead(dataset, "dataloader"))
+        return NULL;
     if (!dataset) {
         cnb_error("dataloader", "dataset is NULL");
         return NULL;
@@ -424,6 +442,7 @@ DataLoader *dataloader_new(Dataset *dataset, DataLoaderOptions options)
         cnb_error("dataloader", "out of memory");
         return NULL;
     }
+    object_init(l, OBJECT_DATALOADER);
     l->dataset = dataset_ref(dataset);
     l->batch_size = options.batch_size ? options.batch_size : 1;
     l->shuffle = options.shuffle;
@@ -432,13 +451,83 @@ DataLoader *dataloader_new(Dataset *dataset, DataLoaderOptions options)
     l->background = (BackgroundJob){ fill_piece, l };
     pthread_mutex_init(&l->lock, NULL);
     pthread_cond_init(&l->wake, NULL);
+    live_add(l);
     return l;
+}
+
+/* ---- fork ----
+ * A forked child has only the forking thread (the kernel's rollback
+ * snapshots are forks of the worker).  Before the fork every loader
+ * finishes the batch in flight (an item half filled by a thread the child
+ * will not have would never be done) and its lock is taken (so no vanished
+ * thread holds it); the child forgets the loader's thread and its
+ * background job, which start again on first use. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static DataLoader *live;
+static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
+
+static void before_fork(void)
+{
+    pthread_mutex_lock(&live_lock);
+    for (DataLoader *l = live; l; l = l->live_next) {
+        Slot *s = atomic_load(&l->filling);
+        if (s)
+            complete(l, s);
+        pthread_mutex_lock(&l->lock);
+    }
+}
+
+static void after_fork_in_parent(void)
+{
+    for (DataLoader *l = live; l; l = l->live_next)
+        pthread_mutex_unlock(&l->lock);
+    pthread_mutex_unlock(&live_lock);
+}
+
+static void after_fork_in_child(void)
+{
+    for (DataLoader *l = live; l; l = l->live_next) {
+        l->thread_started = false;
+        l->posted = false;
+        l->background_on = false;
+        pthread_cond_init(&l->wake, NULL);
+        pthread_mutex_unlock(&l->lock);
+    }
+    pthread_mutex_unlock(&live_lock);
+}
+
+static void install_fork_handlers(void)
+{
+    pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
+}
+
+static void live_add(DataLoader *l)
+{
+    pthread_once(&fork_handlers_once, install_fork_handlers);
+    pthread_mutex_lock(&live_lock);
+    l->live_next = live;
+    live = l;
+    pthread_mutex_unlock(&live_lock);
+}
+
+static void live_remove(DataLoader *l)
+{
+    pthread_mutex_lock(&live_lock);
+    for (DataLoader **p = &live; *p; p = &(*p)->live_next)
+        if (*p == l) {
+            *p = l->live_next;
+            break;
+        }
+    pthread_mutex_unlock(&live_lock);
 }
 
 void dataloader_free(DataLoader *l)
 {
+    if (loader_dead(l, "dataloader_free"))
+        return;
     if (!l)
         return;
+    live_remove(l);
     settle(l);
     if (l->thread_started) {
         pthread_mutex_lock(&l->lock);
@@ -454,6 +543,6 @@ void dataloader_free(DataLoader *l)
     pthread_cond_destroy(&l->wake);
     free(l->order);
     transform_release(l->transform);
-    dataset_free(l->dataset);
-    free(l);
+    dataset_unref(l->dataset);
+    object_retire(l, sizeof *l, OBJECT_DATALOADER);
 }

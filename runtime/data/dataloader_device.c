@@ -54,7 +54,7 @@ bool device_batches_possible(DeviceBatches *device, const Dataset *dataset,
                              const Transform *transform)
 {
     const Dataset *root = root_of(dataset);
-    if (!root->ops->raw_bytes || dataset_len(root) > INT32_MAX || dataset->ndim < 1)
+    if (!root->ops->raw_bytes || root->ops->len(root) > INT32_MAX || dataset->ndim < 1)
         return false;
     CnbBatchSteps s = { 0 };
     s.height = dataset->ndim >= 2 ? dataset->shape[dataset->ndim - 2] : 1;

@@ -11,6 +11,7 @@
 
 void dataset_init(Dataset *d, const DatasetOps *ops, const int *shape, int ndim)
 {
+    object_init(d, OBJECT_DATASET);
     d->ops = ops;
     d->refs = 1;
     d->ndim = ndim;
@@ -28,7 +29,7 @@ Dataset *dataset_ref(Dataset *d)
     return d;
 }
 
-void dataset_free(Dataset *d)
+void dataset_unref(Dataset *d)
 {
     if (!d || --d->refs > 0)
         return;
@@ -36,11 +37,21 @@ void dataset_free(Dataset *d)
     dataset_device_release(d);
     Dataset *parent = d->parent;
     d->ops->destroy(d);
-    dataset_free(parent);
+    dataset_unref(parent);
+}
+
+void dataset_free(Dataset *d)
+{
+    if (!d || dataset_dead(d, "dataset_free"))
+        return;
+    object_mark_freed(d, OBJECT_DATASET);
+    dataset_unref(d);
 }
 
 size_t dataset_len(const Dataset *d)
 {
+    if (dataset_dead(d, "dataset_len"))
+        return 0;
     if (!d) {
         cnb_error("dataset_len", "dataset is NULL");
         return 0;
@@ -50,6 +61,8 @@ size_t dataset_len(const Dataset *d)
 
 int dataset_item_shape(const Dataset *d, int shape[CNB_MAX_DIMS])
 {
+    if (dataset_dead(d, "dataset_item_shape"))
+        return -1;
     if (!d)
         return cnb_error("dataset_item_shape", "dataset is NULL");
     for (int i = 0; i < d->ndim; i++)
@@ -59,11 +72,15 @@ int dataset_item_shape(const Dataset *d, int shape[CNB_MAX_DIMS])
 
 const char *const *dataset_classes(const Dataset *d)
 {
+    if (dataset_dead(d, "dataset_classes"))
+        return NULL;
     return d ? d->classes : NULL;
 }
 
 int dataset_num_classes(const Dataset *d)
 {
+    if (dataset_dead(d, "dataset_num_classes"))
+        return 0;
     return d ? d->num_classes : 0;
 }
 
@@ -77,6 +94,9 @@ const Transform *dataset_transform(const Dataset *d)
 
 void dataset_set_transform(Dataset *d, Transform *transform)
 {
+    if (dataset_dead(d, "dataset_set_transform") ||
+        object_dead(transform, OBJECT_TRANSFORM, "dataset_set_transform"))
+        return;
     if (!d) {
         cnb_error("dataset_set_transform", "dataset is NULL");
         transform_discard(transform);
@@ -126,6 +146,8 @@ static int draw_and_fill(const Dataset *d, size_t index, float *out, int *label)
 static Tensor *get_item(const char *function, const Dataset *d, size_t index, int *label,
                         bool transformed)
 {
+    if (dataset_dead(d, function))
+        return NULL;
     if (!d) {
         cnb_error(function, "dataset is NULL");
         return NULL;
@@ -160,6 +182,8 @@ Tensor *dataset_get_raw(const Dataset *d, size_t index, int *label)
 
 int dataset_mean_std(const Dataset *d, double *mean, double *std)
 {
+    if (dataset_dead(d, "dataset_mean_std"))
+        return -1;
     if (!d)
         return cnb_error("dataset_mean_std", "dataset is NULL");
     size_t n = d->ops->len(d), per_item = d->item_numel;

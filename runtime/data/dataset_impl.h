@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "cnb/data.h"
+#include "host/object.h"
 
 typedef struct DatasetOps {
     const char *kind;           /* "MNIST", "Subset", ... (for printing) */
@@ -31,6 +32,9 @@ typedef struct DatasetOps {
 } DatasetOps;
 
 struct Dataset {
+    ObjectHeader header;        /* first: the check word (host/object.h); says freed
+                                   once the user freed it, even while a loader
+                                   or subset still holds it */
     const DatasetOps *ops;
     int refs;                   /* subsets and dataloaders hold their dataset */
     int ndim;
@@ -50,6 +54,19 @@ struct Dataset {
 /* Fills the common fields; the dataset starts with one reference. */
 void dataset_init(Dataset *dataset, const DatasetOps *ops, const int *shape, int ndim);
 Dataset *dataset_ref(Dataset *dataset);
+/* Drops one reference (a loader's, a subset's); the last destroys it.
+ * dataset_free is the user's: it drops the user's reference and marks the
+ * user's handle freed. */
+void dataset_unref(Dataset *dataset);
+/* True, with a ValueError naming function, for a dataset the user freed
+ * (NULL passes, for the caller's own message). */
+static inline bool dataset_dead(const Dataset *dataset, const char *function)
+{
+    return object_dead(dataset, OBJECT_DATASET, function);
+}
+/* print(dataset) without asking whether the user's handle lives (for a
+ * loader's dataset). */
+void dataset_write(FILE *out, const Dataset *dataset);
 /* The transform items get: the dataset's own, else its parent's. */
 const Transform *dataset_transform(const Dataset *dataset);
 /* Hints that item index is read soon (no-op where a dataset has no hint). */

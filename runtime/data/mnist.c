@@ -116,7 +116,7 @@ static void mnist_destroy(Dataset *d)
     idx_free(&m->images);
     idx_free(&m->labels);
     free(m->root);
-    free(m);
+    object_retire(m, sizeof *m, OBJECT_DATASET);
 }
 
 static const DatasetOps mnist_ops = {
@@ -183,6 +183,8 @@ static int locate(const DatasetSpec *spec, const char *root, bool download,
 static Dataset *open_idx_dataset(const DatasetSpec *spec, const DatasetOps *ops, const char *root,
                                  DatasetOptions options)
 {
+    if (object_dead(options.transform, OBJECT_TRANSFORM, spec->function))
+        return NULL;
     if (!root || !*root) {
         cnb_error(spec->function, "give the data folder, e.g. %s(\"../data\", .train = true)",
                   spec->function);

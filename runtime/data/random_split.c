@@ -17,6 +17,8 @@ static void free_parts(Dataset **parts, size_t count)
 
 Dataset **random_split_lengths(Dataset *dataset, const size_t *lengths, size_t count)
 {
+    if (dataset_dead(dataset, "random_split"))
+        return NULL;
     if (!dataset) {
         cnb_error("random_split", "dataset is NULL");
         return NULL;

@@ -40,13 +40,13 @@ static size_t subset_parent_index(const Dataset *d, size_t index)
 static void subset_describe(const Dataset *d, FILE *out)
 {
     fprintf(out, "    Subset of %zu items of %s (%zu items)\n", ((const Subset *)d)->count,
-            d->parent->ops->kind, dataset_len(d->parent));
+            d->parent->ops->kind, d->parent->ops->len(d->parent));
 }
 
 static void subset_destroy(Dataset *d)
 {
     free(((Subset *)d)->indices);
-    free(d);
+    object_retire(d, sizeof(Subset), OBJECT_DATASET);
 }
 
 static const DatasetOps subset_ops = {

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "cnb/data.h"
+#include "host/object.h"
 #include "cuda/rotation_math.cuh"
 
 typedef enum TransformKind {
@@ -20,6 +21,7 @@ typedef enum TransformKind {
 } TransformKind;
 
 struct Transform {
+    ObjectHeader header;        /* first: the check word (host/object.h) */
     TransformKind kind;
     /* A new transform is "floating": the first dataset or compose that takes
      * it owns it; each further one adds a reference (so one transform may

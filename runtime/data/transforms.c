@@ -20,6 +20,7 @@ static Transform *transform_alloc(const char *function, TransformKind kind)
         cnb_error(function, "out of memory");
         return NULL;
     }
+    object_init(t, OBJECT_TRANSFORM);
     t->kind = kind;
     t->refs = 1;
     t->floating = true;
@@ -102,6 +103,8 @@ Transform *compose_array(Transform *const *transforms, size_t count)
             cnb_error("compose", "transform %zu of %zu is NULL (did its constructor fail?)",
                       i + 1, count);
             missing = true;
+        } else if (object_dead(transforms[i], OBJECT_TRANSFORM, "compose")) {
+            missing = true;
         }
     Transform *t = missing ? NULL : transform_alloc("compose", TRANSFORM_COMPOSE);
     if (t && !(t->parts = calloc(count, sizeof *t->parts))) {
@@ -148,17 +151,27 @@ void transform_release(Transform *t)
     for (int i = 0; i < t->count; i++)
         transform_release(t->parts[i]);
     free(t->parts);
-    free(t);
+    object_retire(t, sizeof *t, OBJECT_TRANSFORM);
 }
 
 void transform_discard(Transform *t)
 {
-    if (t && t->floating)
+    if (t && object_alive(t, OBJECT_TRANSFORM) && t->floating)
         transform_release(t);
 }
 
+/* A transform given to a dataset or a compose is theirs: freeing it here
+ * would pull it from under them. */
 void transform_free(Transform *t)
 {
+    if (!t || object_dead(t, OBJECT_TRANSFORM, "transform_free"))
+        return;
+    if (!t->floating) {
+        cnb_error_of(CNB_VALUE_ERROR, "transform_free", "this Transform belongs to a dataset "
+                     "or a compose, which frees it with itself; free only the transforms you "
+                     "kept");
+        return;
+    }
     transform_release(t);
 }
 
@@ -232,6 +245,8 @@ static int channels_of(const int *shape, int ndim)
 
 int transform_check_shape(const Transform *t, const int *shape, int ndim, const char *function)
 {
+    if (object_dead(t, OBJECT_TRANSFORM, function))
+        return -1;
     if (!t || ndim < 1)
         return 0;
     if (t->kind == TRANSFORM_COMPOSE) {
@@ -305,6 +320,9 @@ void transform_apply_drawn(const Transform *t, float *data, const int *shape, in
 
 int transform_apply(const Transform *t, Tensor *image)
 {
+    if (object_dead(t, OBJECT_TRANSFORM, "transform_apply") ||
+        object_dead(image, OBJECT_TENSOR, "transform_apply"))
+        return -1;
     if (!t)
         return cnb_error("transform_apply", "transform is NULL");
     if (!image)

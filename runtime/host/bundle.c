@@ -2,6 +2,7 @@
 /* MIME bundles: what one display or result carries, one entry per type. */
 #include "cnb/host.h"
 #include "host/error_internal.h"
+#include "host/object.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@ typedef struct BundleEntry {
 } BundleEntry;
 
 struct CnbBundle {
+    ObjectHeader header;          /* first: the check word (host/object.h) */
     BundleEntry *entries;
     size_t count, capacity;
 };
@@ -23,7 +25,14 @@ CnbBundle *bundle_new(void)
     CnbBundle *bundle = calloc(1, sizeof *bundle);
     if (!bundle)
         cnb_error("bundle_new", "out of memory");
+    else
+        object_init(bundle, OBJECT_BUNDLE);
     return bundle;
+}
+
+static bool bundle_dead(const CnbBundle *bundle, const char *function)
+{
+    return object_dead(bundle, OBJECT_BUNDLE, function);
 }
 
 static void entry_clear(BundleEntry *entry)
@@ -35,12 +44,14 @@ static void entry_clear(BundleEntry *entry)
 
 void bundle_free(CnbBundle *bundle)
 {
+    if (bundle_dead(bundle, "bundle_free"))
+        return;
     if (!bundle)
         return;
     for (size_t i = 0; i < bundle->count; i++)
         entry_clear(&bundle->entries[i]);
     free(bundle->entries);
-    free(bundle);
+    object_retire(bundle, sizeof *bundle, OBJECT_BUNDLE);
 }
 
 static BundleEntry *entry_for(CnbBundle *bundle, const char *mime, bool create)
@@ -68,6 +79,8 @@ static BundleEntry *entry_for(CnbBundle *bundle, const char *mime, bool create)
 
 int bundle_add(CnbBundle *bundle, const char *mime, const void *data, size_t size)
 {
+    if (bundle_dead(bundle, "bundle_add"))
+        return -1;
     if (!bundle || !mime || (!data && size))
         return cnb_error("bundle_add", "needs a bundle, a MIME type and data");
     /* One spare NUL byte so text entries can be read as C strings. */
@@ -90,6 +103,8 @@ int bundle_add(CnbBundle *bundle, const char *mime, const void *data, size_t siz
 
 int bundle_add_text(CnbBundle *bundle, const char *mime, const char *text)
 {
+    if (bundle_dead(bundle, "bundle_add_text"))
+        return -1;
     if (!text)
         return cnb_error("bundle_add_text", "text is NULL");
     return bundle_add(bundle, mime, text, strlen(text));
@@ -97,6 +112,8 @@ int bundle_add_text(CnbBundle *bundle, const char *mime, const char *text)
 
 int bundle_set_metadata(CnbBundle *bundle, const char *mime, const char *metadata_json)
 {
+    if (bundle_dead(bundle, "bundle_set_metadata"))
+        return -1;
     if (!bundle || !mime || !metadata_json)
         return cnb_error("bundle_set_metadata", "needs a bundle, a MIME type and JSON text");
     BundleEntry *entry = entry_for(bundle, mime, false);
@@ -112,16 +129,22 @@ int bundle_set_metadata(CnbBundle *bundle, const char *mime, const char *metadat
 
 size_t bundle_count(const CnbBundle *bundle)
 {
+    if (bundle_dead(bundle, "bundle_count"))
+        return 0;
     return bundle ? bundle->count : 0;
 }
 
 const char *bundle_mime(const CnbBundle *bundle, size_t i)
 {
+    if (bundle_dead(bundle, "bundle_mime"))
+        return NULL;
     return bundle && i < bundle->count ? bundle->entries[i].mime : NULL;
 }
 
 const void *bundle_data(const CnbBundle *bundle, size_t i, size_t *size)
 {
+    if (bundle_dead(bundle, "bundle_data"))
+        return NULL;
     if (!bundle || i >= bundle->count)
         return NULL;
     if (size)
@@ -131,11 +154,15 @@ const void *bundle_data(const CnbBundle *bundle, size_t i, size_t *size)
 
 const char *bundle_metadata(const CnbBundle *bundle, size_t i)
 {
+    if (bundle_dead(bundle, "bundle_metadata"))
+        return NULL;
     return bundle && i < bundle->count ? bundle->entries[i].metadata : NULL;
 }
 
 const void *bundle_find(const CnbBundle *bundle, const char *mime, size_t *size)
 {
+    if (bundle_dead(bundle, "bundle_find"))
+        return NULL;
     for (size_t i = 0; bundle && i < bundle->count; i++)
         if (strcmp(bundle->entries[i].mime, mime) == 0)
             return bundle_data(bundle, i, size);

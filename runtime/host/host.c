@@ -3,6 +3,7 @@
  * without a host, prints its text), interrupts, and the reprs of C's own
  * values.  Which host is installed is host_table.c's. */
 #include "cnb/host.h"
+#include "host/object.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -24,6 +25,8 @@ static void print_plain(const CnbBundle *bundle)
 
 void cnb_publish(CnbPublishKind kind, const CnbBundle *bundle, const char *display_id)
 {
+    if (object_dead(bundle, OBJECT_BUNDLE, "cnb_publish"))
+        return;
     if (!bundle)
         return;
     if (cnb_host() && cnb_host()->publish)
@@ -40,6 +43,8 @@ void cnb_check_interrupt(void)
 
 void cnb_show_bundle(CnbBundle *bundle)
 {
+    if (object_dead(bundle, OBJECT_BUNDLE, "cnb_show"))
+        return;
     cnb_publish(CNB_PUBLISH_RESULT, bundle, NULL);
     bundle_free(bundle);
 }

@@ -3,8 +3,11 @@
  *
  * Read it like the lesson: load a dataset, wrap it in a dataloader, build a
  * model, pick a loss and an optimizer, train, evaluate, draw.  Types are
- * opaque, made with a constructor and released with *_free.  Optional
- * arguments are designated initializers: adam(model, .lr = 0.001).
+ * opaque, made with a constructor and released with *_free; an object used
+ * or freed again after its *_free is refused ("ValueError: this Model was
+ * already freed"), and so is freeing what belongs to another object (a
+ * model's output, a compose's transform).  Optional arguments are
+ * designated initializers: adam(model, .lr = 0.001).
  *
  * Errors never crash: a bad argument or a missing file prints a clear message
  * (see cnb/error.h) and the call returns NULL, false or -1; every function

@@ -173,6 +173,8 @@ static int check_extra(const Checkpoint *c, const Model *model)
 
 int model_load(Model *model, const char *path)
 {
+    if (model_dead(model, "model_load"))
+        return -1;
     if (!model || !path)
         return cnb_error("model_load", "%s is NULL", model ? "path" : "model");
     unsigned char *bytes = NULL;

@@ -117,6 +117,8 @@ static void sync_directory(const char *path)
 
 int model_save(const Model *model, const char *path)
 {
+    if (model_dead(model, "model_save"))
+        return -1;
     if (!model || !path)
         return cnb_error("model_save", "%s is NULL", model ? "path" : "model");
     size_t header_len = 0;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 struct Loss {
+    ObjectHeader header;          /* first: the check word (host/object.h) */
     Tensor *value;                /* the scalar handed out by loss_forward */
     Tensor *grad;                 /* softmax after forward, dL/dlogits after backward */
     Tensor *targets;              /* on CUDA: the targets, kept for backward */
@@ -32,11 +33,16 @@ static void loss_explain_nan(const void *origin);
 Loss *cross_entropy_loss(void)
 {
     Loss *loss = calloc(1, sizeof *loss);
+    if (loss)
+        object_init(loss, OBJECT_LOSS);
     if (!loss || !(loss->value = tensor_new(NULL, 0)) || !(loss->grad = tensor_empty()) ||
         !(loss->targets = tensor_empty())) {
         loss_free(loss);
         return cnb_error("cross_entropy_loss", "out of memory"), NULL;
     }
+    tensor_owned_by(loss->value, TENSOR_OWNER_LOSS);
+    tensor_owned_by(loss->grad, TENSOR_OWNER_LOSS);
+    tensor_owned_by(loss->targets, TENSOR_OWNER_LOSS);
     loss->value->origin_kind = TENSOR_ORIGIN_LOSS;
     loss->value->origin = loss;
     loss->value->explain_nan = loss_explain_nan;
@@ -45,13 +51,15 @@ Loss *cross_entropy_loss(void)
 
 void loss_free(Loss *loss)
 {
+    if (object_dead(loss, OBJECT_LOSS, "loss_free"))
+        return;
     if (!loss)
         return;
-    tensor_free(loss->value);
-    tensor_free(loss->grad);
-    tensor_free(loss->targets);
+    tensor_destroy(loss->value);
+    tensor_destroy(loss->grad);
+    tensor_destroy(loss->targets);
     free(loss->labels);
-    free(loss);
+    object_retire(loss, sizeof *loss, OBJECT_LOSS);
 }
 
 static int read_labels(Loss *loss, const Tensor *target, int rows, int classes)
@@ -164,6 +172,9 @@ static int forward_cpu(Loss *loss, const Tensor *output, const Tensor *target, i
 
 Tensor *loss_forward(Loss *loss, Tensor *output, const Tensor *target)
 {
+    if (object_dead(loss, OBJECT_LOSS, "loss_forward") || tensor_dead(output, "loss_forward") ||
+        tensor_dead(target, "loss_forward"))
+        return NULL;
     if (!loss)
         return cnb_error("loss_forward", "loss is NULL"), NULL;
     loss->ready = false;
@@ -203,12 +214,19 @@ static int backward_cpu(Loss *loss, int classes)
 
 void loss_backward(Tensor *loss_value)
 {
+    if (tensor_dead(loss_value, "loss_backward"))
+        return;
     if (!loss_value || loss_value->origin_kind != TENSOR_ORIGIN_LOSS) {
         cnb_error("loss_backward", "%s", loss_value ? "this tensor is not a loss value "
                   "(pass what loss_forward returned)" : "loss is NULL");
         return;
     }
     Loss *loss = loss_value->origin;
+    if (loss->model && !object_alive(loss->model, OBJECT_MODEL)) {
+        cnb_error_of(CNB_VALUE_ERROR, "loss_backward", "the Model that made this loss's "
+                     "input was already freed");
+        return;
+    }
     if (!loss->ready) {
         cnb_error("loss_backward", "no gradient to compute: the loss was computed without "
                   "gradients (model_predict, evaluate) or already backpropagated");
@@ -224,6 +242,8 @@ void loss_backward(Tensor *loss_value)
 
 const Tensor *loss_input_grad(const Loss *loss)
 {
+    if (object_dead(loss, OBJECT_LOSS, "loss_input_grad"))
+        return NULL;
     if (!loss)
         return cnb_error("loss_input_grad", "loss is NULL"), NULL;
     return loss->grad;

@@ -11,6 +11,9 @@
 
 Evaluation evaluate(Model *model, DataLoader *loader, Loss *loss)
 {
+    if (model_dead(model, "evaluate") || object_dead(loader, OBJECT_DATALOADER, "evaluate") ||
+        object_dead(loss, OBJECT_LOSS, "evaluate"))
+        return (Evaluation){ .loss = NAN, .accuracy = NAN };
     Evaluation result = { .loss = NAN, .accuracy = NAN };
     if (!model || !loader) {
         cnb_error("evaluate", "%s is NULL", model ? "loader" : "model");
@@ -61,6 +64,10 @@ Tensor *confusion_matrix_new(int num_classes)
 
 void confusion_matrix_add(Tensor *matrix, const Tensor *output, const Tensor *target)
 {
+    const char *function = "confusion_matrix_add";
+    if (tensor_dead(matrix, function) || tensor_dead(output, function) ||
+        tensor_dead(target, function))
+        return;
     if (!matrix || matrix->ndim != 2 || matrix->shape[0] != matrix->shape[1]) {
         cnb_error("confusion_matrix_add", "matrix must be a square tensor from "
                   "confusion_matrix_new");
@@ -90,6 +97,9 @@ void confusion_matrix_add(Tensor *matrix, const Tensor *output, const Tensor *ta
 
 Tensor *confusion_matrix(Model *model, DataLoader *loader, int num_classes)
 {
+    if (model_dead(model, "confusion_matrix") ||
+        object_dead(loader, OBJECT_DATALOADER, "confusion_matrix"))
+        return NULL;
     if (!model || !loader) {
         cnb_error("confusion_matrix", "%s is NULL", model ? "loader" : "model");
         return NULL;

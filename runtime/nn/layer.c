@@ -14,6 +14,7 @@ Layer *layer_alloc(const char *function, LayerKind kind)
         cnb_error(function, "out of memory");
         return NULL;
     }
+    object_init(layer, OBJECT_LAYER);
     layer->kind = kind;
     return layer;
 }
@@ -22,20 +23,20 @@ void layer_free(Layer *layer)
 {
     if (!layer)
         return;
-    tensor_free(layer->weight);
-    tensor_free(layer->bias);
-    tensor_free(layer->grad_weight);
-    tensor_free(layer->grad_bias);
-    tensor_free(layer->mask);
-    tensor_free(layer->running_mean);
-    tensor_free(layer->running_var);
+    tensor_destroy(layer->weight);     /* the model's (tensor_free refuses them) */
+    tensor_destroy(layer->bias);
+    tensor_destroy(layer->grad_weight);
+    tensor_destroy(layer->grad_bias);
+    tensor_destroy(layer->mask);
+    tensor_destroy(layer->running_mean);
+    tensor_destroy(layer->running_var);
     free(layer->work);
     free(layer->argmax);
     free(layer->saved_mean);
     free(layer->saved_invstd);
     sparse_input_free(layer->sparse_train);
     sparse_input_free(layer->sparse_predict);
-    free(layer);
+    object_retire(layer, sizeof *layer, OBJECT_LAYER);
 }
 
 const char *layer_type_name(const Layer *layer)

@@ -44,6 +44,7 @@ typedef enum Activation {
 typedef struct SparseInput SparseInput;    /* linear_sparse.c */
 
 struct Layer {
+    ObjectHeader header;          /* first: the check word (host/object.h) */
     LayerKind kind;
     bool in_model;                /* owned by a model already */
     /* linear */

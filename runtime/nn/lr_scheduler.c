@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 struct Scheduler {
+    ObjectHeader header;          /* first: the check word (host/object.h) */
     Optimizer *optimizer;
     int step_size;
     double gamma;
@@ -18,8 +19,15 @@ struct Scheduler {
     double last_lr;
 };
 
+static bool scheduler_dead(const Scheduler *s, const char *function)
+{
+    return object_dead(s, OBJECT_SCHEDULER, function);
+}
+
 double optimizer_lr(const Optimizer *opt)
 {
+    if (optimizer_dead(opt, "optimizer_lr"))
+        return 0.0;
     if (!opt)
         return cnb_error("optimizer_lr", "optimizer is NULL"), 0.0;
     return opt->kind == OPTIMIZER_ADAM ? opt->adam.lr : opt->sgd.lr;
@@ -27,6 +35,8 @@ double optimizer_lr(const Optimizer *opt)
 
 int optimizer_set_lr(Optimizer *opt, double lr)
 {
+    if (optimizer_dead(opt, "optimizer_set_lr"))
+        return -1;
     if (!opt)
         return cnb_error("optimizer_set_lr", "optimizer is NULL");
     if (!(lr >= 0))
@@ -41,6 +51,8 @@ int optimizer_set_lr(Optimizer *opt, double lr)
 
 Scheduler *step_lr_new(Optimizer *opt, int step_size, StepLrOptions o)
 {
+    if (optimizer_dead(opt, "step_lr"))
+        return NULL;
     if (!opt)
         return cnb_error("step_lr", "optimizer is NULL"), NULL;
     if (o.gamma == 0)             /* 0 means "default", as for every option */
@@ -55,14 +67,23 @@ Scheduler *step_lr_new(Optimizer *opt, int step_size, StepLrOptions o)
     Scheduler *s = calloc(1, sizeof *s);
     if (!s)
         return cnb_error("step_lr", "out of memory"), NULL;
-    *s = (Scheduler){ opt, step_size, o.gamma, 0, optimizer_lr(opt) };
+    *s = (Scheduler){ .optimizer = opt, .step_size = step_size, .gamma = o.gamma,
+                      .last_epoch = 0, .last_lr = optimizer_lr(opt) };
+    object_init(s, OBJECT_SCHEDULER);
     return s;
 }
 
 void scheduler_step(Scheduler *s)
 {
+    if (scheduler_dead(s, "scheduler_step"))
+        return;
     if (!s) {
         cnb_error("scheduler_step", "scheduler is NULL");
+        return;
+    }
+    if (!object_alive(s->optimizer, OBJECT_OPTIMIZER)) {
+        cnb_error_of(CNB_VALUE_ERROR, "scheduler_step", "the Optimizer of this Scheduler "
+                     "was already freed");
         return;
     }
     s->last_epoch++;
@@ -76,6 +97,8 @@ void scheduler_step(Scheduler *s)
 
 double scheduler_last_lr(const Scheduler *s)
 {
+    if (scheduler_dead(s, "scheduler_last_lr"))
+        return 0.0;
     if (!s)
         return cnb_error("scheduler_last_lr", "scheduler is NULL"), 0.0;
     return s->last_lr;
@@ -83,6 +106,8 @@ double scheduler_last_lr(const Scheduler *s)
 
 long scheduler_last_epoch(const Scheduler *s)
 {
+    if (scheduler_dead(s, "scheduler_last_epoch"))
+        return -1;
     if (!s)
         return cnb_error("scheduler_last_epoch", "scheduler is NULL"), -1;
     return s->last_epoch;
@@ -90,5 +115,7 @@ long scheduler_last_epoch(const Scheduler *s)
 
 void scheduler_free(Scheduler *s)
 {
-    free(s);
+    if (scheduler_dead(s, "scheduler_free"))
+        return;
+    object_retire(s, sizeof *s, OBJECT_SCHEDULER);
 }

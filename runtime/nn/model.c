@@ -15,7 +15,7 @@ static void free_layers(Layer *const *layers, size_t count)
         bool seen = false;
         for (size_t k = 0; k < i && !seen; k++)
             seen = layers[k] == layers[i];
-        if (layers[i] && !layers[i]->in_model && !seen)
+        if (layers[i] && object_alive(layers[i], OBJECT_LAYER) && !layers[i]->in_model && !seen)
             layer_free(layers[i]);
     }
 }
@@ -29,6 +29,8 @@ static int check_layers(Layer *const *layers, size_t count)
         if (!layers[n])
             return cnb_error("sequential", "layer %zu could not be made (see the message "
                              "above)", n);
+        if (object_dead(layers[n], OBJECT_LAYER, "sequential"))
+            return -1;
         if (layers[n]->in_model)
             return cnb_error("sequential", "layer %zu already belongs to another model; "
                              "make a new one (layers are not shared)", n);
@@ -136,6 +138,12 @@ static int collect_parameters(Model *model)
     return 0;
 }
 
+/* What the model hands out (outputs, views of its blocks) is the model's. */
+static Tensor *model_tensor(void)
+{
+    return tensor_owned_by(tensor_empty(), TENSOR_OWNER_MODEL);
+}
+
 static int alloc_buffers(Model *model)
 {
     size_t n = (size_t)model->count;
@@ -145,12 +153,16 @@ static int alloc_buffers(Model *model)
     if (!model->outputs || !model->grads || !model->scratch_views)
         return cnb_error("sequential", "out of memory");
     for (size_t i = 0; i < n; i++)
-        if (!(model->outputs[i] = tensor_empty()) || !(model->grads[i] = tensor_empty()) ||
-            !(model->scratch_views[i] = tensor_empty()))
+        if (!(model->outputs[i] = model_tensor()) || !(model->grads[i] = model_tensor()) ||
+            !(model->scratch_views[i] = model_tensor()))
             return -1;
-    if (!(model->grad_top = tensor_empty()) || !(model->scratch[0] = tensor_empty()) ||
-        !(model->scratch[1] = tensor_empty()))
+    if (!(model->grad_top = model_tensor()) || !(model->scratch[0] = model_tensor()) ||
+        !(model->scratch[1] = model_tensor()))
         return -1;
+    for (int e = 0; e < model->state_count; e++) {
+        tensor_owned_by(model->state[e].tensor, TENSOR_OWNER_MODEL);
+        tensor_owned_by(model->state[e].grad, TENSOR_OWNER_MODEL);
+    }
     return 0;
 }
 
@@ -170,6 +182,7 @@ Model *sequential_array(Layer *const *layers, size_t count)
         free_layers(layers, count);
         return cnb_error("sequential", "out of memory"), NULL;
     }
+    object_init(model, OBJECT_MODEL);
     snprintf(model->name, sizeof model->name, "Model");
     model->count = (int)count;
     model->training = true;
@@ -198,12 +211,14 @@ Model *sequential_list(Layer *const *layers)
 static void free_tensor_array(Tensor **tensors, int n)
 {
     for (int i = 0; tensors && i < n; i++)
-        tensor_free(tensors[i]);
+        tensor_destroy(tensors[i]);
     free(tensors);
 }
 
 void model_free(Model *model)
 {
+    if (model_dead(model, "model_free"))
+        return;
     if (!model)
         return;
     for (int i = 0; i < model->count; i++)
@@ -213,18 +228,20 @@ void model_free(Model *model)
     free_tensor_array(model->outputs, model->count);
     free_tensor_array(model->grads, model->count);
     free_tensor_array(model->scratch_views, model->count);
-    tensor_free(model->grad_top);
-    tensor_free(model->scratch[0]);
-    tensor_free(model->scratch[1]);
+    tensor_destroy(model->grad_top);
+    tensor_destroy(model->scratch[0]);
+    tensor_destroy(model->scratch[1]);
     free(model->params);
     free(model->param_grads);
     free(model->param_names);
     free(model->state);
-    free(model);
+    object_retire(model, sizeof *model, OBJECT_MODEL);
 }
 
 void model_set_name(Model *model, const char *name)
 {
+    if (model_dead(model, "model_set_name"))
+        return;
     if (!model || !name) {
         cnb_error("model_set_name", "%s is NULL", model ? "name" : "model");
         return;
@@ -234,11 +251,15 @@ void model_set_name(Model *model, const char *name)
 
 const char *model_name(const Model *model)
 {
+    if (model_dead(model, "model_name"))
+        return "";
     return model ? model->name : "";
 }
 
 Model *model_to(Model *model, Device device)
 {
+    if (model_dead(model, "model_to"))
+        return NULL;
     if (!model)
         return cnb_error("model_to", "model is NULL"), NULL;
     if (device == CUDA && !cuda_available())
@@ -256,11 +277,15 @@ Model *model_to(Model *model, Device device)
 
 Device model_device(const Model *model)
 {
+    if (model_dead(model, "model_device"))
+        return CPU;
     return model ? model->device : CPU;
 }
 
 void model_train(Model *model)
 {
+    if (model_dead(model, "model_train"))
+        return;
     if (model)
         model->training = true;
     else
@@ -269,6 +294,8 @@ void model_train(Model *model)
 
 void model_eval(Model *model)
 {
+    if (model_dead(model, "model_eval"))
+        return;
     if (model)
         model->training = false;
     else
@@ -277,11 +304,15 @@ void model_eval(Model *model)
 
 bool model_is_training(const Model *model)
 {
+    if (model_dead(model, "model_is_training"))
+        return false;
     return model && model->training;
 }
 
 size_t model_parameter_count(const Model *model)
 {
+    if (model_dead(model, "model_parameter_count"))
+        return 0;
     size_t n = 0;
     for (int p = 0; model && p < model->param_count; p++)
         n += model->params[p]->numel;
@@ -290,6 +321,8 @@ size_t model_parameter_count(const Model *model)
 
 int model_parameter_tensors(const Model *model)
 {
+    if (model_dead(model, "model_parameter_tensors"))
+        return -1;
     if (!model)
         return cnb_error("model_parameter_tensors", "model is NULL");
     return model->param_count;
@@ -297,6 +330,8 @@ int model_parameter_tensors(const Model *model)
 
 Tensor *model_parameter(Model *model, int i, const char **name)
 {
+    if (model_dead(model, "model_parameter"))
+        return NULL;
     if (!model)
         return cnb_error("model_parameter", "model is NULL"), NULL;
     if (i < 0 || i >= model->param_count)
@@ -323,6 +358,8 @@ void model_materialize_grads(Model *model)
 
 Tensor *model_gradient(Model *model, int i)
 {
+    if (model_dead(model, "model_gradient"))
+        return NULL;
     if (!model)
         return cnb_error("model_gradient", "model is NULL"), NULL;
     if (i < 0 || i >= model->param_count)
@@ -334,6 +371,8 @@ Tensor *model_gradient(Model *model, int i)
 
 void model_zero_grad(Model *model)
 {
+    if (model_dead(model, "model_zero_grad"))
+        return;
     if (!model) {
         cnb_error("model_zero_grad", "model is NULL");
         return;

@@ -17,6 +17,8 @@
 
 static int check_input(const char *function, Model *model, const Tensor *input)
 {
+    if (model_dead(model, function) || tensor_dead(input, function))
+        return -1;
     if (!model)
         return cnb_error(function, "model is NULL");
     if (!input)
@@ -193,11 +195,15 @@ static Tensor *predict_through(const char *function, Model *model, const Tensor 
 
 Tensor *model_predict(Model *model, const Tensor *input)
 {
+    if (model_dead(model, "model_predict"))
+        return NULL;
     return predict_through("model_predict", model, input, model ? model->count - 1 : 0);
 }
 
 Tensor *model_predict_until(Model *model, const Tensor *input, int layer_index)
 {
+    if (model_dead(model, "model_predict_until"))
+        return NULL;
     if (model && (layer_index < 0 || layer_index >= model->count)) {
         cnb_error_of(CNB_VALUE_ERROR, "model_predict_until", "layer_index %d is not a layer "
                      "of this model (0 to %d)", layer_index, model->count - 1);

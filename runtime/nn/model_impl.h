@@ -17,6 +17,7 @@ typedef struct StateEntry {
 } StateEntry;
 
 struct Model {
+    ObjectHeader header;          /* first: the check word (host/object.h) */
     char name[MODEL_NAME_MAX];    /* class name shown by model_summary */
     Layer **layers;
     int count;
@@ -51,6 +52,13 @@ struct Model {
     float *device_params, *device_grads;
     size_t device_count;          /* floats in each, with alignment padding */
 };
+
+/* True, with a ValueError naming function, for a model or a layer that
+ * was freed (NULL passes, for the caller's own message). */
+static inline bool model_dead(const Model *model, const char *function)
+{
+    return object_dead(model, OBJECT_MODEL, function);
+}
 
 /* Backpropagates dL/d(output of the forward numbered generation). */
 int model_backward(Model *model, const Tensor *grad_output, unsigned long generation);

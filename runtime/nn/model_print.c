@@ -20,6 +20,8 @@ static void print_count(FILE *out, size_t n)
 
 void model_fprint(FILE *out, const Model *model)
 {
+    if (model_dead(model, "model_summary"))
+        return;
     if (!out)
         out = stdout;
     if (!model) {
@@ -66,6 +68,8 @@ static void count_text(char *text, size_t size, size_t n)
 
 int model_fprint_shapes(FILE *out, const Model *model, const int *dims, int ndim)
 {
+    if (model_dead(model, "model_summary"))
+        return -1;
     if (!model)
         return cnb_error("model_summary", "model is NULL");
     if (ndim < 1 || ndim + 1 > CNB_MAX_DIMS)
@@ -106,6 +110,8 @@ int model_fprint_shapes(FILE *out, const Model *model, const int *dims, int ndim
 
 void model_summary_dims(const Model *model, ...)
 {
+    if (model_dead(model, "model_summary"))
+        return;
     int dims[CNB_MAX_DIMS + 1], ndim = 0;
     va_list sizes;
     va_start(sizes, model);

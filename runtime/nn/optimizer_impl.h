@@ -8,6 +8,7 @@
 typedef enum OptimizerKind { OPTIMIZER_ADAM, OPTIMIZER_SGD } OptimizerKind;
 
 struct Optimizer {
+    ObjectHeader header;          /* first: the check word (host/object.h) */
     OptimizerKind kind;
     Model *model;
     AdamOptions adam;
@@ -23,6 +24,15 @@ struct Optimizer {
     float *device_state1, *device_state2;
     Device state_device;
 };
+
+/* True, with a ValueError naming function, for a freed optimizer (NULL
+ * passes); with its model, also for an optimizer whose model was freed
+ * (which is still shelved: host/object.h). */
+static inline bool optimizer_dead(const Optimizer *opt, const char *function)
+{
+    return object_dead(opt, OBJECT_OPTIMIZER, function);
+}
+bool optimizer_model_dead(const Optimizer *opt, const char *function);
 
 Optimizer *optimizer_alloc(const char *function, OptimizerKind kind, Model *model, int states);
 void adam_step(Optimizer *optimizer);

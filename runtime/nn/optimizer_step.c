@@ -8,10 +8,14 @@
 
 void optimizer_step(Optimizer *opt)
 {
+    if (optimizer_dead(opt, "optimizer_step"))
+        return;
     if (!opt) {
         cnb_error("optimizer_step", "optimizer is NULL");
         return;
     }
+    if (optimizer_model_dead(opt, "optimizer_step"))
+        return;
     model_materialize_grads(opt->model);   /* zero_grad without backward: zeros */
     if (optimizer_state_to_model(opt) < 0)
         return;

@@ -18,6 +18,8 @@ static int check_output(const char *function, const Tensor *output)
 
 int argmax_rows(const Tensor *output, int *predicted)
 {
+    if (tensor_dead(output, "argmax_rows"))
+        return -1;
     if (check_output("argmax_rows", output) < 0)
         return -1;
     if (!predicted)
@@ -31,6 +33,8 @@ int argmax_rows(const Tensor *output, int *predicted)
 
 int count_correct(const Tensor *output, const Tensor *target)
 {
+    if (tensor_dead(output, "count_correct") || tensor_dead(target, "count_correct"))
+        return -1;
     if (check_output("count_correct", output) < 0)
         return -1;
     if (!target || target->numel != (size_t)output->shape[0])

@@ -5,6 +5,7 @@
  * class names on both axes, axis labels, a title and a colour bar. */
 #include "cnb/plot.h"
 #include "host/error_internal.h"
+#include "host/object.h"
 #include "colormap.h"
 #include "figure.h"
 #include "text.h"
@@ -247,6 +248,8 @@ static int heatmap_init(Heatmap *map, const Tensor *matrix, ConfusionMatrixOptio
 
 int show_confusion_matrix_with(const Tensor *matrix, ConfusionMatrixOptions options)
 {
+    if (object_dead(matrix, OBJECT_TENSOR, "show_confusion_matrix"))
+        return -1;
     Heatmap map;
     if (heatmap_init(&map, matrix, &options) != 0)
         return -1;

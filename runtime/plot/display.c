@@ -3,6 +3,7 @@
  * kernel's worker) or, in a plain program, saved or printed (display_files.c). */
 #include "cnb/display.h"
 #include "host/error_internal.h"
+#include "host/object.h"
 #include "display_files.h"
 
 #include <stdio.h>
@@ -10,6 +11,8 @@
 
 int display_bundle(const CnbBundle *bundle, const char *id, bool update)
 {
+    if (object_dead(bundle, OBJECT_BUNDLE, "display_bundle"))
+        return -1;
     if (!bundle)
         return cnb_error("display", "nothing to display (the bundle is NULL)");
     if (update && (!id || !*id))

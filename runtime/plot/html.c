@@ -4,7 +4,7 @@
  * and prefers text/html. */
 #include "html.h"
 
-#include <stdint.h>
+#include <openssl/evp.h>
 
 void html_escape(FILE *out, const char *text)
 {
@@ -18,26 +18,24 @@ void html_escape(FILE *out, const char *text)
         }
 }
 
-static void base64(FILE *out, const unsigned char *data, size_t size)
+/* OpenSSL's encoder (libcnb links libcrypto for its MD5 checks already), a
+ * piece at a time: a whole multiple of 3 bytes in, so no padding until the
+ * end, and no buffer as large as the picture. */
+void html_base64(FILE *out, const void *data, size_t size)
 {
-    static const char ALPHABET[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (size_t i = 0; i < size; i += 3) {
-        uint32_t chunk = (uint32_t)data[i] << 16;
-        if (i + 1 < size)
-            chunk |= (uint32_t)data[i + 1] << 8;
-        if (i + 2 < size)
-            chunk |= data[i + 2];
-        fputc(ALPHABET[chunk >> 18 & 63], out);
-        fputc(ALPHABET[chunk >> 12 & 63], out);
-        fputc(i + 1 < size ? ALPHABET[chunk >> 6 & 63] : '=', out);
-        fputc(i + 2 < size ? ALPHABET[chunk & 63] : '=', out);
+    enum { PIECE = 3 * 1024 };
+    unsigned char text[PIECE / 3 * 4 + 1];
+    const unsigned char *bytes = data;
+    for (size_t done = 0; done < size; done += PIECE) {
+        size_t piece = size - done < PIECE ? size - done : PIECE;
+        int length = EVP_EncodeBlock(text, bytes + done, (int)piece);
+        fwrite(text, 1, (size_t)length, out);
     }
 }
 
 void html_png_image(FILE *out, const void *png, size_t size, int width, int height)
 {
     fprintf(out, "<img width=\"%d\" height=\"%d\" src=\"data:image/png;base64,", width, height);
-    base64(out, png, size);
+    html_base64(out, png, size);
     fputs("\">", out);
 }

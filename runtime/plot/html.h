@@ -9,6 +9,8 @@
 
 /* Writes text with <, >, & and " escaped. */
 void html_escape(FILE *out, const char *text);
+/* DATA as base64 (RFC 4648, with padding), as a data: URL carries it. */
+void html_base64(FILE *out, const void *data, size_t size);
 /* An <img> holding PNG bytes as a data: URL, shown at width x height CSS pixels. */
 void html_png_image(FILE *out, const void *png, size_t size, int width, int height);
 

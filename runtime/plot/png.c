@@ -3,7 +3,10 @@
  * filters on every row and compresses at zlib's level 6: about 45 ms for
  * the 1384x1288 confusion matrix.  Figures are flat colour and text, so
  * one cheap filter ("Up") and level 2 give files about 20% larger in a
- * fraction of the time, which keeps a picture well under 20 ms. */
+ * fraction of the time, which keeps a picture well under 20 ms.  Not libpng
+ * at those settings: it writes the same stream, but needs Cairo's words
+ * packed to RGB first, where this converts and filters in one pass, and
+ * takes 10-25% longer for a figure (bench/png_encoders.c, plot/README.md). */
 #include "figure.h"
 #include "host/error_internal.h"
 #include "cnb/plot.h"

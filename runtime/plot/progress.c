@@ -7,6 +7,7 @@
 #include "cnb/plot.h"
 #include "cnb/display.h"
 #include "host/error_internal.h"
+#include "host/object.h"
 #include "html.h"
 
 #include <stdatomic.h>
@@ -20,6 +21,7 @@ static const double REFRESH_SECONDS = 0.2, CONSOLE_SECONDS = 3.0;
 enum { BAR_CHARS = 24 };
 
 struct Progress {
+    ObjectHeader header;          /* first: the check word (host/object.h) */
     char *label;
     long total, done;
     double start, shown_at;
@@ -173,6 +175,7 @@ Progress *progress_new(const char *label, long total)
         cnb_error("progress_new", "out of memory");
         return NULL;
     }
+    object_init(p, OBJECT_PROGRESS);
     p->total = total;
     p->start = now();
     snprintf(p->id, sizeof p->id, "cnb-progress-%ld-%ld", (long)getpid(), atomic_fetch_add(&counter, 1) + 1);
@@ -186,6 +189,8 @@ Progress *progress_new(const char *label, long total)
 
 void progress_update(Progress *progress, long done, const char *message)
 {
+    if (object_dead(progress, OBJECT_PROGRESS, "progress_update"))
+        return;
     if (!progress)
         return;
     progress->done = done < 0 ? 0 : progress->total > 0 && done > progress->total ? progress->total : done;
@@ -196,9 +201,11 @@ void progress_update(Progress *progress, long done, const char *message)
 
 void progress_finish(Progress *progress, const char *message)
 {
+    if (object_dead(progress, OBJECT_PROGRESS, "progress_finish"))
+        return;
     if (!progress)
         return;
     publish(progress, message, true);
     free(progress->label);
-    free(progress);
+    object_retire(progress, sizeof *progress, OBJECT_PROGRESS);
 }

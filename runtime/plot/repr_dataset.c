@@ -2,6 +2,7 @@
 /* A dataset as a trailing expression: its size, item shape and classes as
  * text; in the notebook also a strip of its first images with their labels. */
 #include "cnb.h"
+#include "host/object.h"
 #include "figure.h"
 #include "html.h"
 #include "image_grid.h"
@@ -74,6 +75,8 @@ static unsigned char *strip_png(const Dataset *dataset, size_t *size, int *width
 
 CnbBundle *cnb_repr_dataset(const Dataset *dataset)
 {
+    if (object_dead(dataset, OBJECT_DATASET, "cnb_repr_dataset"))
+        return NULL;
     if (!dataset)
         return repr_bundle(strdup("NULL"), NULL);
     char *plain = repr_printed(print_dataset, dataset), *html = NULL;

@@ -8,6 +8,7 @@
  * 28, 28) prints them), and convolutions and pooling show their kernel,
  * stride and padding in a column of their own. */
 #include "cnb.h"
+#include "host/object.h"
 #include "html.h"
 #include "repr_bundle.h"
 
@@ -231,6 +232,8 @@ static void print_model(FILE *out, const void *model)
 
 CnbBundle *cnb_repr_model(const Model *model)
 {
+    if (object_dead(model, OBJECT_MODEL, "cnb_repr_model"))
+        return NULL;
     if (!model)
         return repr_bundle(strdup("NULL"), NULL);
     char *plain = repr_printed(print_model, model);

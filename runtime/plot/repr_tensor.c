@@ -3,6 +3,7 @@
  * the notebook its shape, statistics and (for one or two dimensions) a
  * table of the values, shortened with … in the middle like pandas does. */
 #include "cnb.h"
+#include "host/object.h"
 #include "html.h"
 #include "repr_bundle.h"
 
@@ -86,6 +87,8 @@ static void print_tensor(FILE *out, const void *tensor)
 
 CnbBundle *cnb_repr_tensor(const Tensor *tensor)
 {
+    if (object_dead(tensor, OBJECT_TENSOR, "cnb_repr_tensor"))
+        return NULL;
     if (!tensor)
         return repr_bundle(strdup("NULL"), NULL);
     char *plain = repr_printed(print_tensor, tensor);

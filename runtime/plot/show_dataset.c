@@ -3,6 +3,7 @@
  * batch, shown by show_images with the dataset's class names. */
 #include "cnb/plot.h"
 #include "host/error_internal.h"
+#include "host/object.h"
 
 #include <string.h>
 
@@ -41,6 +42,8 @@ static int gather(const Dataset *dataset, int count, Tensor **batch, Tensor **la
 
 int show_dataset_with(const Dataset *dataset, ShowImagesOptions options)
 {
+    if (object_dead(dataset, OBJECT_DATASET, "show_dataset"))
+        return -1;
     if (!dataset)
         return cnb_error("show_dataset", "no dataset (it is NULL)");
     size_t available = dataset_len(dataset);

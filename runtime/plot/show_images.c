@@ -3,6 +3,7 @@
  * batch tensor. */
 #include "cnb/plot.h"
 #include "host/error_internal.h"
+#include "host/object.h"
 #include "image_grid.h"
 
 #include <stdio.h>
@@ -77,6 +78,9 @@ static int show_grid(ImageGrid *grid, char (*titles)[TITLE_LENGTH], const char *
 
 int show_images_with(const Tensor *images, ShowImagesOptions options)
 {
+    if (object_dead(images, OBJECT_TENSOR, "show_images") ||
+        object_dead(options.target, OBJECT_TENSOR, "show_images"))
+        return -1;
     if (!images)
         return cnb_error("show_images", "no images (the tensor is NULL)");
     int available = 0, channels = 1, height = 0, width = 0;

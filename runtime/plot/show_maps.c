@@ -7,6 +7,7 @@
 #include "cnb/plot.h"
 #include "cnb/nn.h"
 #include "host/error_internal.h"
+#include "host/object.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,8 @@ static int shown_count(int available, int wanted)
 
 int show_filters_with(Model *model, int layer_index, ShowMapsOptions options)
 {
+    if (object_dead(model, OBJECT_MODEL, "show_filters"))
+        return -1;
     if (!model)
         return cnb_error_of(CNB_VALUE_ERROR, "show_filters", "model is NULL");
     Tensor *weight = conv_weight(model, layer_index);
@@ -100,6 +103,9 @@ static int show_layer_maps(Model *model, const Tensor *input, int i, ShowMapsOpt
 
 int show_feature_maps_with(Model *model, const Tensor *image, ShowMapsOptions options)
 {
+    if (object_dead(model, OBJECT_MODEL, "show_feature_maps") ||
+        object_dead(image, OBJECT_TENSOR, "show_feature_maps"))
+        return -1;
     if (!model || !image)
         return cnb_error_of(CNB_VALUE_ERROR, "show_feature_maps", "model or image is NULL");
     /* One image [C, H, W] becomes a batch of one; a batch shows its first. */

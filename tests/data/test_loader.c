@@ -2,10 +2,13 @@
 /* random_split and the dataloader: orders equal to PyTorch's for the same
  * seed (tests/data/reference/order.txt and loader.txt from make_reference.py),
  * every item once per epoch, the last partial batch, drop_last, freeing
- * mid-epoch, custom dataset callbacks, the background thread. */
+ * mid-epoch, custom dataset callbacks, the background thread, a fork with
+ * a batch in flight. */
 #include "data_test.h"
 
 #include <setjmp.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* ---- a dataset whose items are their own indices ---- */
 
@@ -334,6 +337,43 @@ static void test_threaded(void)
     free(root);
 }
 
+/* A fork with a batch in flight (the kernel's rollback snapshots are forks
+ * of the worker): the child, which has no loader thread, gets every batch
+ * of the epoch; the parent goes on too.  alarm() ends a child that hangs. */
+static void test_fork(void)
+{
+    char *root = indexed_mnist(4000);
+    /* Rotations make preparing a batch take milliseconds: the fork comes
+     * while the loader's thread is inside an item. */
+    Dataset *d = mnist(root, .train = false, .transform = compose(to_tensor(), random_rotation(30)));
+    DataLoader *l = dataloader(d, .batch_size = 1000, .shuffle = true);
+    Batch b;
+    next_batch(l, &b);          /* the second batch is prepared meanwhile */
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        alarm(20);
+        int count = 1;
+        while (next_batch(l, &b))
+            count++;
+        while (next_batch(l, &b))   /* a whole new epoch, threads started again */
+            count++;
+        _exit(count == 8 ? 0 : 1);
+    }
+    int status = -1;
+    waitpid(child, &status, 0);
+    ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+       "a forked child gets the rest of the epoch and the next one (status %#x)", status);
+    int count = 1;
+    while (next_batch(l, &b))
+        count++;
+    ok(count == 4, "the parent's epoch goes on after the fork");
+    dataloader_free(l);
+    dataset_free(d);
+    remove_tree(root);
+    free(root);
+}
+
 /* An interrupt between batches: the kernel's host does not return from
  * check_interrupt (it unwinds the cell); the loader must stay whole. */
 static jmp_buf interrupted;
@@ -473,6 +513,7 @@ int main(void)
     test_shuffle_order(order);
     test_batches();
     test_threaded();
+    test_fork();
     test_interrupt();
     test_rotation_loader(loader);
     refs_free(order);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The include rule of kernel/README.md, as a test (TAP): a folder's files run
 # in one process.  The front process is front/, interpreter/, compiler/,
-# assistants/ and files/; the worker process is worker/; wire/ is what both
+# assistants/, files/ and debugger/; the worker process is worker/; wire/ is what both
 # share.
 #   - front-process folders include no worker/ header;
 #   - worker/ includes no front/, interpreter/, compiler/, assistants/ or
@@ -35,7 +35,7 @@ includes() {  # includes FOLDER...: "file:line:#include ..." of quoted includes
     done | sed "s|^$kernel/||"
 }
 
-for folder in front interpreter compiler assistants files worker wire; do
+for folder in front interpreter compiler assistants files debugger worker wire; do
     n=$((n + 1))
     if ls "$kernel/$folder"/*.c >/dev/null 2>&1; then
         echo "ok $n - kernel/$folder has sources"
@@ -46,13 +46,13 @@ for folder in front interpreter compiler assistants files worker wire; do
 done
 
 check "the front process includes no worker header" \
-    "$(includes front interpreter compiler assistants files | grep '"worker/')"
+    "$(includes front interpreter compiler assistants files debugger | grep '"worker/')"
 check "the worker includes no front-process header" \
-    "$(includes worker | grep '"\(front\|interpreter\|compiler\|assistants\|files\)/')"
+    "$(includes worker | grep '"\(front\|interpreter\|compiler\|assistants\|files\|debugger\)/')"
 check "compiler/ includes no other kernel folder" \
-    "$(includes compiler | grep '"\(front\|interpreter\|assistants\|files\|worker\|wire\)/')"
+    "$(includes compiler | grep '"\(front\|interpreter\|assistants\|files\|debugger\|worker\|wire\)/')"
 check "wire/ includes neither side" \
-    "$(includes wire | grep '"\(front\|interpreter\|compiler\|assistants\|files\|worker\)/')"
+    "$(includes wire | grep '"\(front\|interpreter\|compiler\|assistants\|files\|debugger\|worker\)/')"
 
 # The assistants attach to the interpreter (interpreter_state.h); the
 # interpreter never calls them by name, so the two do not form a circle.
@@ -63,9 +63,12 @@ check "interpreter/ calls no assistant by name" \
 check "the front reaches the code side only through interpreter.h" \
     "$(includes front | grep '"\(interpreter\|compiler\|assistants\)/' | grep -v '"interpreter/interpreter.h"')"
 
+check "the debugger reaches the code side only through interpreter.h" \
+    "$(includes debugger | grep '"\(interpreter\|compiler\|assistants\|front\)/' | grep -v '"interpreter/interpreter.h"')"
+
 # A bare name must be the folder's own header (no -I trick reaches across).
 bare=""
-for folder in front interpreter compiler assistants files worker wire; do
+for folder in front interpreter compiler assistants files debugger worker wire; do
     for line in $(includes "$folder" | grep -v '"[a-z_]*/' | sed 's/[[:space:]]//g'); do
         header=$(printf '%s\n' "$line" | sed 's/.*#include"\([^"]*\)".*/\1/')
         case "$header" in *.inc) continue ;; esac

@@ -43,7 +43,7 @@ def test_the_lesson_steps_in_order():
     steps = ["manual_seed(", "fashion_mnist(", "random_split(", "cuda_available()", "dataloader(",
              "show_images(", "conv2d(1, 16, 3", "max_pool2d(2)", "flatten(),", "linear(32 * 7 * 7",
              "model_summary(model, 1, 28, 28)", "model_parameter_count(", "EvalResult evaluate_model(",
-             "void train_model(", "train_model(mlp_model", "train_model(model", "model_load(",
+             "void train_model(", "train_model(mlp_model", "step_lr(optimizer", "train_model(model", "model_load(",
              "plot_lines(", "show_filters(model, 0)", "show_feature_maps(", "confusion_matrix(",
              "show_confusion_matrix(", "argmax_rows(", ".titles = wrong_title_ptrs", "mnist(",
              "train_model(model"]

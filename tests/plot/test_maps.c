@@ -4,11 +4,14 @@
 #include "cnb.h"
 #include "tap.h"
 #include "fontconfig_leak.h"
+#include "display_folder.h"
 
 #include <string.h>
 
 int main(void)
 {
+    if (display_into_own_folder() != 0)
+        return 1;
     manual_seed(1);
     Model *cnn = sequential(conv2d(1, 4, 3, .padding = 1), relu(), max_pool2d(2),
                             conv2d(4, 6, 3), relu(), flatten(), linear(6 * 4 * 4, 3));

@@ -8,6 +8,7 @@
 #include "cnb.h"
 #include "tap.h"
 #include "plot_test.h"
+#include "display_folder.h"
 
 static const char *const CLASSES[10] = {"T-Shirt", "Trouser", "Pullover", "Dress", "Coat",
                                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle Boot"};
@@ -477,6 +478,8 @@ static void test_show_dataset(void)
 
 int main(void)
 {
+    if (display_into_own_folder() != 0)
+        return 1;
     test_confusion_matrix();
     test_small_matrix();
     test_show_images();

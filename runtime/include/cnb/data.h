@@ -54,7 +54,8 @@ Transform *compose_list(Transform *const *transforms);    /* NULL-terminated */
 /* Applies the transform to one image (on the cpu) in place; 0 or -1. */
 int transform_apply(const Transform *transform, Tensor *image);
 /* A dataset or compose given a transform owns it; free only the ones you
- * kept.  One transform may be given to several datasets. */
+ * kept (transform_free of an owned one refuses, with a ValueError).  One
+ * transform may be given to several datasets. */
 void transform_free(Transform *transform);
 
 /* ---- MNIST and Fashion-MNIST ---- */
@@ -101,7 +102,9 @@ int dataset_mean_std(const Dataset *dataset, double *mean, double *std);
 void dataset_print(const Dataset *dataset);
 void dataset_fprint(FILE *out, const Dataset *dataset);
 /* Datasets are reference-counted: subsets and dataloaders keep theirs
- * alive, so they may be freed in any order. */
+ * alive, so they may be freed in any order.  Your pointer is gone with
+ * dataset_free all the same: using it again is a ValueError, also while a
+ * loader still reads the dataset. */
 void dataset_free(Dataset *dataset);
 
 /* A dataset of your own (the lesson's recap of a custom Dataset).  The

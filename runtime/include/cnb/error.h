@@ -17,7 +17,7 @@
 
 typedef enum CnbErrorKind {
     CNB_RUNTIME_ERROR,      /* "RuntimeError": anything not below */
-    CNB_VALUE_ERROR,        /* "ValueError": a NULL or out-of-range argument */
+    CNB_VALUE_ERROR,        /* "ValueError": a NULL, out-of-range or freed argument */
     CNB_SHAPE_ERROR,        /* "ShapeError": tensors whose shapes do not fit */
     CNB_DATASET_ERROR,      /* "DatasetError": datasets, files, downloads, loaders */
     CNB_CHECKPOINT_ERROR,   /* "CheckpointError": model_save and model_load */

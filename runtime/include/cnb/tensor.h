@@ -38,6 +38,9 @@ typedef struct Tensor Tensor;
 Tensor *tensor_new(const int *shape, int ndim);
 Tensor *tensor_from_data(const float *data, const int *shape, int ndim);
 Tensor *tensor_clone(const Tensor *t);
+/* Frees a tensor you made (tensor_new, tensor_clone, dataset_get, ...).
+ * One a model, a loss or a loader handed out (an output, a parameter, a
+ * loss value, a batch) is theirs: tensor_free refuses it (ValueError). */
 void tensor_free(Tensor *t);
 
 int tensor_ndim(const Tensor *t);

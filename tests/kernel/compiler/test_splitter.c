@@ -203,6 +203,15 @@ int main(void)
     ok(!plan.items[1].static_init && strstr(plan.items[1].definition, "const") == NULL,
        "const copied-in global defined without const: %s", plan.items[1].definition);
 
+    split("Point pts[] = {{\"a\", data.x, data.n}, {\"b\", data.y, data.n}};\nint w[] = {[2] = n};");
+    is_str(shape(), "variable:pts variable:w", "unsized arrays with run-time initializers");
+    ok(!plan.items[0].static_init, "an unsized array of run-time values is initialized at run time");
+    ok(strstr(plan.items[0].definition, "pts[2]") != NULL,
+       "and defined with the size its braces count: %s", plan.items[0].definition);
+    is_str(plan.items[0].extern_declarator, "pts[2]", "the same size for later cells");
+    ok(plan.items[1].static_init && strstr(plan.items[1].definition, "w[]") != NULL,
+       "designators leave the size to the compiler, and the initializer on the definition");
+
     split("static float buffer[1 << 20] = {0};\nint m1 = -1;\nint viax = m1;\nchar *hi = \"hi\";");
     ok(plan.count == 4 && plan.items[0].static_init && plan.items[1].static_init &&
        !plan.items[2].static_init && plan.items[3].static_init,

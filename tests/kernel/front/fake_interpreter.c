@@ -154,6 +154,24 @@ const char *interpreter_is_complete(const char *code, char **indent)
     return "complete";
 }
 
+/* No worker process: nothing for a debugger to attach to. */
+int interpreter_worker_pid(Interpreter *interp)
+{
+    (void)interp;
+    return -1;
+}
+
+void interpreter_set_debugging(Interpreter *interp, CellDebugPath path_for, void *context)
+{
+    (void)interp, (void)path_for, (void)context;
+}
+
+json_t *interpreter_globals(Interpreter *interp)
+{
+    (void)interp;
+    return json_array();
+}
+
 int main(int argc, char **argv)
 {
     return cnb_kernel_main(argc, argv);

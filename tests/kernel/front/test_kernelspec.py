@@ -36,6 +36,8 @@ def check_spec_folder(folder, kernel_path):
     assert spec["language"] == "c"
     assert spec["interrupt_mode"] in ("signal", "message")
     assert isinstance(spec["metadata"], dict)
+    # JupyterLab shows its debugger for kernels that say so (kernel/debugger).
+    assert spec["metadata"]["debugger"] is True
     assert png_size(os.path.join(folder, "logo-32x32.png")) == (32, 32)
     assert png_size(os.path.join(folder, "logo-64x64.png")) == (64, 64)
     with open(os.path.join(folder, "logo-svg.svg")) as f:

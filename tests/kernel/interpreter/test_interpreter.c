@@ -169,6 +169,14 @@ static void test_state(void)
     is_str(run("const int k = sq(2) + 1;\nint table[] = {1, 2, 3};\nk"), "1003",
            "const with a non-constant initializer");
     is_str(run("sizeof table / sizeof *table"), "3", "an unsized array keeps its size");
+    is_str(run("typedef struct { const char *name; int *v; int n; } Row;\n"
+               "Row rows[] = {{\"a\", arr, 1}, {\"b\", arr + 1, 4}};\n"
+               "sizeof rows / sizeof *rows * 100 + rows[1].n * 10 + rows[1].v[0]"), "249",
+           "an unsized array of structs initialized from other globals");
+    is_str(run("rows[0].v[1] + (int)(sizeof rows / sizeof *rows)"), "11", "it persists, with its size");
+    run("Row flat[] = {\"c\", arr, 1, \"d\", arr, 2};");
+    ok(outcome.status == EXECUTE_ERROR && traceback_has("the size of the array flat[]"),
+       "brace elision that the count gets wrong is a compile error naming the array");
     is_str(run("static float huge[1 << 24] = {0};\nhuge[12345] = 2;\nhuge[12345]"), "2.0",
            "a 64 MiB array with a constant initializer (no copy through the stack)");
     is_str(run("struct P { int a, b; };\nstruct P p = {1, 2};\np.a + p.b"), "3", "struct and variable");
@@ -340,7 +348,8 @@ static void test_interrupt(void)
     is_str(run("x"), "2.5", "state survives interrupts");
     is_str(run("#include <signal.h>\n#include <unistd.h>\nkill(getpid(), SIGKILL);"), "WorkerDied",
            "a killed worker is reported");
-    is_str(run("x"), "CompileError", "its state is gone");
+    ok(traceback_has("the state is back to the end of cell"), "and that its snapshot took over");
+    is_str(run("x"), "2.5", "with the state of the cell before");
     is_str(run("int fresh = 5;\nfresh"), "5", "a fresh worker runs cells");
 }
 

@@ -157,6 +157,31 @@ def test_a_failing_runtime_call_ends_the_cell(kernel):
     assert text_result(run(kc, "after_error")[1]) == "0"
 
 
+def test_a_freed_runtime_object_ends_the_cell_and_the_state_is_kept(kernel):
+    """model_free(m); model_summary(m): a ValueError at that line, as Python
+    says of a closed file, instead of garbage and a crash; the rest of the
+    cell does not run, the worker and the variables are the same, and a
+    second model_free says so too."""
+    _, kc = kernel
+    run(kc, "Model *freed_net = sequential(flatten(), linear(4, 2));\n"
+            "Model *kept_net = sequential(flatten(), linear(4, 3));\nint kept_count = 7;")
+    reply, outputs = run(kc, "model_free(freed_net);\nmodel_summary(freed_net);\n"
+                             "kept_count = 8;\nprintf(\"not reached\\n\");")
+    assert reply["status"] == "error" and reply["ename"] == "ValueError", reply
+    assert reply["evalue"] == "model_summary: this Model was already freed"
+    error = error_of(outputs)
+    assert any("In[" in line and "line 2" in line for line in error["traceback"]), error
+    assert stdout_of(outputs) == "", "nothing printed from the freed model"
+    assert text_result(run(kc, "kept_count")[1]) == "7", "the state is kept"
+    reply, _ = run(kc, "model_free(freed_net);")
+    assert reply["status"] == "error" and reply["ename"] == "ValueError"
+    assert reply["evalue"] == "model_free: this Model was already freed"
+    assert text_result(run(kc, "model_parameter_count(kept_net)")[1]) == "15"
+    reply, outputs = run(kc, "freed_net")
+    assert reply["status"] == "error" and reply["ename"] == "ValueError", reply
+    assert text_result(run(kc, "kept_count")[1]) == "7"
+
+
 def test_warnings_show_with_the_cells_lines_and_the_cell_runs(kernel):
     _, kc = kernel
     content, outputs = run(kc, "int sign_of_it(int v)\n{\n    if (v > 0)\n        return 1;\n}\n"
