@@ -12,7 +12,7 @@ raw ZeroMQ with jupyter_client's Session (signing), with a 2 ms reconnect
 interval so the client's own retry delay does not pad the start time.
 
 Usage: kernel_latency.py [--runs N] [--kernels cnb,python3]
-       kernel_latency.py --paired cnb-before,cnb [--runs N] [--code C]
+       kernel_latency.py --paired cnb-before,cnb [--runs N] [--code C] [--setup C|@FILE]
 --paired compares two kernels of one language on a loaded machine: both
 run at once and take turns, cell by cell, so that both see the same load;
 it prints each one's median round trip and their ratio per pair.
@@ -138,11 +138,13 @@ def measure(name, runs, context, folder):
     return statistics.median(starts), first, statistics.median(trips)
 
 
-def paired(names, runs, code, context, folder):
+def paired(names, runs, code, setup, context, folder):
     """Median round trips of two kernels taking turns, and the median ratio."""
     kernels = [measure_start(name, context, folder)[1] for name in names]
     try:
         for kernel in kernels:
+            if setup:
+                kernel.round_trip(setup)
             kernel.round_trip(code or TRIVIAL[kernel.language])
         trips = [[], []]
         for _ in range(runs):
@@ -154,7 +156,8 @@ def paired(names, runs, code, context, folder):
         for kernel in kernels:
             kernel.close()
     ratios = [b / a for a, b in zip(*trips)]
-    print(f"paired round trips, median of {runs} ({os.cpu_count()} CPUs), code {code or 'trivial'!r}")
+    print(f"paired round trips, median of {runs} ({os.cpu_count()} CPUs), code {code or 'trivial'!r}"
+          + (f" after a setup cell of {len(setup)} characters" if setup else ""))
     for name, t in zip(names, trips):
         print(f"{name:<12} {statistics.median(t) * 1000:>8.1f} ms")
     print(f"{names[1]} / {names[0]}: {statistics.median(ratios):.3f} (median of the per-pair ratios)")
@@ -167,11 +170,16 @@ def main():
     parser.add_argument("--kernels", default="cnb,python3")
     parser.add_argument("--paired", help="two kernels of one language, e.g. cnb-before,cnb")
     parser.add_argument("--code", help="the cell for --paired (default: the trivial cell)")
+    parser.add_argument("--setup", help="a cell each --paired kernel runs first (a file's text with @FILE)")
     args = parser.parse_args()
     context = zmq.Context()
     if args.paired:
         with tempfile.TemporaryDirectory(prefix="cnb-bench-") as folder:
-            return paired(args.paired.split(","), args.runs, args.code, context, folder)
+            setup = args.setup
+            if setup and setup.startswith("@"):
+                with open(setup[1:]) as file:
+                    setup = file.read()
+            return paired(args.paired.split(","), args.runs, args.code, setup, context, folder)
     results = {}
     with tempfile.TemporaryDirectory(prefix="cnb-bench-") as folder:
         for name in args.kernels.split(","):

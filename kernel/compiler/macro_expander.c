@@ -8,7 +8,8 @@
  * to # and ##; the result is rescanned together with what follows, so a
  * function-like name produced by one macro can take its arguments from the
  * cell.  GNU's `, ## __VA_ARGS__` and C23's __VA_OPT__ are understood.
- * Only the user's macros are expanded: a system header's stay for gcc. */
+ * Only the macros of the table are expanded (the user's, their headers'):
+ * cnb.h's stay for gcc. */
 #include "macro_expander.h"
 #include "c_lexer.h"
 

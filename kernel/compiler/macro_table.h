@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* The user's macros in force: the #define and #undef lines of earlier cells
- * and of the cell so far, applied in order.  The expander (macro_expander.c)
- * reads it to see a cell's top-level code as the compiler will; only the
- * user's own macros are here, never a system header's (those stay for gcc).
+ * and of the cell so far, applied in order, with those of the headers the
+ * cells included (included_macros.h) and of %cflags -D.  The expander
+ * (macro_expander.c) reads it to see a cell's top-level code as the
+ * compiler will; cnb.h's own macros are never here (they stay for gcc).
  *
  * Example: after `#define PUB(type) type`, macro_table_find(t, "PUB", 3)
  * gives a function-like macro with one parameter "type" and body "type". */

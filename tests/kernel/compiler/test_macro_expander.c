@@ -4,6 +4,7 @@
  * user's own text. */
 #include "tap.h"
 #include "compiler/cell_splitter.h"
+#include "compiler/included_macros.h"
 #include "compiler/macro_expander.h"
 #include "compiler/macro_table.h"
 
@@ -170,8 +171,29 @@ static void test_split_after_macros(void)
     cell_plan_free(&plan);
 }
 
+/* What gcc -E -dD printed: the header's macros after the marker count,
+ * the probe's own and those before the marker do not. */
+static void test_included_macros(void)
+{
+    char *probe = included_macros_probe("#include \"cnb_pch.h\"", "int x;",
+                                        "#include <zlib.h>\nint y = 2;\n#define MINE 1\n#undef MINE");
+    is_str(probe, "#include \"cnb_pch.h\"\nint x;\n#define cnb_cell_directives_\n#include <zlib.h>\n"
+                  "#define MINE 1\n#undef MINE\n", "the probe: header, prelude, marker, directives");
+    free(probe);
+    const char *output =
+        "# 0 \"probe.c\"\n# 0 \"<built-in>\"\n#define __STDC__ 1\n# 1 \"probe.c\"\n"
+        "#define cnb_cell_directives_\n# 1 \"/usr/include/zconf.h\" 1 3 4\n#define ZEXTERN extern\n"
+        "#define OF(args) args\n# 5 \"/usr/include/zlib.h\" 2 3 4\n#undef Z_SOLO\n"
+        "# 3 \"probe.c\" 2\n#define MINE 1\nint y = 2;\n";
+    char *macros = included_macros_collect(output, "probe.c");
+    is_str(macros, "#define ZEXTERN extern\n#define OF(args) args\n#undef Z_SOLO\n",
+           "the headers' #define and #undef lines");
+    free(macros);
+}
+
 int main(void)
 {
+    test_included_macros();
     test_expansion();
     test_split_after_macros();
     return tap_done();
