@@ -73,6 +73,26 @@ def shortened(src, dest, fashion_epochs=20):
         json.dump(nb, f, ensure_ascii=False, indent=1)
 
 
+def one_epoch_each(src, dest, expected):
+    """A copy of a lesson notebook in which every training runs one epoch (each
+    hyperparameter cell's `epochs = N;` becomes `epochs = 1;`), for the tests that
+    need every cell to run but not the full training; expected: how many such
+    cells the lesson has."""
+    import json
+    with open(src, encoding="utf-8") as f:
+        nb = json.load(f)
+    edits = 0
+    for cell in code_cells(nb):
+        text, n = re.subn(r"^((?:int )?epochs = )\d+;$", r"\g<1>1;", source(cell), flags=re.M)
+        if n:
+            edits += 1
+            cell["source"] = text.splitlines(keepends=True)
+    if edits != expected:
+        raise ValueError(f"{src}: expected {expected} hyperparameter cells, edited {edits}")
+    with open(dest, "w", encoding="utf-8") as f:
+        json.dump(nb, f, ensure_ascii=False, indent=1)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
