@@ -333,6 +333,41 @@ def test_the_interrupt_button_works_under_the_debugger(debug):
 
 
 @needs_adapter
+def test_pause_stops_a_running_cell_where_it_is_and_continue_lets_it_finish(debug):
+    debug.start()
+    code = ('printf("running\\n");\nlong count = 0;\n'
+            "for (long i = 0; i < 40000000000L && !stop_now; i++)\n    count++;\n")
+    reply, _ = execute(debug.kc, "volatile int stop_now = 0;")
+    assert reply["content"]["status"] == "ok"
+    path = debug.request("dumpCell", {"code": code})["body"]["sourcePath"]
+    msg_id = debug.kc.execute(code)
+    # The cell runs (compiled, loaded, in its loop) once it has printed.
+    while True:
+        msg = debug.kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["msg_type"] == "stream" and msg["parent_header"].get("msg_id") == msg_id:
+            break
+    assert debug.request("pause", {"threadId": 1})["success"]
+    stopped = debug.event("stopped")
+    # lldb-vscode 14 stops the process with SIGSTOP and reports a signal.
+    assert stopped["body"]["reason"] in ("pause", "exception"), stopped
+    assert "SIGSTOP" in stopped["body"].get("description", "SIGSTOP"), stopped
+    thread = stopped["body"]["threadId"]
+    # Wherever the worker was (the loop, or the flusher's libc call on
+    # another thread), the cell's frame is on the stack of the cell's thread.
+    threads = debug.request("threads")["body"]["threads"]
+    cell_frames = []
+    for t in threads:
+        frames = debug.request("stackTrace", {"threadId": t["id"]})["body"]["stackFrames"]
+        cell_frames += [f for f in frames if f["source"].get("path") == path]
+    assert cell_frames and all(f["line"] in (3, 4) for f in cell_frames)
+    # The loop is told to end, and the cell finishes.
+    assert debug.request("evaluate", {"expression": "stop_now = 1", "frameId": cell_frames[0]["id"],
+                                      "context": "repl"})["success"]
+    assert debug.request("continue", {"threadId": thread})["success"]
+    assert shell_reply(debug.kc, msg_id)["content"]["status"] == "ok"
+
+
+@needs_adapter
 def test_disconnect_leaves_the_cells_running_as_before(debug):
     debug.start()
     reply, _ = execute(debug.kc, "int kept = 5;")
