@@ -282,6 +282,58 @@ def test_step_into_and_out_of_a_function_from_a_breakpoint_in_the_running_cell(d
     assert text_result(outputs) == "43"
 
 
+def locals_of(debug, frame_id):
+    scopes = debug.request("scopes", {"frameId": frame_id})["body"]["scopes"]
+    ref = next(s for s in scopes if s["name"] == "Locals")["variablesReference"]
+    return {v["name"]: v for v in debug.request("variables", {"variablesReference": ref})["body"]["variables"]}
+
+
+@needs_adapter
+def test_a_function_defined_again_under_the_debugger_is_the_one_that_breaks(debug):
+    debug.start()
+    first = "int base(void)\n{\n    return 1;\n}\n"
+    again = "int base(void)\n{\n    int five = 5;\n    return five;\n}\n"
+    caller = "int twice_base(void)\n{\n    return 2 * base();\n}\n"
+    for code in (first, caller, again):
+        reply, _ = execute(debug.kc, code)
+        assert reply["content"]["status"] == "ok"
+    path = debug.request("dumpCell", {"code": again})["body"]["sourcePath"]
+    assert debug.request("setBreakpoints", {"source": {"path": path},
+                                            "breakpoints": [{"line": 4}]})["success"]
+    msg_id = debug.kc.execute("twice_base()")
+    thread = debug.event("stopped")["body"]["threadId"]
+    frames = debug.request("stackTrace", {"threadId": thread})["body"]["stackFrames"]
+    assert (frames[0]["name"], frames[0]["source"]["path"], frames[0]["line"]) == ("base", path, 4)
+    assert frames[1]["name"] == "twice_base"
+    assert locals_of(debug, frames[0]["id"])["five"]["value"] == "5"
+    assert debug.request("continue", {"threadId": thread})["success"]
+    assert shell_reply(debug.kc, msg_id)["content"]["status"] == "ok"
+
+
+@needs_adapter
+def test_struct_and_array_locals_expand(debug):
+    debug.start()
+    code = ("typedef struct Point { int x, y; } Point;\n"
+            "int area(Point p)\n{\n    int sides[2] = {p.x, p.y};\n    return sides[0] * sides[1];\n}\n")
+    reply, _ = execute(debug.kc, code)
+    assert reply["content"]["status"] == "ok"
+    path = debug.request("dumpCell", {"code": code})["body"]["sourcePath"]
+    assert debug.request("setBreakpoints", {"source": {"path": path},
+                                            "breakpoints": [{"line": 5}]})["success"]
+    msg_id = debug.kc.execute("area((Point){3, 4})")
+    thread = debug.event("stopped")["body"]["threadId"]
+    frame = debug.request("stackTrace", {"threadId": thread})["body"]["stackFrames"][0]
+    assert frame["line"] == 5
+    variables = locals_of(debug, frame["id"])
+    for name, want in (("p", {"x": "3", "y": "4"}), ("sides", {"[0]": "3", "[1]": "4"})):
+        assert variables[name]["variablesReference"] > 0
+        children = debug.request("variables", {"variablesReference": variables[name]["variablesReference"]})
+        assert {c["name"]: c["value"] for c in children["body"]["variables"]} == want
+    assert debug.request("continue", {"threadId": thread})["success"]
+    reply = shell_reply(debug.kc, msg_id)
+    assert reply["content"]["status"] == "ok"
+
+
 @needs_adapter
 def test_a_crash_under_the_debugger_stops_on_its_line_and_then_ends_the_cell_as_without(debug):
     debug.start()
