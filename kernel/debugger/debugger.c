@@ -459,6 +459,18 @@ static json_t *relay(Debugger *debugger, const json_t *request, const char *comm
         pthread_mutex_unlock(&debugger->lock);
         return reply;
     }
+    /* JupyterLab takes its "paused" overlay off the notebook on a continued
+     * event, which lldb-vscode 14 does not send; it goes out before the
+     * request, so that the stop of a short step always comes after it. */
+    if (resumes(command)) {
+        pthread_mutex_lock(&debugger->lock);
+        json_array_clear(debugger->stopped);
+        pthread_mutex_unlock(&debugger->lock);
+        debugger->sink(debugger->sink_context,
+                       event("continued", json_pack("{s:O?, s:b}", "threadId",
+                                                    json_object_get(arguments, "threadId"),
+                                                    "allThreadsContinued", true)));
+    }
     char *why = NULL;
     json_t *answer = ask_adapter(debugger, command, arguments ? json_deep_copy(arguments) : NULL, &why);
     if (!answer) {
@@ -466,14 +478,8 @@ static json_t *relay(Debugger *debugger, const json_t *request, const char *comm
         free(why);
         return reply;
     }
-    bool ok = json_is_true(json_object_get(answer, "success"));
-    if (ok && strcmp(command, "stackTrace") == 0)
+    if (json_is_true(json_object_get(answer, "success")) && strcmp(command, "stackTrace") == 0)
         keep_cell_frames(debugger, answer);
-    if (ok && resumes(command)) {
-        pthread_mutex_lock(&debugger->lock);
-        json_array_clear(debugger->stopped);
-        pthread_mutex_unlock(&debugger->lock);
-    }
     return as_answer(request, answer);
 }
 

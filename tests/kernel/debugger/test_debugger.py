@@ -226,6 +226,8 @@ def test_a_breakpoint_in_a_defining_cell_stops_when_another_cell_calls_it(debug)
     assert values["b"] == "42"
 
     assert debug.request("continue", {"threadId": thread})["success"]
+    # JupyterLab takes its "paused" overlay off on this event.
+    assert debug.event("continued")["body"]["threadId"] == thread
     reply = shell_reply(debug.kc, msg_id)
     assert reply["content"]["status"] == "ok"
     assert debug.request("debugInfo")["body"]["stoppedThreads"] == []
