@@ -30,6 +30,7 @@ struct Debugger {
     pid_t debuggee;             /* the worker attached to, or 0 */
     Interpreter *interp;        /* whose cells are compiled for the debugger, or NULL */
     bool stopping;              /* a disconnect of ours: the adapter's end is no news */
+    bool debuggee_gone;         /* the worker attached to ended (the adapter lives on) */
     json_t *stopped;            /* ids of the threads stopped now */
     char *why_off;              /* why the debugger went off by itself, or NULL */
 };
@@ -75,9 +76,15 @@ static void note_event(Debugger *debugger, const char *name, json_t *body)
                strcmp(name, "terminated") == 0) {
         json_array_clear(debugger->stopped);
     }
-    if (strcmp(name, "exited") == 0 || strcmp(name, "terminated") == 0) {
+    if ((strcmp(name, "exited") == 0 || strcmp(name, "terminated") == 0) && debugger->attached &&
+        !debugger->stopping) {
+        /* The worker ended under the debugger: %reset, or it died. */
         debugger->attached = false;
         debugger->debuggee = 0;
+        debugger->debuggee_gone = true;
+        if (!debugger->why_off)
+            debugger->why_off = strdup("the worker restarted (%reset, or it died) and the debugger "
+                                       "is off: turn it off and on again to debug the new one");
     }
     pthread_mutex_unlock(&debugger->lock);
 }
@@ -503,8 +510,13 @@ static const Route routes[] = {
 
 json_t *debugger_handle(Debugger *debugger, Interpreter *interp, const json_t *request)
 {
-    /* An adapter that went by itself is reaped, and cells compile as before. */
-    if (debugger->dap && !dap_channel_alive(debugger->dap))
+    /* An adapter that went by itself, or whose worker went, is ended, and
+     * cells compile as before. */
+    pthread_mutex_lock(&debugger->lock);
+    bool debuggee_gone = debugger->debuggee_gone;
+    debugger->debuggee_gone = false;
+    pthread_mutex_unlock(&debugger->lock);
+    if (debugger->dap && (debuggee_gone || !dap_channel_alive(debugger->dap)))
         stop_adapter(debugger, interp);
     const char *command = json_string_value(json_object_get(request, "command"));
     if (!command)

@@ -77,6 +77,18 @@ class Debug:
             if msg["content"].get("event") == name:
                 return msg["content"]
 
+    def run(self, code):
+        """Runs a cell to its end, keeping the debug events it saw."""
+        msg_id = self.kc.execute(code)
+        reply = shell_reply(self.kc, msg_id)
+        while True:
+            msg = self.kc.get_iopub_msg(timeout=TIMEOUT)
+            if msg["msg_type"] == "debug_event":
+                self.events.append(msg["content"])
+            if (msg["msg_type"] == "status" and msg["parent_header"].get("msg_id") == msg_id
+                    and msg["content"]["execution_state"] == "idle"):
+                return reply
+
     def start(self):
         """initialize and attach, as JupyterLab's debugger session starts."""
         reply = self.request("initialize", {
@@ -431,6 +443,29 @@ def test_disconnect_leaves_the_cells_running_as_before(debug):
     reply, outputs = execute(debug.kc, 'printf("%d\\n", kept * 2);')
     assert reply["content"]["status"] == "ok"
     assert stdout_of(outputs) == "10\n"
+
+
+@needs_adapter
+def test_a_worker_restart_ends_the_session_with_a_reason_and_a_new_one_attaches(debug):
+    debug.start()
+    assert debug.run("%reset\nint a = 1;")["content"]["status"] == "ok"
+    if "exited" not in [e.get("event") for e in debug.events]:
+        debug.event("exited")
+    assert debug.request("debugInfo")["body"]["isStarted"] is False
+    reply = debug.request("stackTrace", {"threadId": 1})
+    assert reply["success"] is False and "restarted" in reply["message"]
+    reply, outputs = execute(debug.kc, 'printf("%d\\n", a);')
+    assert stdout_of(outputs) == "1\n"
+    # JupyterLab's debugger button off and on: a session on the new worker.
+    assert debug.request("disconnect", {"restart": False, "terminateDebuggee": True})["success"]
+    debug.start()
+    reply, _ = execute(debug.kc, TWICE)
+    path = debug.request("dumpCell", {"code": TWICE})["body"]["sourcePath"]
+    debug.request("setBreakpoints", {"source": {"path": path}, "breakpoints": [{"line": 3}]})
+    msg_id = debug.kc.execute("twice(a)")
+    thread = debug.event("stopped")["body"]["threadId"]
+    assert debug.request("continue", {"threadId": thread})["success"]
+    assert shell_reply(debug.kc, msg_id)["content"]["status"] == "ok"
 
 
 def test_a_missing_adapter_is_reported_and_the_kernel_works_on():
