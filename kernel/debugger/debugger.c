@@ -30,6 +30,7 @@ struct Debugger {
     pid_t debuggee;             /* the worker attached to, or 0 */
     Interpreter *interp;        /* whose cells are compiled for the debugger, or NULL */
     bool stopping;              /* a disconnect of ours: the adapter's end is no news */
+    bool debuggee_gone;         /* the worker attached to ended (the adapter lives on) */
     json_t *stopped;            /* ids of the threads stopped now */
     char *why_off;              /* why the debugger went off by itself, or NULL */
 };
@@ -75,9 +76,15 @@ static void note_event(Debugger *debugger, const char *name, json_t *body)
                strcmp(name, "terminated") == 0) {
         json_array_clear(debugger->stopped);
     }
-    if (strcmp(name, "exited") == 0 || strcmp(name, "terminated") == 0) {
+    if ((strcmp(name, "exited") == 0 || strcmp(name, "terminated") == 0) && debugger->attached &&
+        !debugger->stopping) {
+        /* The worker ended under the debugger: %reset, or it died. */
         debugger->attached = false;
         debugger->debuggee = 0;
+        debugger->debuggee_gone = true;
+        if (!debugger->why_off)
+            debugger->why_off = strdup("the worker restarted (%reset, or it died) and the debugger "
+                                       "is off: turn it off and on again to debug the new one");
     }
     pthread_mutex_unlock(&debugger->lock);
 }
@@ -459,6 +466,18 @@ static json_t *relay(Debugger *debugger, const json_t *request, const char *comm
         pthread_mutex_unlock(&debugger->lock);
         return reply;
     }
+    /* JupyterLab takes its "paused" overlay off the notebook on a continued
+     * event, which lldb-vscode 14 does not send; it goes out before the
+     * request, so that the stop of a short step always comes after it. */
+    if (resumes(command)) {
+        pthread_mutex_lock(&debugger->lock);
+        json_array_clear(debugger->stopped);
+        pthread_mutex_unlock(&debugger->lock);
+        debugger->sink(debugger->sink_context,
+                       event("continued", json_pack("{s:O?, s:b}", "threadId",
+                                                    json_object_get(arguments, "threadId"),
+                                                    "allThreadsContinued", true)));
+    }
     char *why = NULL;
     json_t *answer = ask_adapter(debugger, command, arguments ? json_deep_copy(arguments) : NULL, &why);
     if (!answer) {
@@ -466,14 +485,8 @@ static json_t *relay(Debugger *debugger, const json_t *request, const char *comm
         free(why);
         return reply;
     }
-    bool ok = json_is_true(json_object_get(answer, "success"));
-    if (ok && strcmp(command, "stackTrace") == 0)
+    if (json_is_true(json_object_get(answer, "success")) && strcmp(command, "stackTrace") == 0)
         keep_cell_frames(debugger, answer);
-    if (ok && resumes(command)) {
-        pthread_mutex_lock(&debugger->lock);
-        json_array_clear(debugger->stopped);
-        pthread_mutex_unlock(&debugger->lock);
-    }
     return as_answer(request, answer);
 }
 
@@ -497,8 +510,13 @@ static const Route routes[] = {
 
 json_t *debugger_handle(Debugger *debugger, Interpreter *interp, const json_t *request)
 {
-    /* An adapter that went by itself is reaped, and cells compile as before. */
-    if (debugger->dap && !dap_channel_alive(debugger->dap))
+    /* An adapter that went by itself, or whose worker went, is ended, and
+     * cells compile as before. */
+    pthread_mutex_lock(&debugger->lock);
+    bool debuggee_gone = debugger->debuggee_gone;
+    debugger->debuggee_gone = false;
+    pthread_mutex_unlock(&debugger->lock);
+    if (debugger->dap && (debuggee_gone || !dap_channel_alive(debugger->dap)))
         stop_adapter(debugger, interp);
     const char *command = json_string_value(json_object_get(request, "command"));
     if (!command)

@@ -18,9 +18,9 @@
 
 typedef struct Debugger Debugger;
 
-/* A debug_event's content (stolen), from the adapter's reader thread; NULL
- * once that thread is about to end (the sink may free what it keeps for
- * the thread). */
+/* A debug_event's content (stolen), from the adapter's reader thread (and
+ * from debugger_handle's thread: the sink serializes them); NULL once the
+ * reader thread is about to end (the sink may free what it keeps). */
 typedef void (*DebugEventSink)(void *context, json_t *event);
 
 /* The adapter: $CNB_DEBUG_ADAPTER, else Debian's lldb-vscode-14. */

@@ -4,18 +4,21 @@
  * out on iopub as debug_event.  The first request makes the debugger. */
 #include "dispatch.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "debugger/debugger.h"
 #include "execution.h"
 #include "log.h"
 
-/* On the adapter's reader thread: a channel of that thread's own (ZeroMQ
- * sockets are used by one thread), opened with the first event and closed
- * when the thread ends. */
-static void publish_debug_event(void *context, json_t *event)
+/* Mostly on the adapter's reader thread, sometimes on the control thread:
+ * a channel of the debugger's own, used under a lock (ZeroMQ lets a socket
+ * change threads across a full memory barrier), opened with the first
+ * event and closed when the reader thread ends. */
+static pthread_mutex_t events_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void publish_locked(Kernel *kernel, json_t *event)
 {
-    Kernel *kernel = context;
     if (!event) {
         if (kernel->debug_events) {
             channel_close(kernel->debug_events);
@@ -35,6 +38,13 @@ static void publish_debug_event(void *context, json_t *event)
         }
     }
     channel_publish(kernel->debug_events, NULL, "debug_event", event);
+}
+
+static void publish_debug_event(void *context, json_t *event)
+{
+    pthread_mutex_lock(&events_lock);
+    publish_locked(context, event);
+    pthread_mutex_unlock(&events_lock);
 }
 
 void handle_debug_request(Channel *channel, const Message *request)

@@ -78,6 +78,18 @@ class Debug:
             if msg["content"].get("event") == name:
                 return msg["content"]
 
+    def run(self, code):
+        """Runs a cell to its end, keeping the debug events it saw."""
+        msg_id = self.kc.execute(code)
+        reply = shell_reply(self.kc, msg_id)
+        while True:
+            msg = self.kc.get_iopub_msg(timeout=TIMEOUT)
+            if msg["msg_type"] == "debug_event":
+                self.events.append(msg["content"])
+            if (msg["msg_type"] == "status" and msg["parent_header"].get("msg_id") == msg_id
+                    and msg["content"]["execution_state"] == "idle"):
+                return reply
+
     def start(self):
         """initialize and attach, as JupyterLab's debugger session starts."""
         reply = self.request("initialize", {
@@ -227,6 +239,8 @@ def test_a_breakpoint_in_a_defining_cell_stops_when_another_cell_calls_it(debug)
     assert values["b"] == "42"
 
     assert debug.request("continue", {"threadId": thread})["success"]
+    # JupyterLab takes its "paused" overlay off on this event.
+    assert debug.event("continued")["body"]["threadId"] == thread
     reply = shell_reply(debug.kc, msg_id)
     assert reply["content"]["status"] == "ok"
     assert debug.request("debugInfo")["body"]["stoppedThreads"] == []
@@ -283,6 +297,58 @@ def test_step_into_and_out_of_a_function_from_a_breakpoint_in_the_running_cell(d
     assert text_result(outputs) == "43"
 
 
+def locals_of(debug, frame_id):
+    scopes = debug.request("scopes", {"frameId": frame_id})["body"]["scopes"]
+    ref = next(s for s in scopes if s["name"] == "Locals")["variablesReference"]
+    return {v["name"]: v for v in debug.request("variables", {"variablesReference": ref})["body"]["variables"]}
+
+
+@needs_adapter
+def test_a_function_defined_again_under_the_debugger_is_the_one_that_breaks(debug):
+    debug.start()
+    first = "int base(void)\n{\n    return 1;\n}\n"
+    again = "int base(void)\n{\n    int five = 5;\n    return five;\n}\n"
+    caller = "int twice_base(void)\n{\n    return 2 * base();\n}\n"
+    for code in (first, caller, again):
+        reply, _ = execute(debug.kc, code)
+        assert reply["content"]["status"] == "ok"
+    path = debug.request("dumpCell", {"code": again})["body"]["sourcePath"]
+    assert debug.request("setBreakpoints", {"source": {"path": path},
+                                            "breakpoints": [{"line": 4}]})["success"]
+    msg_id = debug.kc.execute("twice_base()")
+    thread = debug.event("stopped")["body"]["threadId"]
+    frames = debug.request("stackTrace", {"threadId": thread})["body"]["stackFrames"]
+    assert (frames[0]["name"], frames[0]["source"]["path"], frames[0]["line"]) == ("base", path, 4)
+    assert frames[1]["name"] == "twice_base"
+    assert locals_of(debug, frames[0]["id"])["five"]["value"] == "5"
+    assert debug.request("continue", {"threadId": thread})["success"]
+    assert shell_reply(debug.kc, msg_id)["content"]["status"] == "ok"
+
+
+@needs_adapter
+def test_struct_and_array_locals_expand(debug):
+    debug.start()
+    code = ("typedef struct Point { int x, y; } Point;\n"
+            "int area(Point p)\n{\n    int sides[2] = {p.x, p.y};\n    return sides[0] * sides[1];\n}\n")
+    reply, _ = execute(debug.kc, code)
+    assert reply["content"]["status"] == "ok"
+    path = debug.request("dumpCell", {"code": code})["body"]["sourcePath"]
+    assert debug.request("setBreakpoints", {"source": {"path": path},
+                                            "breakpoints": [{"line": 5}]})["success"]
+    msg_id = debug.kc.execute("area((Point){3, 4})")
+    thread = debug.event("stopped")["body"]["threadId"]
+    frame = debug.request("stackTrace", {"threadId": thread})["body"]["stackFrames"][0]
+    assert frame["line"] == 5
+    variables = locals_of(debug, frame["id"])
+    for name, want in (("p", {"x": "3", "y": "4"}), ("sides", {"[0]": "3", "[1]": "4"})):
+        assert variables[name]["variablesReference"] > 0
+        children = debug.request("variables", {"variablesReference": variables[name]["variablesReference"]})
+        assert {c["name"]: c["value"] for c in children["body"]["variables"]} == want
+    assert debug.request("continue", {"threadId": thread})["success"]
+    reply = shell_reply(debug.kc, msg_id)
+    assert reply["content"]["status"] == "ok"
+
+
 @needs_adapter
 def test_a_crash_under_the_debugger_stops_on_its_line_and_then_ends_the_cell_as_without(debug):
     debug.start()
@@ -334,6 +400,41 @@ def test_the_interrupt_button_works_under_the_debugger(debug):
 
 
 @needs_adapter
+def test_pause_stops_a_running_cell_where_it_is_and_continue_lets_it_finish(debug):
+    debug.start()
+    code = ('printf("running\\n");\nlong count = 0;\n'
+            "for (long i = 0; i < 40000000000L && !stop_now; i++)\n    count++;\n")
+    reply, _ = execute(debug.kc, "volatile int stop_now = 0;")
+    assert reply["content"]["status"] == "ok"
+    path = debug.request("dumpCell", {"code": code})["body"]["sourcePath"]
+    msg_id = debug.kc.execute(code)
+    # The cell runs (compiled, loaded, in its loop) once it has printed.
+    while True:
+        msg = debug.kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["msg_type"] == "stream" and msg["parent_header"].get("msg_id") == msg_id:
+            break
+    assert debug.request("pause", {"threadId": 1})["success"]
+    stopped = debug.event("stopped")
+    # lldb-vscode 14 stops the process with SIGSTOP and reports a signal.
+    assert stopped["body"]["reason"] in ("pause", "exception"), stopped
+    assert "SIGSTOP" in stopped["body"].get("description", "SIGSTOP"), stopped
+    thread = stopped["body"]["threadId"]
+    # Wherever the worker was (the loop, or the flusher's libc call on
+    # another thread), the cell's frame is on the stack of the cell's thread.
+    threads = debug.request("threads")["body"]["threads"]
+    cell_frames = []
+    for t in threads:
+        frames = debug.request("stackTrace", {"threadId": t["id"]})["body"]["stackFrames"]
+        cell_frames += [f for f in frames if f["source"].get("path") == path]
+    assert cell_frames and all(f["line"] in (3, 4) for f in cell_frames)
+    # The loop is told to end, and the cell finishes.
+    assert debug.request("evaluate", {"expression": "stop_now = 1", "frameId": cell_frames[0]["id"],
+                                      "context": "repl"})["success"]
+    assert debug.request("continue", {"threadId": thread})["success"]
+    assert shell_reply(debug.kc, msg_id)["content"]["status"] == "ok"
+
+
+@needs_adapter
 def test_disconnect_leaves_the_cells_running_as_before(debug):
     debug.start()
     reply, _ = execute(debug.kc, "int kept = 5;")
@@ -343,6 +444,29 @@ def test_disconnect_leaves_the_cells_running_as_before(debug):
     reply, outputs = execute(debug.kc, 'printf("%d\\n", kept * 2);')
     assert reply["content"]["status"] == "ok"
     assert stdout_of(outputs) == "10\n"
+
+
+@needs_adapter
+def test_a_worker_restart_ends_the_session_with_a_reason_and_a_new_one_attaches(debug):
+    debug.start()
+    assert debug.run("%reset\nint a = 1;")["content"]["status"] == "ok"
+    if "exited" not in [e.get("event") for e in debug.events]:
+        debug.event("exited")
+    assert debug.request("debugInfo")["body"]["isStarted"] is False
+    reply = debug.request("stackTrace", {"threadId": 1})
+    assert reply["success"] is False and "restarted" in reply["message"]
+    reply, outputs = execute(debug.kc, 'printf("%d\\n", a);')
+    assert stdout_of(outputs) == "1\n"
+    # JupyterLab's debugger button off and on: a session on the new worker.
+    assert debug.request("disconnect", {"restart": False, "terminateDebuggee": True})["success"]
+    debug.start()
+    reply, _ = execute(debug.kc, TWICE)
+    path = debug.request("dumpCell", {"code": TWICE})["body"]["sourcePath"]
+    debug.request("setBreakpoints", {"source": {"path": path}, "breakpoints": [{"line": 3}]})
+    msg_id = debug.kc.execute("twice(a)")
+    thread = debug.event("stopped")["body"]["threadId"]
+    assert debug.request("continue", {"threadId": thread})["success"]
+    assert shell_reply(debug.kc, msg_id)["content"]["status"] == "ok"
 
 
 def test_a_missing_adapter_is_reported_and_the_kernel_works_on():
