@@ -562,6 +562,10 @@ void debugger_free(Debugger *debugger, Interpreter *interp)
         debugger->stopping = true;
         dap_channel_stop(debugger->dap);
     }
+    /* An event sent from this thread after the reader had ended may have
+     * opened the sink's channel again: it must be closed before ZeroMQ's
+     * context can end. */
+    debugger->sink(debugger->sink_context, NULL);
     json_decref(debugger->breakpoints);
     json_decref(debugger->stopped);
     pthread_mutex_destroy(&debugger->lock);
