@@ -196,6 +196,8 @@ TWICE = "int twice(int a)\n{\n    int b = a * 2;\n    return b;\n}\n"
 def test_a_breakpoint_in_a_defining_cell_stops_when_another_cell_calls_it(debug):
     capabilities = debug.start()
     assert capabilities["body"]["supportsConfigurationDoneRequest"] is True
+    # No C++/Objective-C/Swift exception filters for a C kernel.
+    assert capabilities["body"]["exceptionBreakpointFilters"] == []
     reply, _ = execute(debug.kc, TWICE)
     assert reply["content"]["status"] == "ok"
     path = debug.request("dumpCell", {"code": TWICE})["body"]["sourcePath"]
