@@ -230,6 +230,11 @@ static json_t *on_initialize(Debugger *debugger, Interpreter *interp, const json
     json_t *answer = NULL;
     if (start_adapter(debugger, interp, &why) == 0)
         answer = ask_adapter(debugger, "initialize", json_deep_copy(arguments), &why);
+    /* lldb offers C++, Objective-C and Swift exception breakpoints: none of
+     * them can happen in a C cell (a fault stops anyway). */
+    json_t *body = json_object_get(answer, "body");
+    if (json_is_object(body))
+        json_object_set_new(body, "exceptionBreakpointFilters", json_array());
     json_t *reply = answer ? as_answer(request, answer) : failure(request, why);
     free(why);
     return reply;
@@ -562,6 +567,10 @@ void debugger_free(Debugger *debugger, Interpreter *interp)
         debugger->stopping = true;
         dap_channel_stop(debugger->dap);
     }
+    /* An event sent from this thread after the reader had ended may have
+     * opened the sink's channel again: it must be closed before ZeroMQ's
+     * context can end. */
+    debugger->sink(debugger->sink_context, NULL);
     json_decref(debugger->breakpoints);
     json_decref(debugger->stopped);
     pthread_mutex_destroy(&debugger->lock);

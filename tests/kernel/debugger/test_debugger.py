@@ -197,6 +197,8 @@ TWICE = "int twice(int a)\n{\n    int b = a * 2;\n    return b;\n}\n"
 def test_a_breakpoint_in_a_defining_cell_stops_when_another_cell_calls_it(debug):
     capabilities = debug.start()
     assert capabilities["body"]["supportsConfigurationDoneRequest"] is True
+    # No C++/Objective-C/Swift exception filters for a C kernel.
+    assert capabilities["body"]["exceptionBreakpointFilters"] == []
     reply, _ = execute(debug.kc, TWICE)
     assert reply["content"]["status"] == "ok"
     path = debug.request("dumpCell", {"code": TWICE})["body"]["sourcePath"]
@@ -347,6 +349,33 @@ def test_struct_and_array_locals_expand(debug):
     assert debug.request("continue", {"threadId": thread})["success"]
     reply = shell_reply(debug.kc, msg_id)
     assert reply["content"]["status"] == "ok"
+
+
+@needs_adapter
+def test_a_cell_stopped_before_its_scanf_asks_for_input_after_continue(debug):
+    debug.start()
+    code = 'int n = 0;\nscanf("%d", &n);\nprintf("got %d\\n", n * 2);\n'
+    path = debug.request("dumpCell", {"code": code})["body"]["sourcePath"]
+    assert debug.request("setBreakpoints", {"source": {"path": path},
+                                            "breakpoints": [{"line": 2}]})["success"]
+    msg_id = debug.kc.execute(code, allow_stdin=True)
+    thread = debug.event("stopped")["body"]["threadId"]
+    frame = debug.request("stackTrace", {"threadId": thread})["body"]["stackFrames"][0]
+    assert (frame["source"]["path"], frame["line"]) == (path, 2)
+    assert debug.request("continue", {"threadId": thread})["success"]
+    request = debug.kc.get_stdin_msg(timeout=TIMEOUT)
+    assert request["msg_type"] == "input_request"
+    debug.kc.input("21")
+    reply = shell_reply(debug.kc, msg_id)
+    assert reply["content"]["status"] == "ok"
+    outputs = []
+    while True:
+        msg = debug.kc.get_iopub_msg(timeout=TIMEOUT)
+        outputs.append(msg)
+        if (msg["msg_type"] == "status" and msg["parent_header"].get("msg_id") == msg_id
+                and msg["content"]["execution_state"] == "idle"):
+            break
+    assert "got 42\n" in stdout_of([m for m in outputs if m["parent_header"].get("msg_id") == msg_id])
 
 
 @needs_adapter
