@@ -4,24 +4,12 @@
  * the cell's trailing expression -- read from its leading declaration
  * specifiers, and the plan items it gives. */
 #include "cell_tokens.h"
+#include "cell_own_text.h"   /* cell_line_lead */
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* What precedes offset on its line, as blanks (tabs kept). */
-static char *lead_for(const char *code, size_t offset)
-{
-    size_t start = offset;
-    while (start > 0 && code[start - 1] != '\n')
-        start--;
-    char *lead = strndup(code + start, offset - start);
-    for (char *p = lead; p && *p; p++)
-        if (*p != '\t')
-            *p = ' ';
-    return lead;
-}
 
 CellItem *cell_add_item(Splitter *s, CellItemKind kind, size_t first, size_t end)
 {
@@ -35,7 +23,7 @@ CellItem *cell_add_item(Splitter *s, CellItemKind kind, size_t first, size_t end
     item->line = s->tok[first].line;
     item->start = s->tok[first].start;
     item->end = s->tok[end - 1].start + s->tok[end - 1].length;
-    item->lead = lead_for(s->code, item->start);
+    item->lead = cell_line_lead(s->code, item->start);
     return item->lead ? item : NULL;
 }
 
@@ -326,7 +314,7 @@ static int add_variable(Splitter *s, size_t first, const Specifiers *sp, const c
         size_t at = eq + 1 < b ? eq + 1 : eq;
         item->init_line = s->tok[at].line;
         item->init_start = s->tok[at].start;
-        if (!(item->init_lead = lead_for(s->code, s->tok[at].start)))
+        if (!(item->init_lead = cell_line_lead(s->code, s->tok[at].start)))
             return -1;
     }
     /* A const global copied in at run time is defined without const. */

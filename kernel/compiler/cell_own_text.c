@@ -79,8 +79,7 @@ static char *revert(const char *code, const ExpandedCell *cell, const char *text
     return out;
 }
 
-/* Blanks (tabs kept) as wide as what precedes offset on its line. */
-static char *lead_before(const char *code, size_t offset)
+char *cell_line_lead(const char *code, size_t offset)
 {
     size_t start = offset;
     while (start > 0 && code[start - 1] != '\n')
@@ -117,11 +116,11 @@ static int restore_item(const char *code, const ExpandedCell *cell, CellItem *it
         item->own_initializer = revert(code, cell, item->initializer, item->init_start, to);
         if (item->own_initializer) {
             free(item->init_lead);
-            if (!(item->init_lead = lead_before(code, to_cell(cell, item->init_start, true))))
+            if (!(item->init_lead = cell_line_lead(code, to_cell(cell, item->init_start, true))))
                 return -1;
         }
     }
-    char *lead = lead_before(code, item->start);
+    char *lead = cell_line_lead(code, item->start);
     if (!lead)
         return -1;
     free(item->lead);

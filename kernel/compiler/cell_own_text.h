@@ -16,4 +16,8 @@
 /* plan was split from cell->text; code is the cell.  0, or -1 when out of memory. */
 int cell_own_text_restore(const char *code, const ExpandedCell *cell, CellPlan *plan);
 
+/* Blanks (tabs kept) as wide as what precedes offset on its line: the
+ * indentation that keeps a moved item's columns (malloc'd, NULL if out of memory). */
+char *cell_line_lead(const char *code, size_t offset);
+
 #endif
