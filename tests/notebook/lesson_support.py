@@ -51,6 +51,39 @@ def run_dir(name):
     return path
 
 
+def execute_in(work, name, output, timeout=900):
+    """Runs work/name.ipynb with nbconvert in the cnb kernel, going on after
+    errors so that the tests can name them; returns (executed notebook, its path)."""
+    import json
+    import subprocess
+    out = artifacts_dir()
+    run = subprocess.run(
+        [PYTHON3, "-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
+         f"--ExecutePreprocessor.kernel_name={KERNEL_NAME}", f"--ExecutePreprocessor.timeout={timeout}",
+         "--ExecutePreprocessor.startup_timeout=120",
+         "--output", output, "--output-dir", out, name + ".ipynb"],
+        cwd=work, capture_output=True, text=True, timeout=2 * timeout)
+    assert run.returncode == 0, f"nbconvert --execute failed:\n{run.stderr[-4000:]}"
+    path = os.path.join(out, output + ".ipynb")
+    with open(path, encoding="utf-8") as f:
+        return json.load(f), path
+
+
+def cell_problems(nb):
+    """Each code cell that did not run, each error with its traceback, and
+    each runtime or compiler complaint on stderr ("cnb: function: message")."""
+    problems = []
+    for i, cell in enumerate(code_cells(nb)):
+        if not cell.get("execution_count"):
+            problems.append(f"cell {i} did not run")
+        problems += [f"cell {i}: {o.get('ename')}: {o.get('evalue')}\n"
+                     + "\n".join(o.get("traceback", []))[:2000]
+                     for o in cell["outputs"] if o["output_type"] == "error"]
+        problems += [f"cell {i} stderr: {line}" for line in text_of(cell, "stderr").splitlines()
+                     if line.startswith("cnb: ") or "error:" in line or "warning:" in line]
+    return problems
+
+
 def shortened(src, dest, fashion_epochs=20):
     """A copy of a lesson notebook with 1 epoch for the two MNIST trainings
     (and fashion_epochs for the Fashion-MNIST one), for the tests that need

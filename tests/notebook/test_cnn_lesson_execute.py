@@ -10,7 +10,6 @@ notebook exported with handout/nbconvert_config.py (what
 `scripts/run-lesson notebooks/lektion-cnn.ipynb` writes, without executing it
 a second time).
 """
-import json
 import os
 import re
 import shutil
@@ -18,8 +17,8 @@ import subprocess
 
 import pytest
 
-from lesson_support import (CNN_NOTEBOOK_DE, KERNEL_NAME, PYTHON3, SRCDIR, accuracies,
-                            all_text, artifacts_dir, cells_calling, code_cells, png_size,
+from lesson_support import (CNN_NOTEBOOK_DE, PYTHON3, SRCDIR, accuracies,
+                            all_text, artifacts_dir, cells_calling, code_cells, execute_in, png_size,
                             pngs_of, run_dir, source, text_of)
 
 NAME = "lektion-cnn"
@@ -31,17 +30,8 @@ def executed():
     going on after errors so that the tests can name them."""
     work = run_dir("cnn-lesson-run")
     shutil.copy(CNN_NOTEBOOK_DE, os.path.join(work, NAME + ".ipynb"))
-    out = artifacts_dir()
-    run = subprocess.run(
-        [PYTHON3, "-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
-         f"--ExecutePreprocessor.kernel_name={KERNEL_NAME}", "--ExecutePreprocessor.timeout=1800",
-         "--ExecutePreprocessor.startup_timeout=120",
-         "--output", NAME + ".executed", "--output-dir", out, NAME + ".ipynb"],
-        cwd=work, capture_output=True, text=True, timeout=3600)
-    assert run.returncode == 0, f"nbconvert --execute failed:\n{run.stderr[-4000:]}"
-    path = os.path.join(out, NAME + ".executed.ipynb")
-    with open(path, encoding="utf-8") as f:
-        return {"nb": json.load(f), "work": work, "path": path}
+    nb, path = execute_in(work, NAME, NAME + ".executed", timeout=1800)
+    return {"nb": nb, "work": work, "path": path}
 
 
 @pytest.fixture(scope="module")

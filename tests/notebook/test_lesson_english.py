@@ -3,15 +3,12 @@
 per training: its text differs from the German one only in strings, so a
 short run shows that each of its cells compiles and runs (the German run
 checks the accuracies)."""
-import json
 import os
-import subprocess
 
 import pytest
 
-from lesson_support import (KERNEL_NAME, NOTEBOOK_EN, PYTHON3, accuracies, all_text,
-                            artifacts_dir, cells_calling, code_cells, pngs_of, run_dir,
-                            shortened, text_of)
+from lesson_support import (NOTEBOOK_EN, accuracies, all_text, cell_problems, cells_calling,
+                            execute_in, pngs_of, run_dir, shortened)
 
 NAME = "lesson-classification"
 
@@ -20,27 +17,11 @@ NAME = "lesson-classification"
 def executed():
     work = run_dir("lesson-run-en")
     shortened(NOTEBOOK_EN, os.path.join(work, NAME + ".ipynb"), fashion_epochs=1)
-    out = artifacts_dir()
-    run = subprocess.run(
-        [PYTHON3, "-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
-         f"--ExecutePreprocessor.kernel_name={KERNEL_NAME}", "--ExecutePreprocessor.timeout=900",
-         "--ExecutePreprocessor.startup_timeout=120",
-         "--output", NAME + ".short.executed", "--output-dir", out, NAME + ".ipynb"],
-        cwd=work, capture_output=True, text=True, timeout=1800)
-    assert run.returncode == 0, run.stderr[-4000:]
-    with open(os.path.join(out, NAME + ".short.executed.ipynb"), encoding="utf-8") as f:
-        return json.load(f)
+    return execute_in(work, NAME, NAME + ".short.executed")[0]
 
 
 def test_every_cell_runs_without_errors(executed):
-    problems = []
-    for i, cell in enumerate(code_cells(executed)):
-        if not cell.get("execution_count"):
-            problems.append(f"cell {i} did not run")
-        problems += [f"cell {i}: {o.get('ename')}: {o.get('evalue')}"
-                     for o in cell["outputs"] if o["output_type"] == "error"]
-        problems += [f"cell {i} stderr: {line}" for line in text_of(cell, "stderr").splitlines()
-                     if line.startswith("cnb: ") or "error:" in line or "warning:" in line]
+    problems = cell_problems(executed)
     assert not problems, "\n".join(problems)
 
 
