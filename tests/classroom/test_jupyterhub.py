@@ -104,6 +104,14 @@ class Hub:
         self.log.close()
 
 
+def _parent_of(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class Student:
     """One student's way through the hub, as a browser would go it, over
     the REST API: log in, start the server, open the lesson's notebook."""
@@ -165,6 +173,15 @@ class Student:
     def kernel_pids(self):
         """The cnb kernel (front and worker) working in this student's home."""
         return self._pids_in_home("cnb-kernel")
+
+    def kernel_processes(self):
+        """(fronts, workers, snapshots) of the cnb kernel in this student's home:
+        a worker is a front's child, a rollback snapshot a worker's."""
+        pids = self.kernel_pids()
+        parent = {pid: _parent_of(pid) for pid in pids}
+        fronts = [p for p in pids if parent[p] not in pids]
+        workers = [p for p in pids if parent[p] in fronts]
+        return fronts, workers, [p for p in pids if p not in fronts and p not in workers]
 
     def _pids_in_home(self, command):
         home = os.path.realpath(os.path.join(self.hub.homes, self.name))
@@ -248,7 +265,9 @@ def test_six_students_train_at_once_through_jupyterhub(hub):
     with open(os.path.join(artifacts_dir("classroom"), "jupyterhub.json"), "w") as f:
         json.dump(figures, f, indent=1)
     assert len(set(accuracy)) == 1 and accuracy[0] >= ACCURACY_MIN, figures
-    assert all(len(s.kernel_pids()) == 2 for s in students), "each student has a front and a worker"
+    roles = [[len(pids) for pids in s.kernel_processes()] for s in students]
+    assert all(r[0] == 1 and r[1] == 1 and r[2] <= 1 for r in roles), \
+        f"each student has a front, a worker and at most one rollback snapshot: {roles}"
     assert max(loaded) <= PSS_LIMIT_MIB, figures
     assert all(len(pids) == 1 for pids in servers), f"one JupyterLab server per student: {servers}"
     assert figures["late_start_s"] < 0.5, f"the six started training together: {figures}"
