@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,12 +239,36 @@ void worker_process_stop(WorkerProcess *worker)
     *worker = WORKER_PROCESS_NONE;
 }
 
+/* Is pid's main thread already dead (state Z or X)?  A killed process with
+ * several threads shows its leader as a zombie before the last thread has
+ * gone, and waitpid reports it only then. */
+static bool leader_dead(pid_t pid)
+{
+    char path[64], text[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *end = strrchr(text, ')');
+    return end && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X');
+}
+
 int worker_process_reap(WorkerProcess *worker)
 {
     if (worker->pid <= 0)
         return 0;
     int status;
     pid_t rc = waitpid(worker->pid, &status, WNOHANG);
+    /* A dying worker cannot run the next cell: wait (up to a second) for
+     * its other threads, so its death is said between cells, not blamed
+     * on the cell that comes next. */
+    for (int tries = 0; rc == 0 && tries < 100 && leader_dead(worker->pid); tries++) {
+        nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+        rc = waitpid(worker->pid, &status, WNOHANG);
+    }
     if (rc == 0)
         return -1;
     worker->pid = -1;
