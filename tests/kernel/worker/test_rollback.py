@@ -8,7 +8,6 @@ model's predictions.  The error names the failing cell's fate and the cell
 the state is back to.  No snapshot outlives its kernel."""
 
 import os
-import re
 import signal
 import time
 
